@@ -1,0 +1,1 @@
+//! Block format (placeholder until the format lands).

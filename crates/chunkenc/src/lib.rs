@@ -1,0 +1,1 @@
+//! Sample encodings (placeholder until the codec lands).

@@ -1,0 +1,1 @@
+//! PromQL engine (placeholder until the engine lands).

@@ -1,0 +1,1 @@
+//! Write-ahead log (placeholder until the log lands).
