@@ -1,0 +1,326 @@
+//! Round-trip, matcher-semantics and corruption tests at the crate boundary.
+
+use std::path::{Path, PathBuf};
+
+use argus_block::{
+    Block, BlockWriter, Error, RunRef, SeriesId, WriterOptions, list_blocks, remove_tmp_dirs,
+};
+use argus_model::{Labels, MatchOp, Matcher};
+
+/// Deterministic label sets: some series lack `method` or `le`, so empty-match rules matter.
+fn label_sets(n: usize) -> Vec<Labels> {
+    let mut v: Vec<Labels> = (0..n)
+        .map(|i| {
+            let mut pairs = vec![
+                ("__name__", format!("metric_{}", i % 7)),
+                ("instance", format!("host-{:03}", i % 53)),
+                ("job", ["api", "web", "db"][i % 3].to_string()),
+                ("series", i.to_string()),
+            ];
+            if i % 4 != 0 {
+                pairs.push(("method", ["GET", "POST", "PUT"][i % 3].to_string()));
+            }
+            if i % 5 == 0 {
+                pairs.push(("le", format!("0.{}", i % 11)));
+            }
+            Labels::from_pairs(pairs)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs for series `i`: 0..3 runs whose bytes depend on `i`.
+fn runs_for(i: usize) -> Vec<(i64, i64, u32, Vec<u8>)> {
+    (0..i % 4)
+        .map(|r| {
+            let t = r as i64 * 1000;
+            let bytes: Vec<u8> = (0..(i * 7 + r * 13) % 300)
+                .map(|k| (k * 31 + i + r) as u8)
+                .collect();
+            (t, t + 999, (i % 120) as u32 + 1, bytes)
+        })
+        .collect()
+}
+
+fn write_block(dir: &Path, sets: &[Labels], opts: WriterOptions) -> PathBuf {
+    let mut w = BlockWriter::new(dir, 0, 3999, opts).unwrap();
+    for (i, ls) in sets.iter().enumerate() {
+        let runs = runs_for(i);
+        let refs: Vec<RunRef<'_>> = runs
+            .iter()
+            .map(|(a, b, n, bytes)| RunRef {
+                min_time: *a,
+                max_time: *b,
+                num_samples: *n,
+                bytes,
+            })
+            .collect();
+        w.add_series(ls, &refs).unwrap();
+    }
+    let meta = w.finish().unwrap();
+    dir.join(meta.ulid.to_string())
+}
+
+fn m(op: MatchOp, name: &str, value: &str) -> Matcher {
+    Matcher::new(op, name, value).unwrap()
+}
+
+fn brute(sets: &[Labels], ms: &[Matcher]) -> Vec<SeriesId> {
+    sets.iter()
+        .enumerate()
+        .filter(|(_, ls)| ms.iter().all(|m| m.matches(ls.get(&m.name).unwrap_or(""))))
+        .map(|(i, _)| SeriesId(i as u32))
+        .collect()
+}
+
+#[test]
+fn roundtrip_and_matchers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sets = label_sets(3000);
+    let dir = write_block(
+        tmp.path(),
+        &sets,
+        WriterOptions {
+            series_per_block: 50,
+            ..Default::default()
+        },
+    );
+    let b = Block::open(&dir).unwrap();
+    assert_eq!(b.num_series(), 3000);
+    assert_eq!(b.meta().stats.num_series, 3000);
+    assert_eq!(b.meta().compaction.sources, vec![b.meta().ulid]);
+
+    // Every series and every run round-trips, by ID and by iteration.
+    for (i, item) in b.series_iter().enumerate() {
+        let (id, ls, runs) = item.unwrap();
+        assert_eq!(id, SeriesId(i as u32));
+        assert_eq!(ls, sets[i]);
+        let want = runs_for(i);
+        assert_eq!(runs.len(), want.len());
+        for (r, (a, z, n, bytes)) in runs.iter().zip(&want) {
+            assert_eq!((r.min_time, r.max_time, r.num_samples), (*a, *z, *n));
+            assert_eq!(b.run_bytes(r).unwrap(), bytes.as_slice());
+        }
+        if i % 97 == 0 {
+            assert_eq!(b.series(id).unwrap(), (ls, runs));
+        }
+    }
+    assert!(b.series(SeriesId(3000)).is_err());
+
+    use MatchOp::*;
+    let cases: Vec<Vec<Matcher>> = vec![
+        vec![],
+        vec![m(Equal, "job", "api")],
+        vec![m(Equal, "job", "nope")],
+        vec![m(Equal, "nolabel", "x")],
+        vec![m(NotEqual, "job", "api")],
+        vec![m(Equal, "method", "")],
+        vec![m(NotEqual, "method", "")],
+        vec![m(Equal, "nolabel", "")],
+        vec![m(NotEqual, "nolabel", "")],
+        vec![m(Re, "instance", "host-0[0-2].*")],
+        vec![m(Re, "method", "GET|")],
+        vec![m(Re, "method", ".*")],
+        vec![m(Re, "method", ".+")],
+        vec![m(NotRe, "method", "GET|POST")],
+        vec![m(NotRe, "method", "")],
+        vec![m(NotRe, "le", ".*")],
+        vec![m(Re, "le", "0\\.[1-3]"), m(Equal, "job", "web")],
+        vec![
+            m(Equal, "__name__", "metric_3"),
+            m(NotEqual, "instance", "host-007"),
+            m(Re, "method", "P.*"),
+        ],
+        vec![
+            m(Equal, "__name__", "metric_3"),
+            m(NotRe, "le", "0\\.1|"),
+            m(Equal, "method", ""),
+        ],
+        vec![m(NotEqual, "job", "api"), m(NotRe, "instance", "host-00.")],
+        vec![m(Equal, "job", "api"), m(Equal, "job", "web")],
+    ];
+    for ms in &cases {
+        assert_eq!(b.select(ms).unwrap(), brute(&sets, ms), "{ms:?}");
+    }
+
+    // Label names and values, with and without matchers.
+    assert_eq!(
+        b.label_names(&[]).unwrap(),
+        ["__name__", "instance", "job", "le", "method", "series"]
+    );
+    assert_eq!(
+        b.label_names(&[m(Equal, "method", ""), m(Equal, "le", "")])
+            .unwrap(),
+        ["__name__", "instance", "job", "series"]
+    );
+    assert_eq!(b.label_values("job", &[]).unwrap(), ["api", "db", "web"]);
+    assert!(b.label_values("nolabel", &[]).unwrap().is_empty());
+    let sel = [
+        m(Equal, "__name__", "metric_1"),
+        m(Re, "instance", "host-00[0-4]"),
+    ];
+    let mut want: Vec<String> = brute(&sets, &sel)
+        .iter()
+        .filter_map(|id| sets[id.0 as usize].get("method").map(str::to_string))
+        .collect();
+    want.sort();
+    want.dedup();
+    assert_eq!(b.label_values("method", &sel).unwrap(), want);
+
+    let rep = b.verify().unwrap();
+    assert_eq!(rep.series, 3000);
+    assert_eq!(rep.samples, b.meta().stats.num_samples);
+    assert_eq!(b.size_bytes(), argus_block::dir_size(&dir).unwrap());
+}
+
+#[test]
+fn block_is_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Block>();
+}
+
+#[test]
+fn unsorted_input_is_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut w = BlockWriter::new(tmp.path(), 0, 10, WriterOptions::default()).unwrap();
+    w.add_series(&Labels::from_pairs([("a", "2")]), &[])
+        .unwrap();
+    let e = w
+        .add_series(&Labels::from_pairs([("a", "1")]), &[])
+        .unwrap_err();
+    assert!(e.to_string().contains("label order"), "{e}");
+    assert!(
+        w.add_series(&Labels::from_pairs([("a", "2")]), &[])
+            .is_err()
+    );
+    let bad = RunRef {
+        min_time: 5,
+        max_time: 4,
+        num_samples: 1,
+        bytes: b"",
+    };
+    assert!(
+        w.add_series(&Labels::from_pairs([("a", "3")]), &[bad])
+            .is_err()
+    );
+}
+
+#[test]
+fn empty_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = write_block(tmp.path(), &[], WriterOptions::default());
+    let b = Block::open(&dir).unwrap();
+    assert_eq!(b.num_series(), 0);
+    assert!(b.select(&[]).unwrap().is_empty());
+    assert!(b.label_names(&[]).unwrap().is_empty());
+    b.verify().unwrap();
+}
+
+#[test]
+fn tmp_dir_is_not_a_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut w = BlockWriter::new(tmp.path(), 0, 10, WriterOptions::default()).unwrap();
+    w.add_series(&Labels::from_pairs([("a", "1")]), &[])
+        .unwrap();
+    let tmp_dir = tmp.path().join(format!("{}.tmp", w.ulid()));
+    assert!(tmp_dir.is_dir());
+    assert!(matches!(
+        Block::open(&tmp_dir),
+        Err(Error::NotABlock { .. })
+    ));
+    // Simulate a crash: the writer never finishes and its Drop never runs.
+    std::mem::forget(w);
+    assert!(list_blocks(tmp.path()).unwrap().is_empty());
+    assert_eq!(remove_tmp_dirs(tmp.path()).unwrap(), vec![tmp_dir.clone()]);
+    assert!(!tmp_dir.exists());
+
+    // A finished block is listed; an abandoned writer cleans up after itself.
+    let dir = write_block(tmp.path(), &label_sets(3), WriterOptions::default());
+    let w = BlockWriter::new(tmp.path(), 0, 10, WriterOptions::default()).unwrap();
+    drop(w);
+    assert_eq!(list_blocks(tmp.path()).unwrap(), vec![dir]);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+/// Opens (and, if that works, fully reads) a block; must never panic.
+fn open_and_read(dir: &Path) -> Result<(), Error> {
+    let b = Block::open(dir)?;
+    b.verify()?;
+    for ms in [
+        vec![],
+        vec![m(MatchOp::Re, "job", "a.*")],
+        vec![m(MatchOp::NotEqual, "method", "GET")],
+    ] {
+        for id in b.select(&ms)? {
+            let (_, runs) = b.series(id)?;
+            for r in &runs {
+                b.run_bytes(r)?;
+            }
+        }
+    }
+    b.label_names(&[m(MatchOp::Equal, "job", "api")])?;
+    b.label_values("method", &[m(MatchOp::Equal, "job", "api")])?;
+    Ok(())
+}
+
+fn corrupt_file_at_many_offsets(file: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let sets = label_sets(400);
+    let dir = write_block(
+        tmp.path(),
+        &sets,
+        WriterOptions {
+            series_per_block: 16,
+            ..Default::default()
+        },
+    );
+    let path = dir.join(file);
+    let orig = std::fs::read(&path).unwrap();
+    open_and_read(&dir).unwrap();
+    let step = (orig.len() / 700).max(1);
+    let mut detected = 0;
+    let mut tried = 0;
+    for off in (0..orig.len()).step_by(step) {
+        let mut bad = orig.clone();
+        bad[off] ^= 0x5a;
+        std::fs::write(&path, &bad).unwrap();
+        tried += 1;
+        if let Err(e) = open_and_read(&dir) {
+            detected += 1;
+            let s = e.to_string();
+            assert!(s.contains(file), "error does not name the file: {s}");
+        }
+    }
+    // Every byte of both files is covered by a checksum.
+    assert_eq!(detected, tried, "{file}: some flips went unnoticed");
+    for len in [0, 3, 8, orig.len() / 2, orig.len() - 1] {
+        std::fs::write(&path, &orig[..len]).unwrap();
+        let e = open_and_read(&dir).unwrap_err().to_string();
+        assert!(e.contains(file), "{e}");
+    }
+    let mut longer = orig.clone();
+    longer.extend_from_slice(b"junk");
+    std::fs::write(&path, &longer).unwrap();
+    assert!(open_and_read(&dir).is_err());
+}
+
+#[test]
+fn corrupt_index_is_an_error() {
+    corrupt_file_at_many_offsets("index");
+}
+
+#[test]
+fn corrupt_chunks_is_an_error() {
+    corrupt_file_at_many_offsets("chunks");
+}
+
+#[test]
+fn bad_meta_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = write_block(tmp.path(), &label_sets(10), WriterOptions::default());
+    std::fs::write(dir.join("meta.json"), b"{not json").unwrap();
+    assert!(matches!(Block::open(&dir), Err(Error::Meta { .. })));
+    std::fs::remove_file(dir.join("meta.json")).unwrap();
+    assert!(Block::open(&dir).is_err());
+}
