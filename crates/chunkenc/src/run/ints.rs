@@ -1,0 +1,180 @@
+//! The integer column of a block run: a sequence of `i64` (timestamps or
+//! decimal mantissas) stored as seeds plus a stream of differences of order
+//! 0, 1 or 2, divided by their common divisor, then entropy coded.
+//!
+//! The encoder tries every order and both coders and keeps the smallest
+//! output, so the choice is measured, never guessed.
+
+use crate::error::{Result, invalid, truncated};
+use crate::rangecoder::{Decoder, Encoder, IntModel};
+use crate::varint::{Cursor, put_uvarint, put_varint, unzigzag, zigzag};
+
+/// Coder byte: every stream value is zero; no bytes follow.
+const CODER_ZERO: u8 = 0;
+/// Coder byte: uvarint length, then zigzag LEB128 varints.
+const CODER_VARINT: u8 = 1;
+/// Coder byte: uvarint length, then the adaptive range coded stream.
+const CODER_RANGE: u8 = 2;
+
+/// Differences of `order` (wrapping, so any `i64` input is invertible).
+fn diff(xs: &[i64], order: u8) -> (Vec<i64>, Vec<i64>) {
+    let mut cur = xs.to_vec();
+    let mut seeds = Vec::new();
+    for _ in 0..order {
+        let Some(&first) = cur.first() else { break };
+        seeds.push(first);
+        cur = cur
+            .windows(2)
+            .map(|w| match w {
+                [a, b] => b.wrapping_sub(*a),
+                _ => 0,
+            })
+            .collect();
+    }
+    (seeds, cur)
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Encodes the stream with the smaller of the two coders.
+fn put_stream(out: &mut Vec<u8>, zz: &[u64]) {
+    if zz.iter().all(|&u| u == 0) {
+        out.push(CODER_ZERO);
+        return;
+    }
+    let mut var = Vec::with_capacity(zz.len());
+    for &u in zz {
+        put_uvarint(&mut var, u);
+    }
+    let mut enc = Encoder::new();
+    let mut m = IntModel::new();
+    for &u in zz {
+        enc.put(&mut m, u);
+    }
+    let rc = enc.finish();
+    let (coder, bytes) = if rc.len() < var.len() {
+        (CODER_RANGE, rc)
+    } else {
+        (CODER_VARINT, var)
+    };
+    out.push(coder);
+    put_uvarint(out, bytes.len() as u64);
+    out.extend_from_slice(&bytes);
+}
+
+/// Encodes one candidate: order byte, seeds, gcd, stream.
+fn encode_order(xs: &[i64], order: u8) -> Vec<u8> {
+    let (seeds, stream) = diff(xs, order);
+    let mut out = Vec::new();
+    out.push(order);
+    for s in &seeds {
+        put_varint(&mut out, *s);
+    }
+    let mut g = stream.iter().fold(0u64, |g, x| gcd(g, x.unsigned_abs()));
+    if g == 0 || g > i64::MAX as u64 {
+        g = 1;
+    }
+    put_uvarint(&mut out, g);
+    let zz: Vec<u64> = stream.iter().map(|&x| zigzag(x / g as i64)).collect();
+    put_stream(&mut out, &zz);
+    out
+}
+
+/// Appends the smallest encoding of `xs` over orders 0, 1 and 2.
+pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64]) {
+    let best = (0..=2u8)
+        .map(|o| encode_order(xs, o))
+        .min_by_key(Vec::len)
+        .unwrap_or_default();
+    out.extend_from_slice(&best);
+}
+
+/// Decodes `n` integers written by [`encode_ints`].
+pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
+    let order = c.u8("int column order")?;
+    if order > 2 {
+        return Err(invalid("int column order", u64::from(order)));
+    }
+    let nseeds = usize::from(order).min(n);
+    let mut seeds = [0i64; 2];
+    for s in seeds.iter_mut().take(nseeds) {
+        *s = c.varint("int column seed")?;
+    }
+    let g = c.uvarint("int column divisor")?;
+    if g == 0 || g > i64::MAX as u64 {
+        return Err(invalid("int column divisor", g));
+    }
+    let g = g as i64;
+    let len = n - nseeds;
+    let mut out = Vec::with_capacity(n);
+    // `out` first receives the highest-order differences, then is integrated in place.
+    match c.u8("int column coder")? {
+        CODER_ZERO => out.resize(len, 0),
+        CODER_VARINT => {
+            let nbytes = c.uvarint("int column length")?;
+            let mut s = Cursor::new(c.bytes(
+                usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
+                "int column",
+            )?);
+            for _ in 0..len {
+                out.push(unzigzag(s.uvarint("int column varint")?).wrapping_mul(g));
+            }
+        }
+        CODER_RANGE => {
+            let nbytes = c.uvarint("int column length")?;
+            let bytes = c.bytes(
+                usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
+                "int column",
+            )?;
+            let mut d = Decoder::new(bytes);
+            let mut m = IntModel::new();
+            for _ in 0..len {
+                out.push(unzigzag(d.get(&mut m)?).wrapping_mul(g));
+            }
+        }
+        x => return Err(invalid("int column coder", u64::from(x))),
+    }
+    integrate(&mut out, seeds.get(..nseeds).unwrap_or(&[]));
+    Ok(out)
+}
+
+/// Undoes [`diff`]: prepends each seed (highest order last) and prefix-sums.
+fn integrate(v: &mut Vec<i64>, seeds: &[i64]) {
+    for &seed in seeds.iter().rev() {
+        let mut acc = seed;
+        for x in v.iter_mut() {
+            acc = acc.wrapping_add(*x);
+            *x = acc;
+        }
+        v.insert(0, seed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(xs: &[i64]) -> usize {
+        let mut out = Vec::new();
+        encode_ints(&mut out, xs);
+        let mut c = Cursor::new(&out);
+        assert_eq!(decode_ints(&mut c, xs.len()).unwrap(), xs);
+        assert_eq!(c.pos(), out.len());
+        out.len()
+    }
+
+    #[test]
+    fn round_trips() {
+        check(&[]);
+        check(&[7]);
+        check(&[7, -3]);
+        check(&[i64::MIN, i64::MAX, 0, i64::MIN, -1]);
+        assert!(check(&(0..1000).map(|i| 5 + i * 3000).collect::<Vec<_>>()) < 16);
+        assert!(check(&[42; 1000]) < 10);
+    }
+}

@@ -1,0 +1,172 @@
+//! The block run codec: one series' samples over a time range, encoded
+//! column by column for an immutable block (layout in FORMAT.md).
+//!
+//! A run starts with a header (version, count, min and max time) that
+//! [`run_header`] reads without decoding the columns, then the timestamp
+//! column, then the value column.
+
+mod ints;
+mod values;
+
+use crate::error::{Error, Result, invalid};
+use crate::varint::{Cursor, put_uvarint, put_varint};
+use argus_model::Sample;
+
+/// The format version written as the first byte of every run.
+pub const RUN_VERSION: u8 = 1;
+
+/// The most samples one run may hold; [`decode_run`] rejects larger counts so
+/// that a corrupt header cannot make it allocate without bound.
+pub const MAX_RUN_SAMPLES: usize = 1 << 20;
+
+/// Timestamp mode: `t_i = mint + i * (maxt - mint) / (count - 1)`; nothing stored.
+const TS_REGULAR: u8 = 0;
+/// Timestamp mode: an integer column (see `ints.rs`).
+const TS_COLUMN: u8 = 1;
+
+/// What [`run_header`] reads from the front of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunHeader {
+    /// Timestamp of the first sample (0 if the run is empty).
+    pub min_t: i64,
+    /// Timestamp of the last sample (0 if the run is empty); the largest one
+    /// when, as the block writer guarantees, timestamps ascend.
+    pub max_t: i64,
+    /// Number of samples.
+    pub count: usize,
+}
+
+/// Encodes one series' samples, which must be in ascending timestamp order for
+/// good compression (any order round-trips).
+///
+/// Lossless: [`decode_run`] gives back every timestamp and every value's bits.
+///
+/// # Panics
+///
+/// If `samples.len() > MAX_RUN_SAMPLES`: callers cut runs far below that.
+pub fn encode_run(samples: &[Sample]) -> Vec<u8> {
+    assert!(
+        samples.len() <= MAX_RUN_SAMPLES,
+        "run of {} samples exceeds MAX_RUN_SAMPLES",
+        samples.len()
+    );
+    let mut out = vec![RUN_VERSION];
+    put_uvarint(&mut out, samples.len() as u64);
+    let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+        return out;
+    };
+    put_varint(&mut out, first.t);
+    put_uvarint(&mut out, last.t.wrapping_sub(first.t) as u64);
+    let ts: Vec<i64> = samples.iter().map(|s| s.t).collect();
+    if is_regular(&ts) {
+        out.push(TS_REGULAR);
+    } else {
+        out.push(TS_COLUMN);
+        ints::encode_ints(&mut out, &ts);
+    }
+    let vals: Vec<f64> = samples.iter().map(|s| s.v).collect();
+    values::encode_values(&mut out, &vals);
+    out
+}
+
+/// Whether `ts` is an arithmetic progression that the regular mode rebuilds.
+fn is_regular(ts: &[i64]) -> bool {
+    let (Some(&first), Some(&last)) = (ts.first(), ts.last()) else {
+        return true;
+    };
+    if ts.len() < 2 {
+        return true;
+    }
+    let span = i128::from(last) - i128::from(first);
+    let steps = ts.len() as i128 - 1;
+    if span % steps != 0 {
+        return false;
+    }
+    let step = span / steps;
+    ts.iter()
+        .enumerate()
+        .all(|(i, &t)| i128::from(t) == i128::from(first) + step * i as i128)
+}
+
+/// Reads the header of a run without decoding its columns.
+pub fn run_header(bytes: &[u8]) -> Result<RunHeader> {
+    read_header(&mut Cursor::new(bytes))
+}
+
+fn read_header(c: &mut Cursor<'_>) -> Result<RunHeader> {
+    let version = c.u8("run version")?;
+    if version != RUN_VERSION {
+        return Err(Error::UnknownVersion(version));
+    }
+    let count = c.uvarint("run count")?;
+    if count > MAX_RUN_SAMPLES as u64 {
+        return Err(invalid("run count", count));
+    }
+    if count == 0 {
+        return Ok(RunHeader {
+            min_t: 0,
+            max_t: 0,
+            count: 0,
+        });
+    }
+    let min_t = c.varint("run min time")?;
+    let span = c.uvarint("run time span")?;
+    Ok(RunHeader {
+        min_t,
+        max_t: min_t.wrapping_add(span as i64),
+        count: count as usize,
+    })
+}
+
+/// Decodes a run written by [`encode_run`].
+///
+/// Corrupt or truncated input returns an error (never panics); a flipped bit
+/// inside an entropy-coded stream may instead decode to wrong samples, which the
+/// block's checksum is there to catch.
+pub fn decode_run(bytes: &[u8]) -> Result<Vec<Sample>> {
+    let mut c = Cursor::new(bytes);
+    let h = read_header(&mut c)?;
+    if h.count == 0 {
+        return if c.rest().is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(Error::Inconsistent { what: "run length" })
+        };
+    }
+    let ts = match c.u8("timestamp mode")? {
+        TS_REGULAR => regular(h),
+        TS_COLUMN => ints_checked(&mut c, h)?,
+        x => return Err(invalid("timestamp mode", u64::from(x))),
+    };
+    let vals = values::decode_values(&mut c, h.count)?;
+    if !c.rest().is_empty() {
+        return Err(Error::Inconsistent { what: "run length" });
+    }
+    Ok(ts
+        .into_iter()
+        .zip(vals)
+        .map(|(t, v)| Sample { t, v })
+        .collect())
+}
+
+fn regular(h: RunHeader) -> Vec<i64> {
+    let span = i128::from(h.max_t) - i128::from(h.min_t);
+    let step = if h.count > 1 {
+        span / (h.count as i128 - 1)
+    } else {
+        0
+    };
+    (0..h.count)
+        .map(|i| (i128::from(h.min_t) + step * i as i128) as i64)
+        .collect()
+}
+
+fn ints_checked(c: &mut Cursor<'_>, h: RunHeader) -> Result<Vec<i64>> {
+    let ts = ints::decode_ints(c, h.count)?;
+    if ts.first() != Some(&h.min_t) || ts.last() != Some(&h.max_t) {
+        return Err(Error::Inconsistent {
+            what: "run timestamps",
+        });
+    }
+    Ok(ts)
+}
