@@ -94,12 +94,8 @@ impl Reader {
         })?;
         let first = checkpoint.saturating_add(1);
         let segs = segment_sources(dir, first, u32::MAX, Position::Segment)?;
-        if let Some(Source {
-            position: Position::Segment(s),
-            ..
-        }) = segs.first()
-            && *s != first
-        {
+        let first_found = segs.first().map(|src| src.position);
+        if let Some(Position::Segment(s)) = first_found.filter(|&p| p != Position::Segment(first)) {
             tracing::warn!(
                 checkpoint,
                 first_segment = s,

@@ -37,9 +37,7 @@ pub(crate) fn repair_segments(dir: &Path, segs: &[u32], report: &mut RepairRepor
     let mut prev: Option<u32> = None;
     for (i, &index) in segs.iter().enumerate() {
         let later = segs.get(i + 1..).unwrap_or_default();
-        if let Some(p) = prev
-            && p.checked_add(1) != Some(index)
-        {
+        if prev.is_some_and(|p| p.checked_add(1) != Some(index)) {
             // Segments before `index` are missing: drop `index` and everything after it.
             let from = segs.get(i..).unwrap_or_default();
             let dropped = delete_segments(dir, from, report)?;

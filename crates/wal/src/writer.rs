@@ -329,10 +329,10 @@ impl Wal {
 impl Drop for Wal {
     fn drop(&mut self) {
         // Dropped without close(): the data is with the OS already; fsync on a best-effort basis.
-        if self.dirty
-            && !self.failed
-            && let Err(e) = self.sync_segment()
-        {
+        if !self.dirty || self.failed {
+            return;
+        }
+        if let Err(e) = self.sync_segment() {
             tracing::warn!(error = %e, "cannot fsync WAL segment on drop");
         }
     }
