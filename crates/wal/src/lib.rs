@@ -11,7 +11,8 @@
 //!
 //! Main types:
 //! - [`Wal`]: the writer; [`Wal::log`] appends a batch as one commit.
-//! - [`Reader`] and [`replay`]: read records back in order, checkpoint first.
+//! - [`Reader`] and [`replay`]: read records back in order, checkpoint first;
+//!   [`Wal::open_with_replay`] repairs and replays in a single pass.
 //! - [`Checkpoint`]: write, find and delete checkpoints.
 //!
 //! Durability: `log` hands every batch to the OS before returning, so a process

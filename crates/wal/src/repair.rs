@@ -11,7 +11,7 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::error::{Corruption, Error, Result};
-use crate::format::{Frame, SEGMENT_HEADER_LEN, SegmentScanner, segment_header};
+use crate::format::{Frame, SEGMENT_HEADER_LEN, SegmentScanner, next_record, segment_header};
 use crate::segment::{file_len, remove_file, segment_path, sync_dir};
 
 /// What the repair scan on open found; the owner counts it in metrics.
@@ -33,7 +33,15 @@ pub struct RepairReport {
 }
 
 /// Scans segments `segs` (sorted) of `dir` and repairs the first corruption found.
-pub(crate) fn repair_segments(dir: &Path, segs: &[u32], report: &mut RepairReport) -> Result<()> {
+///
+/// Every record of every good batch is passed to `sink` in log order; since the scan
+/// stops at the first bad frame, `sink` sees exactly the records that survive repair.
+pub(crate) fn repair_segments(
+    dir: &Path,
+    segs: &[u32],
+    report: &mut RepairReport,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<()> {
     let mut prev: Option<u32> = None;
     for (i, &index) in segs.iter().enumerate() {
         let later = segs.get(i + 1..).unwrap_or_default();
@@ -59,6 +67,10 @@ pub(crate) fn repair_segments(dir: &Path, segs: &[u32], report: &mut RepairRepor
         loop {
             match scan.next_frame()? {
                 Frame::Batch { count } => {
+                    let mut rest = scan.payload();
+                    while let Some(rec) = next_record(&mut rest) {
+                        sink(rec);
+                    }
                     report.batches += 1;
                     report.records += u64::from(count);
                 }

@@ -85,6 +85,20 @@ impl Wal {
     /// an unknown format version do. Writing continues in the last segment, or in a
     /// new one after the checkpoint if there is none. Blocking; reads the whole WAL.
     pub fn open(dir: impl AsRef<Path>, opts: WalOptions) -> Result<(Wal, RepairReport)> {
+        Self::open_with_replay(dir, opts, |_| {})
+    }
+
+    /// Like [`Wal::open`], and passes every surviving record to `f` during the repair
+    /// scan, in replay order (latest checkpoint, then the segments after it).
+    ///
+    /// This reads the WAL once instead of twice (open, then [`crate::replay`]). Records
+    /// are delivered as the scan finds them; a corruption found later drops only records
+    /// after it, so `f` never sees a record that repair removes. Blocking.
+    pub fn open_with_replay(
+        dir: impl AsRef<Path>,
+        opts: WalOptions,
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<(Wal, RepairReport)> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(|source| Error::Dir {
             path: dir.clone(),
@@ -94,7 +108,7 @@ impl Wal {
         let mut report = RepairReport::default();
         let checkpoint = Checkpoint::latest(&dir)?;
         if let Some(c) = &checkpoint {
-            repair_segments(&c.path, &list_segments(&c.path)?, &mut report)?;
+            repair_segments(&c.path, &list_segments(&c.path)?, &mut report, &mut f)?;
         }
         let after = checkpoint.map(|c| c.index);
         let live = |dir: &Path| -> Result<Vec<u32>> {
@@ -104,7 +118,7 @@ impl Wal {
                 .filter(|&s| after.is_none_or(|a| s > a))
                 .collect())
         };
-        repair_segments(&dir, &live(&dir)?, &mut report)?;
+        repair_segments(&dir, &live(&dir)?, &mut report, &mut f)?;
 
         let stats = Arc::new(WalStats::default());
         WalStats::add(&stats.corruptions_repaired, u64::from(report.corruptions));

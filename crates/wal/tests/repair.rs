@@ -167,13 +167,17 @@ fn flipped_byte_in_an_older_segment_drops_everything_after_it() {
     bytes[mid] ^= 0x40;
     std::fs::write(&path, &bytes).unwrap();
 
-    let (wal, report) = Wal::open(dir, small(2048)).unwrap();
+    let mut replayed = Vec::new();
+    let (wal, report) =
+        Wal::open_with_replay(dir, small(2048), |r| replayed.push(r.to_vec())).unwrap();
     assert_eq!(report.corruptions, 1);
     assert_eq!(report.segments_deleted as usize, segs.len() - 3);
+    assert_eq!(report.records as usize, replayed.len());
     assert_eq!(wal.segments().unwrap(), [0, 1, 2]);
     assert_eq!(wal.current_segment(), 2);
     drop(wal);
     let got = replay_all(dir);
+    assert_eq!(got, replayed);
     // All of segments 0 and 1, then a strict prefix of segment 2.
     assert_eq!(got[..before.len()], before[..]);
     let kept2 = &got[before.len()..];

@@ -202,6 +202,11 @@ fn checkpoint_truncate_and_replay_order() {
     assert_eq!(Checkpoint::delete_before(dir, 3).unwrap(), 1);
     assert!(!older.path.exists());
     assert_eq!(replay_all(dir), want);
+    let mut replayed = Vec::new();
+    let (other, _) =
+        Wal::open_with_replay(dir, WalOptions::default(), |r| replayed.push(r.to_vec())).unwrap();
+    drop(other);
+    assert_eq!(replayed, want);
 
     // truncate_before never deletes the segment being written.
     assert_eq!(wal.truncate_before(100).unwrap(), 1);
