@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod exposition;
 mod labels;
 mod matcher;
 mod sample;

@@ -1,0 +1,460 @@
+//! The pull parser over a whole scrape body, a port of Prometheus 2.42's
+//! `PromParser` and `OpenMetricsParser` (`model/textparse`).
+//!
+//! The parser keeps no per-sample state beyond the lexer position: entries
+//! borrow from the body, so parsing a sample allocates nothing unless a help
+//! text or label value needs unescaping. It stops at the first error, like
+//! Prometheus, which fails the whole scrape.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
+use std::borrow::Cow;
+use std::cell::Cell;
+
+use super::entry::{Entry, Exemplar, Format, MetricType, Series, unescape_help, unescape_label_value};
+use super::error::ParseError;
+use super::gofmt::{FloatError, go_f64_to_i64, go_quote, parse_go_float, parse_go_int};
+use super::lexer::{Lexer, Tok};
+
+/// A streaming parser over one exposition body.
+///
+/// ```
+/// use argus_model::exposition::{Entry, Format, Parser};
+/// let body = b"# TYPE up gauge\nup{job=\"node\"} 1 1700000000000\n";
+/// let mut samples = 0;
+/// for entry in Parser::new(body, Format::PromText) {
+///     if let Entry::Series(s) = entry.unwrap() {
+///         assert_eq!(s.series, r#"up{job="node"}"#);
+///         assert_eq!((s.value, s.timestamp_ms), (1.0, Some(1_700_000_000_000)));
+///         samples += 1;
+///     }
+/// }
+/// assert_eq!(samples, 1);
+/// ```
+pub struct Parser<'a> {
+    lx: Lexer<'a>,
+    format: Format,
+    /// Where the current entry started (Prometheus' `p.start`).
+    start: usize,
+    /// Set after an error, the end of input or `# EOF`: the iterator is fused.
+    done: bool,
+    /// (byte offset, 1-based line at that offset), to count lines incrementally.
+    line_cache: Cell<(usize, usize)>,
+}
+
+type Res<T> = Result<T, ParseError>;
+
+impl<'a> Parser<'a> {
+    /// A parser over `body` in `format`. Parsing happens in [`Iterator::next`].
+    pub fn new(body: &'a [u8], format: Format) -> Self {
+        Parser {
+            lx: Lexer::new(body, format == Format::PromText),
+            format,
+            start: 0,
+            done: false,
+            line_cache: Cell::new((0, 1)),
+        }
+    }
+
+    /// The 1-based line on which the most recently returned entry starts.
+    pub fn line(&self) -> usize {
+        self.line_at(self.start)
+    }
+
+    fn line_at(&self, pos: usize) -> usize {
+        let b = self.lx.b;
+        let pos = pos.min(b.len());
+        let (mut from, mut line) = self.line_cache.get();
+        if pos < from {
+            (from, line) = (0, 1);
+        }
+        line += b.get(from..pos).unwrap_or_default().iter().filter(|&&c| c == b'\n').count();
+        self.line_cache.set((pos, line));
+        line
+    }
+
+    fn err_at(&self, pos: usize, reason: String) -> ParseError {
+        ParseError { line: self.line_at(pos), reason }
+    }
+
+    /// An error without Prometheus' "got ... while parsing" suffix, located at
+    /// the current token.
+    fn plain(&self, reason: impl Into<String>) -> ParseError {
+        self.err_at(self.lx.start, reason.into())
+    }
+
+    /// OpenMetrics input that stops before `# EOF`, located at the end.
+    fn at_end(&self) -> ParseError {
+        self.err_at(self.lx.i, "data does not end with # EOF".into())
+    }
+
+    /// The bytes `from..to` of the lexer's view, including the virtual newline.
+    fn view(&self, from: usize, to: usize) -> Cow<'a, [u8]> {
+        let b = self.lx.b;
+        let to = to.min(self.lx.blen);
+        let from = from.min(to);
+        if to <= b.len() {
+            Cow::Borrowed(b.get(from..to).unwrap_or_default())
+        } else {
+            let mut v = b.get(from..).unwrap_or_default().to_vec();
+            v.push(b'\n');
+            Cow::Owned(v)
+        }
+    }
+
+    /// Prometheus' `parseError`: `<exp>, got "<token>" ("<KIND>") while parsing: "<entry so far>"`.
+    fn perr(&self, exp: &str, got: Tok) -> ParseError {
+        let e = (self.lx.i + 1).min(self.lx.blen);
+        let reason = format!(
+            "{exp}, got {} (\"{}\") while parsing: {}",
+            go_quote(&self.view(self.lx.start, e)),
+            got.name(),
+            go_quote(&self.view(self.start, e)),
+        );
+        self.plain(reason)
+    }
+
+    /// `<cause> while parsing: "<entry so far>"` for value and timestamp errors.
+    fn while_parsing(&self, cause: FloatError) -> ParseError {
+        let reason = format!("{} while parsing: {}", cause.0, go_quote(&self.view(self.start, self.lx.i)));
+        self.plain(reason)
+    }
+
+    fn lex(&mut self) -> Tok {
+        match self.format {
+            Format::PromText => loop {
+                let t = self.lx.lex_prom();
+                if t != Tok::Whitespace {
+                    return t;
+                }
+            },
+            Format::OpenMetrics => self.lx.lex_om(),
+        }
+    }
+
+    /// The current token as text; only called for tokens the lexer built from
+    /// ASCII classes or that were validated as UTF-8.
+    fn tok_str(&self) -> &'a str {
+        ascii_str(self.lx.buf())
+    }
+
+    fn next_prom(&mut self) -> Option<Res<Entry<'a>>> {
+        loop {
+            self.start = self.lx.i;
+            let t = self.lex();
+            return Some(match t {
+                Tok::Eof => return None,
+                Tok::Linebreak => continue,
+                Tok::Help | Tok::Type => self.prom_meta(t),
+                Tok::Comment => {
+                    let text = self.lx.buf();
+                    match self.lex() {
+                        Tok::Linebreak => Ok(Entry::Comment(text)),
+                        t2 => Err(self.perr("linebreak expected after comment", t2)),
+                    }
+                }
+                Tok::MName => self.series(),
+                t => Err(self.perr("expected a valid start token", t)),
+            });
+        }
+    }
+
+    fn prom_meta(&mut self, t: Tok) -> Res<Entry<'a>> {
+        let metric = match self.lex() {
+            Tok::MName => self.tok_str(),
+            t2 => return Err(self.perr(&format!("expected metric name after {}", t.name()), t2)),
+        };
+        let text = match self.lex() {
+            Tok::Text => self.lx.buf().get(1..).unwrap_or_default(),
+            _ => return Err(self.plain(format!("expected text in {}", t.name()))),
+        };
+        let entry = if t == Tok::Type {
+            let kind = match text {
+                b"counter" => MetricType::Counter,
+                b"gauge" => MetricType::Gauge,
+                b"histogram" => MetricType::Histogram,
+                b"summary" => MetricType::Summary,
+                b"untyped" => MetricType::Unknown,
+                _ => return Err(self.plain(format!("invalid metric type {}", go_quote(text)))),
+            };
+            Entry::Type { metric, kind }
+        } else {
+            let Ok(help) = std::str::from_utf8(text) else {
+                return Err(self.plain(format!("help text {} is not a valid utf8 string", go_quote(text))));
+            };
+            Entry::Help { metric, help: unescape_help(help) }
+        };
+        match self.lex() {
+            Tok::Linebreak => Ok(entry),
+            t2 => Err(self.perr("linebreak expected after metadata", t2)),
+        }
+    }
+
+    fn next_om(&mut self) -> Option<Res<Entry<'a>>> {
+        self.start = self.lx.i;
+        Some(match self.lex() {
+            Tok::EofWord => {
+                if self.lex() != Tok::Eof {
+                    Err(self.plain("unexpected data after # EOF"))
+                } else {
+                    Ok(Entry::Eof)
+                }
+            }
+            Tok::Eof => Err(self.at_end()),
+            t @ (Tok::Help | Tok::Type | Tok::Unit) => self.om_meta(t),
+            Tok::MName => self.series(),
+            t => Err(self.perr("expected a valid start token", t)),
+        })
+    }
+
+    fn om_meta(&mut self, t: Tok) -> Res<Entry<'a>> {
+        let metric = match self.lex() {
+            Tok::MName => self.tok_str(),
+            t2 => return Err(self.perr(&format!("expected metric name after {}", t.name()), t2)),
+        };
+        let text = match self.lex() {
+            Tok::Text => {
+                let b = self.lx.buf();
+                b.get(1..b.len().saturating_sub(1)).unwrap_or_default()
+            }
+            _ => return Err(self.plain(format!("expected text in {}", t.name()))),
+        };
+        match t {
+            Tok::Type => {
+                let kind = match text {
+                    b"counter" => MetricType::Counter,
+                    b"gauge" => MetricType::Gauge,
+                    b"histogram" => MetricType::Histogram,
+                    b"gaugehistogram" => MetricType::GaugeHistogram,
+                    b"summary" => MetricType::Summary,
+                    b"info" => MetricType::Info,
+                    b"stateset" => MetricType::Stateset,
+                    b"unknown" => MetricType::Unknown,
+                    _ => return Err(self.plain(format!("invalid metric type {}", go_quote(text)))),
+                };
+                Ok(Entry::Type { metric, kind })
+            }
+            Tok::Help => match std::str::from_utf8(text) {
+                // OpenMetrics escapes help text like label values.
+                Ok(help) => Ok(Entry::Help { metric, help: unescape_label_value(help) }),
+                Err(_) => Err(self.plain(format!("help text {} is not a valid utf8 string", go_quote(text)))),
+            },
+            _ => {
+                let m = metric.as_bytes();
+                let suffix_ok = text.is_empty()
+                    || (m.len() > text.len() && m.ends_with(text) && m.get(m.len() - text.len() - 1) == Some(&b'_'));
+                if !suffix_ok {
+                    return Err(self.plain(format!("unit {} not a suffix of metric {}", go_quote(text), go_quote(m))));
+                }
+                Ok(Entry::Unit { metric, unit: ascii_str(text) })
+            }
+        }
+    }
+
+    /// A sample line, from the metric name token on.
+    fn series(&mut self) -> Res<Entry<'a>> {
+        let name = self.tok_str();
+        let mut series_end = self.lx.i;
+        let mut raw_labels = "";
+        let mut t = self.lex();
+        if t == Tok::BraceOpen {
+            let open = self.lx.i;
+            let close = self.label_set(false)?;
+            raw_labels = self.text(open, close);
+            series_end = self.lx.i;
+            t = self.lex();
+        }
+        let series = self.text(self.start, series_end);
+        let value = self.value(t, "metric")?;
+        let mut s = Series { series, name, raw_labels, value, timestamp_ms: None, exemplar: None };
+        match self.format {
+            Format::PromText => self.prom_suffix(&mut s)?,
+            Format::OpenMetrics => self.om_suffix(&mut s)?,
+        }
+        Ok(Entry::Series(s))
+    }
+
+    /// The value token after a series or exemplar label set.
+    fn value(&mut self, t: Tok, after: &str) -> Res<f64> {
+        if t != Tok::Value {
+            return Err(self.perr(&format!("expected value after {after}"), t));
+        }
+        let mut text = self.lx.buf();
+        if self.format == Format::OpenMetrics {
+            // OpenMetrics tokens carry their leading space.
+            text = text.get(1..).unwrap_or_default();
+        }
+        parse_go_float(text).map_err(|e| self.while_parsing(e))
+    }
+
+    fn prom_suffix(&mut self, s: &mut Series<'a>) -> Res<()> {
+        match self.lex() {
+            Tok::Linebreak => Ok(()),
+            Tok::Timestamp => {
+                let ts = parse_go_int(self.lx.buf()).map_err(|e| self.while_parsing(e))?;
+                s.timestamp_ms = Some(ts);
+                match self.lex() {
+                    Tok::Linebreak => Ok(()),
+                    t => Err(self.perr("expected next entry after timestamp", t)),
+                }
+            }
+            t => Err(self.perr("expected timestamp or new record", t)),
+        }
+    }
+
+    fn om_suffix(&mut self, s: &mut Series<'a>) -> Res<()> {
+        match self.lex() {
+            Tok::Eof => Err(self.at_end()),
+            Tok::Linebreak => Ok(()),
+            Tok::Comment => {
+                s.exemplar = Some(self.exemplar()?);
+                Ok(())
+            }
+            Tok::Timestamp => {
+                s.timestamp_ms = Some(self.om_timestamp("invalid timestamp")?);
+                match self.lex() {
+                    Tok::Linebreak => Ok(()),
+                    Tok::Comment => {
+                        s.exemplar = Some(self.exemplar()?);
+                        Ok(())
+                    }
+                    t => Err(self.perr("expected next entry after timestamp", t)),
+                }
+            }
+            t => Err(self.perr("expected timestamp or # symbol", t)),
+        }
+    }
+
+    /// An OpenMetrics timestamp token: float seconds, to milliseconds.
+    fn om_timestamp(&self, what: &str) -> Res<i64> {
+        let text = self.lx.buf().get(1..).unwrap_or_default();
+        let ts = parse_go_float(text).map_err(|e| self.while_parsing(e))?;
+        if ts.is_nan() || ts.is_infinite() {
+            return Err(self.plain(format!("{what} {}", super::gofmt::format_go_float(ts))));
+        }
+        Ok(go_f64_to_i64(ts * 1000.0))
+    }
+
+    /// The exemplar after ` # {`, up to and including the line break.
+    fn exemplar(&mut self) -> Res<Exemplar<'a>> {
+        let open = self.lx.i;
+        let close = self.label_set(true)?;
+        let raw_labels = self.text(open, close);
+        let t = self.lex();
+        let value = self.value(t, "exemplar labels")?;
+        let mut ex = Exemplar { raw_labels, value, timestamp_ms: None };
+        match self.lex() {
+            Tok::Eof => return Err(self.at_end()),
+            Tok::Linebreak => {}
+            Tok::Timestamp => {
+                ex.timestamp_ms = Some(self.om_timestamp("invalid exemplar timestamp")?);
+                match self.lex() {
+                    Tok::Linebreak => {}
+                    t => return Err(self.perr("expected next entry after exemplar timestamp", t)),
+                }
+            }
+            t => return Err(self.perr("expected timestamp or comment", t)),
+        }
+        Ok(ex)
+    }
+
+    /// Parses labels after `{` up to `}`; returns where the `}` starts.
+    fn label_set(&mut self, exemplar: bool) -> Res<usize> {
+        match self.format {
+            Format::PromText => self.prom_label_set(),
+            Format::OpenMetrics => self.om_label_set(exemplar),
+        }
+    }
+
+    fn prom_label_set(&mut self) -> Res<usize> {
+        let mut t = self.lex();
+        loop {
+            match t {
+                Tok::BraceClose => return Ok(self.lx.start),
+                Tok::LName => {}
+                t => return Err(self.perr("expected label name", t)),
+            }
+            match self.lex() {
+                Tok::Equal => {}
+                t => return Err(self.perr("expected equal", t)),
+            }
+            self.label_value()?;
+            // Commas are optional between pairs and allowed after the last one.
+            t = self.lex();
+            if t == Tok::Comma {
+                t = self.lex();
+            }
+        }
+    }
+
+    fn om_label_set(&mut self, exemplar: bool) -> Res<usize> {
+        let _ = exemplar;
+        let mut first = true;
+        loop {
+            match self.lex() {
+                Tok::BraceClose => return Ok(self.lx.start),
+                Tok::Comma if first => {
+                    return Err(self.perr("expected label name or left brace", Tok::Comma));
+                }
+                Tok::Comma => match self.lex() {
+                    Tok::LName => {}
+                    t => return Err(self.perr("expected label name", t)),
+                },
+                Tok::LName if !first => return Err(self.perr("expected comma", Tok::LName)),
+                Tok::LName => {}
+                t if first => return Err(self.perr("expected label name or left brace", t)),
+                t => return Err(self.perr("expected comma or left brace", t)),
+            }
+            first = false;
+            match self.lex() {
+                Tok::Equal => {}
+                t => return Err(self.perr("expected equal", t)),
+            }
+            self.label_value()?;
+        }
+    }
+
+    fn label_value(&mut self) -> Res<()> {
+        match self.lex() {
+            Tok::LValue => {}
+            t => return Err(self.perr("expected label value", t)),
+        }
+        let v = self.lx.buf();
+        if !v.is_ascii() && std::str::from_utf8(v).is_err() {
+            return Err(self.plain(format!("invalid UTF-8 label value: {}", go_quote(v))));
+        }
+        Ok(())
+    }
+
+    /// Input bytes `from..to` as text; every caller passes a range made of
+    /// ASCII tokens and label values already checked to be UTF-8.
+    fn text(&self, from: usize, to: usize) -> &'a str {
+        let b = self.lx.b.get(from..to.min(self.lx.b.len())).unwrap_or_default();
+        std::str::from_utf8(b).unwrap_or_default()
+    }
+}
+
+/// `b` as text when it is ASCII (the lexer guarantees that for names).
+fn ascii_str(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+impl<'a> Iterator for Parser<'a> {
+    type Item = Result<Entry<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = match self.format {
+            Format::PromText => self.next_prom(),
+            Format::OpenMetrics => self.next_om(),
+        };
+        if matches!(r, None | Some(Err(_)) | Some(Ok(Entry::Eof))) {
+            self.done = true;
+        }
+        r
+    }
+}
+
+impl std::iter::FusedIterator for Parser<'_> {}
