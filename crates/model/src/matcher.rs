@@ -60,10 +60,10 @@ impl Matcher {
         let name = name.into();
         let value = value.into();
         let re = match op {
-            MatchOp::Re | MatchOp::NotRe => Some(compile_anchored(&value).map_err(|source| Error::BadRegex {
+            MatchOp::Re | MatchOp::NotRe => Some(compile_anchored(&value).map_err(|e| Error::BadRegex {
                 name: name.clone(),
                 pattern: value.clone(),
-                source,
+                reason: e.to_string(),
             })?),
             _ => None,
         };

@@ -1,0 +1,1 @@
+//! Backfill (pending the OpenMetrics reader).

@@ -1,0 +1,127 @@
+//! One series in the head: its interned labels and its chunks.
+//!
+//! Samples arrive in time order (out-of-order ones go to a small sorted side
+//! buffer when a window is configured). The open chunk is closed after
+//! `samples_per_chunk` samples or when a sample crosses a `chunk_range`
+//! boundary, so no chunk ever spans two blocks.
+
+use argus_chunkenc::XorChunk;
+use argus_model::Sample;
+
+pub(crate) struct Chunk {
+    pub(crate) mint: i64,
+    pub(crate) maxt: i64,
+    pub(crate) data: XorChunk,
+}
+
+pub(crate) struct MemSeries {
+    pub(crate) labels: Box<[u32]>,
+    pub(crate) hash: u64,
+    /// Closed chunks, oldest first; the last one may be the open chunk when `open` is true.
+    pub(crate) chunks: Vec<Chunk>,
+    open: bool,
+    pub(crate) last_t: i64,
+    pub(crate) last_v: u64,
+    /// Accepted out-of-order samples, sorted, merged at read and compaction.
+    pub(crate) ooo: Vec<Sample>,
+    /// Whether the WAL already holds this series' labels.
+    pub(crate) logged: bool,
+}
+
+impl MemSeries {
+    pub(crate) fn new(labels: Box<[u32]>, hash: u64) -> Self {
+        MemSeries { labels, hash, chunks: Vec::new(), open: false, last_t: i64::MIN, last_v: 0, ooo: Vec::new(), logged: false }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.chunks.is_empty() && self.ooo.is_empty()
+    }
+
+    pub(crate) fn min_time(&self) -> Option<i64> {
+        let c = self.chunks.first().map(|c| c.mint);
+        let o = self.ooo.first().map(|s| s.t);
+        match (c, o) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Appends an in-order sample (the caller checked ordering). Returns true
+    /// when a new chunk was started.
+    pub(crate) fn append(&mut self, t: i64, v: f64, chunk_range: i64, per_chunk: usize) -> bool {
+        let mut cut = !self.open;
+        if let Some(c) = self.chunks.last().filter(|_| self.open) {
+            if c.data.num_samples() as usize >= per_chunk || boundary(c.mint, chunk_range) <= t {
+                cut = true;
+            }
+        }
+        if cut {
+            if let Some(c) = self.chunks.last_mut().filter(|_| self.open) {
+                c.data.shrink_to_fit();
+            }
+            self.chunks.push(Chunk { mint: t, maxt: t, data: XorChunk::new() });
+            self.open = true;
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            // A chunk holds at most u16::MAX samples; we cut far earlier.
+            if c.data.append(t, v).is_ok() {
+                c.maxt = t;
+            }
+        }
+        self.last_t = t;
+        self.last_v = v.to_bits();
+        cut
+    }
+
+    /// Inserts an out-of-order sample into the side buffer; false if a
+    /// different value already exists at `t`.
+    pub(crate) fn insert_ooo(&mut self, s: Sample) -> bool {
+        match self.ooo.binary_search_by_key(&s.t, |x| x.t) {
+            Ok(i) => self.ooo[i].v.to_bits() == s.v.to_bits(),
+            Err(i) => {
+                self.ooo.insert(i, s);
+                true
+            }
+        }
+    }
+
+    /// Samples with `mint <= t <= maxt`, ascending, in-order and out-of-order merged.
+    pub(crate) fn samples(&self, mint: i64, maxt: i64) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for c in self.chunks.iter().filter(|c| c.maxt >= mint && c.mint <= maxt) {
+            out.extend(c.data.iter().filter(|&(t, _)| t >= mint && t <= maxt).map(|(t, v)| Sample::new(t, v)));
+        }
+        let ooo: Vec<Sample> = self.ooo.iter().filter(|s| s.t >= mint && s.t <= maxt).copied().collect();
+        if !ooo.is_empty() {
+            out.extend(ooo);
+            out.sort_by_key(|s| s.t);
+            out.dedup_by_key(|s| s.t);
+        }
+        out
+    }
+
+    /// Whether any sample lies in `[mint, maxt]`.
+    pub(crate) fn overlaps(&self, mint: i64, maxt: i64) -> bool {
+        self.chunks.iter().any(|c| c.maxt >= mint && c.mint <= maxt) || self.ooo.iter().any(|s| s.t >= mint && s.t <= maxt)
+    }
+
+    /// Drops chunks and out-of-order samples entirely before `mint`.
+    pub(crate) fn truncate_before(&mut self, mint: i64) {
+        let keep_from = self.chunks.iter().position(|c| c.maxt >= mint).unwrap_or(self.chunks.len());
+        if keep_from == self.chunks.len() {
+            self.open = false;
+        }
+        self.chunks.drain(..keep_from);
+        self.ooo.retain(|s| s.t >= mint);
+    }
+
+    /// Approximate heap bytes held by this series' chunks.
+    pub(crate) fn chunk_bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.data.heap_bytes()).sum::<usize>() + self.chunks.capacity() * std::mem::size_of::<Chunk>()
+    }
+}
+
+/// The first multiple of `range` strictly greater than `t`.
+pub(crate) fn boundary(t: i64, range: i64) -> i64 {
+    t.div_euclid(range) * range + range
+}

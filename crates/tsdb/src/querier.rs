@@ -1,0 +1,118 @@
+//! Reading across the head and blocks: one [`Querier`] that merges series
+//! with equal label sets from every source, in label order, decoding samples
+//! lazily as the caller iterates.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use argus_block::RunMeta;
+use argus_model::storage::{Querier, SelectHints, Series, SeriesSet, StorageError, StorageResult};
+use argus_model::{Labels, Matcher, Sample};
+use parking_lot::Mutex;
+
+use crate::db::BlockRef;
+use crate::head::{Head, HeadQuerier, MemSeries};
+
+pub(crate) struct DbQuerier {
+    head: HeadQuerier,
+    blocks: Vec<BlockRef>,
+    mint: i64,
+    maxt: i64,
+}
+
+enum Source {
+    Head(Arc<Mutex<MemSeries>>),
+    Block(BlockRef, Vec<RunMeta>),
+}
+
+fn storage_err(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Internal(e.to_string())
+}
+
+impl DbQuerier {
+    pub(crate) fn new(head: Arc<Head>, blocks: Vec<BlockRef>, mint: i64, maxt: i64) -> Self {
+        DbQuerier { head: HeadQuerier::new(head, mint, maxt), blocks, mint, maxt }
+    }
+}
+
+/// Decodes the samples of one source within `[lo, hi]`.
+fn read_source(src: &Source, lo: i64, hi: i64) -> StorageResult<Vec<Sample>> {
+    match src {
+        Source::Head(s) => Ok(s.lock().samples(lo, hi)),
+        Source::Block(b, runs) => {
+            let mut out = Vec::new();
+            for r in runs {
+                let bytes = b.run_bytes(r).map_err(storage_err)?;
+                let samples = argus_chunkenc::decode_run(bytes)
+                    .map_err(|e| storage_err(format!("block {}: {e}", b.meta().ulid)))?;
+                out.extend(samples.into_iter().filter(|s| s.t >= lo && s.t <= hi));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Merges several sources' samples: sorted by time, one sample per timestamp.
+pub(crate) fn merge_samples(mut parts: Vec<Vec<Sample>>) -> Vec<Sample> {
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let mut all: Vec<Sample> = parts.into_iter().flatten().collect();
+    all.sort_by_key(|s| s.t);
+    all.dedup_by_key(|s| s.t);
+    all
+}
+
+impl Querier for DbQuerier {
+    fn select(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<SeriesSet> {
+        let lo = self.mint.max(hints.start);
+        let hi = self.maxt.min(hints.end);
+        let mut groups: BTreeMap<Labels, Vec<Source>> = BTreeMap::new();
+        for (labels, s) in self.head.matching(matchers) {
+            groups.entry(labels).or_default().push(Source::Head(s));
+        }
+        for b in &self.blocks {
+            for id in b.select(matchers).map_err(storage_err)? {
+                let (labels, runs) = b.series(id).map_err(storage_err)?;
+                let runs: Vec<RunMeta> = runs.into_iter().filter(|r| r.max_time >= lo && r.min_time <= hi).collect();
+                if !runs.is_empty() {
+                    groups.entry(labels).or_default().push(Source::Block(b.clone(), runs));
+                }
+            }
+        }
+        let labels_only = hints.labels_only;
+        Ok(Box::new(groups.into_iter().filter_map(move |(labels, srcs)| {
+            if labels_only {
+                return Some(Ok(Series { labels, samples: Vec::new() }));
+            }
+            let parts: StorageResult<Vec<Vec<Sample>>> = srcs.iter().map(|s| read_source(s, lo, hi)).collect();
+            match parts {
+                Err(e) => Some(Err(e)),
+                Ok(parts) => {
+                    let samples = merge_samples(parts);
+                    (!samples.is_empty()).then_some(Ok(Series { labels, samples }))
+                }
+            }
+        })))
+    }
+
+    fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {
+        let mut names = self.head.label_names(matchers)?;
+        for b in &self.blocks {
+            names.extend(b.label_names(matchers).map_err(storage_err)?);
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn label_values(&self, name: &str, matchers: &[Matcher]) -> StorageResult<Vec<String>> {
+        let mut vals = self.head.label_values(name, matchers)?;
+        for b in &self.blocks {
+            vals.extend(b.label_values(name, matchers).map_err(storage_err)?);
+        }
+        vals.sort();
+        vals.dedup();
+        Ok(vals)
+    }
+}
