@@ -5,20 +5,32 @@
 //! undeclared refs are counted and skipped: replay never stops start-up for
 //! damaged data (the WAL crate has already cut a torn tail).
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::error::Result;
 use crate::head::Head;
 use crate::wal_records::{self, Record};
 
-pub(crate) fn replay_wal(head: &Head, wal_dir: &Path) -> Result<()> {
-    let mut reader = argus_wal::Reader::with_checkpoint(wal_dir)?;
-    let mut last_log = Instant::now();
-    let (mut records, mut samples) = (0u64, 0u64);
-    while let Some(rec) = reader.next_record()? {
-        records += 1;
+pub(crate) struct Replayer<'a> {
+    head: &'a Head,
+    records: u64,
+    samples: u64,
+    last_log: Instant,
+}
+
+impl<'a> Replayer<'a> {
+    pub(crate) fn new(head: &'a Head) -> Self {
+        Replayer {
+            head,
+            records: 0,
+            samples: 0,
+            last_log: Instant::now(),
+        }
+    }
+
+    pub(crate) fn record(&mut self, rec: &[u8]) {
+        let head = self.head;
+        self.records += 1;
         match wal_records::decode(rec) {
             Ok(Record::Series(series)) => {
                 for (r, labels) in series {
@@ -29,10 +41,8 @@ pub(crate) fn replay_wal(head: &Head, wal_dir: &Path) -> Result<()> {
                 for (r, s) in ss {
                     match head.series_by_ref(r) {
                         Some(series) => {
-                            let mut g = series.lock();
-                            g.logged = true;
-                            if head.apply(&mut g, s.t, s.v) {
-                                samples += 1;
+                            if head.apply(&mut series.lock(), s.t, s.v) {
+                                self.samples += 1;
                             }
                         }
                         None => {
@@ -42,20 +52,31 @@ pub(crate) fn replay_wal(head: &Head, wal_dir: &Path) -> Result<()> {
                 }
             }
             Err(e) => {
-                head.stats.wal_corrupt_records.fetch_add(1, Ordering::Relaxed);
+                head.stats
+                    .wal_corrupt_records
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(err = %e, "skipping undecodable WAL record");
             }
         }
-        if last_log.elapsed().as_secs() >= 5 {
-            let (done, total) = reader.progress();
-            tracing::info!(segment = done, total_segments = total, records, samples, "WAL replay in progress");
-            last_log = Instant::now();
+        if self.last_log.elapsed().as_secs() >= 5 {
+            tracing::info!(
+                records = self.records,
+                samples = self.samples,
+                "WAL replay in progress"
+            );
+            self.last_log = Instant::now();
         }
     }
-    // Every replayed series is in the WAL already.
-    for s in head.index.read().series.values() {
-        s.lock().logged = true;
+
+    pub(crate) fn finish(self) {
+        // Every replayed series is in the WAL (or its checkpoint) already.
+        for s in self.head.index.read().series.values() {
+            s.lock().logged = true;
+        }
+        tracing::info!(
+            records = self.records,
+            samples = self.samples,
+            "WAL records replayed"
+        );
     }
-    tracing::info!(records, samples, "WAL records replayed");
-    Ok(())
 }

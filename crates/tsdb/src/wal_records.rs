@@ -54,7 +54,9 @@ pub(crate) fn encode_series(out: &mut Vec<u8>, series: &[(SeriesRef, &Labels)]) 
 
 pub(crate) fn encode_samples(out: &mut Vec<u8>, samples: &[(SeriesRef, i64, f64)]) {
     out.push(SAMPLES);
-    let Some(&(base_ref, base_t, _)) = samples.first() else { return };
+    let Some(&(base_ref, base_t, _)) = samples.first() else {
+        return;
+    };
     out.extend_from_slice(&base_ref.to_le_bytes());
     out.extend_from_slice(&base_t.to_le_bytes());
     for &(r, t, v) in samples {
@@ -83,7 +85,10 @@ impl<'a> Dec<'a> {
 
     fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.b.len() < n {
-            return Err(Error::CorruptRecord(format!("record ends {} bytes early", n - self.b.len())));
+            return Err(Error::CorruptRecord(format!(
+                "record ends {} bytes early",
+                n - self.b.len()
+            )));
         }
         let (h, t) = self.b.split_at(n);
         self.b = t;
@@ -105,7 +110,9 @@ impl<'a> Dec<'a> {
 }
 
 pub(crate) fn decode(rec: &[u8]) -> Result<Record> {
-    let (&typ, rest) = rec.split_first().ok_or_else(|| Error::CorruptRecord("empty record".into()))?;
+    let (&typ, rest) = rec
+        .split_first()
+        .ok_or_else(|| Error::CorruptRecord("empty record".into()))?;
     let mut d = Dec { b: rest };
     match typ {
         SERIES => {
@@ -114,7 +121,9 @@ pub(crate) fn decode(rec: &[u8]) -> Result<Record> {
                 let r = d.uvarint()?;
                 let n = d.uvarint()? as usize;
                 if n > 4096 {
-                    return Err(Error::CorruptRecord(format!("series {r} claims {n} labels")));
+                    return Err(Error::CorruptRecord(format!(
+                        "series {r} claims {n} labels"
+                    )));
                 }
                 let mut ls = Vec::with_capacity(n);
                 for _ in 0..n {

@@ -54,7 +54,12 @@ pub(crate) struct Postings {
 impl Postings {
     pub(crate) fn add(&mut self, sref: SeriesRef, syms: &[u32]) {
         for pair in syms.chunks_exact(2) {
-            let list = self.map.entry(pair[0]).or_default().entry(pair[1]).or_default();
+            let list = self
+                .map
+                .entry(pair[0])
+                .or_default()
+                .entry(pair[1])
+                .or_default();
             // Refs grow monotonically, but WAL replay may add them out of order.
             match list.last() {
                 Some(&last) if last > sref => {
@@ -71,7 +76,9 @@ impl Postings {
     pub(crate) fn remove(&mut self, dead: &[(SeriesRef, Box<[u32]>)]) {
         for (sref, syms) in dead {
             for pair in syms.chunks_exact(2) {
-                let Some(values) = self.map.get_mut(&pair[0]) else { continue };
+                let Some(values) = self.map.get_mut(&pair[0]) else {
+                    continue;
+                };
                 if let Some(list) = values.get_mut(&pair[1]) {
                     if let Ok(i) = list.binary_search(sref) {
                         list.remove(i);
@@ -92,15 +99,27 @@ impl Postings {
     }
 
     pub(crate) fn values(&self, name: u32) -> impl Iterator<Item = u32> + '_ {
-        self.map.get(&name).into_iter().flat_map(|v| v.keys().copied())
+        self.map
+            .get(&name)
+            .into_iter()
+            .flat_map(|v| v.keys().copied())
     }
 
     pub(crate) fn get(&self, name: u32, value: u32) -> &[SeriesRef] {
-        self.map.get(&name).and_then(|v| v.get(&value)).map(|v| v.as_slice()).unwrap_or(&[])
+        self.map
+            .get(&name)
+            .and_then(|v| v.get(&value))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Sorted refs of series that have label `name` with a value accepted by `keep`.
-    pub(crate) fn union_where(&self, syms: &Symbols, name: u32, mut keep: impl FnMut(&str) -> bool) -> Vec<SeriesRef> {
+    pub(crate) fn union_where(
+        &self,
+        syms: &Symbols,
+        name: u32,
+        mut keep: impl FnMut(&str) -> bool,
+    ) -> Vec<SeriesRef> {
         let mut out: Vec<SeriesRef> = Vec::new();
         if let Some(values) = self.map.get(&name) {
             let mut lists: Vec<&Vec<SeriesRef>> = Vec::new();
@@ -124,7 +143,12 @@ impl Postings {
 
 /// Sorted refs selected by `matchers` (Prometheus semantics: a matcher that
 /// accepts `""` also selects series without the label). `all` is every live ref, sorted.
-pub(crate) fn select_refs(p: &Postings, syms: &Symbols, matchers: &[Matcher], all: impl FnOnce() -> Vec<SeriesRef>) -> Vec<SeriesRef> {
+pub(crate) fn select_refs(
+    p: &Postings,
+    syms: &Symbols,
+    matchers: &[Matcher],
+    all: impl FnOnce() -> Vec<SeriesRef>,
+) -> Vec<SeriesRef> {
     let mut acc: Option<Vec<SeriesRef>> = None;
     let mut subtract: Vec<Vec<SeriesRef>> = Vec::new();
     // Cheap, selective matchers first.
@@ -148,7 +172,9 @@ pub(crate) fn select_refs(p: &Postings, syms: &Symbols, matchers: &[Matcher], al
             continue;
         }
         let set = if m.op == MatchOp::Equal {
-            syms.lookup(&m.value).map(|v| p.get(name, v).to_vec()).unwrap_or_default()
+            syms.lookup(&m.value)
+                .map(|v| p.get(name, v).to_vec())
+                .unwrap_or_default()
         } else {
             p.union_where(syms, name, |v| m.matches(v))
         };
@@ -207,7 +233,10 @@ pub(crate) fn labels_of(syms: &Symbols, pairs: &[u32]) -> Labels {
     Labels::from_sorted(
         pairs
             .chunks_exact(2)
-            .map(|p| Label { name: syms.get(p[0]).to_string(), value: syms.get(p[1]).to_string() })
+            .map(|p| Label {
+                name: syms.get(p[0]).to_string(),
+                value: syms.get(p[1]).to_string(),
+            })
             .collect(),
     )
 }

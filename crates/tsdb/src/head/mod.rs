@@ -45,7 +45,12 @@ pub struct HeadOptions {
 
 impl Default for HeadOptions {
     fn default() -> Self {
-        HeadOptions { chunk_range: 2 * 3600 * 1000, samples_per_chunk: 120, out_of_order_window: 0, max_series: 0 }
+        HeadOptions {
+            chunk_range: 2 * 3600 * 1000,
+            samples_per_chunk: 120,
+            out_of_order_window: 0,
+            max_series: 0,
+        }
     }
 }
 
@@ -65,10 +70,10 @@ impl HeadIndex {
             let ok = index::pairs_equal(&self.syms, &s.lock().labels, labels);
             ok.then(|| (r, s.clone()))
         };
-        if let Some(&r) = self.by_hash.get(&hash) {
-            if let Some(found) = check(r) {
-                return Some(found);
-            }
+        if let Some(&r) = self.by_hash.get(&hash)
+            && let Some(found) = check(r)
+        {
+            return Some(found);
         }
         self.collisions.get(&hash)?.iter().find_map(|&r| check(r))
     }
@@ -82,10 +87,10 @@ impl HeadIndex {
         self.postings.add(sref, &pairs);
         let s = Arc::new(Mutex::new(MemSeries::new(pairs.into_boxed_slice(), hash)));
         self.series.insert(sref, s.clone());
-        if self.by_hash.contains_key(&hash) {
-            self.collisions.entry(hash).or_default().push(sref);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.by_hash.entry(hash) {
+            e.insert(sref);
         } else {
-            self.by_hash.insert(hash, sref);
+            self.collisions.entry(hash).or_default().push(sref);
         }
         s
     }
@@ -152,7 +157,10 @@ impl Head {
 
     /// Finds or creates the series for `labels`. Returns its ref, the series,
     /// and whether it was created by this call.
-    pub(crate) fn get_or_create(&self, labels: &Labels) -> argus_model::storage::StorageResult<(SeriesRef, Arc<Mutex<MemSeries>>)> {
+    pub(crate) fn get_or_create(
+        &self,
+        labels: &Labels,
+    ) -> argus_model::storage::StorageResult<(SeriesRef, Arc<Mutex<MemSeries>>)> {
         let hash = labels.stable_hash();
         if let Some(found) = self.index.read().find(hash, labels) {
             return Ok(found);
@@ -162,7 +170,9 @@ impl Head {
             return Ok(found);
         }
         if self.opts.max_series > 0 && idx.series.len() >= self.opts.max_series {
-            self.stats.series_limit_rejected.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .series_limit_rejected
+                .fetch_add(1, Ordering::Relaxed);
             return Err(argus_model::storage::StorageError::LimitExceeded(format!(
                 "head already holds the maximum of {} series",
                 self.opts.max_series
@@ -171,7 +181,9 @@ impl Head {
         let sref = self.next_ref.fetch_add(1, Ordering::Relaxed);
         let s = idx.insert(sref, hash, labels);
         self.stats.series_created.fetch_add(1, Ordering::Relaxed);
-        self.stats.head_series.store(idx.series.len() as u64, Ordering::Relaxed);
+        self.stats
+            .head_series
+            .store(idx.series.len() as u64, Ordering::Relaxed);
         Ok((sref, s))
     }
 
@@ -194,7 +206,9 @@ impl Head {
         }
         let next = self.next_ref.load(Ordering::Relaxed).max(sref + 1);
         self.next_ref.store(next, Ordering::Relaxed);
-        self.stats.head_series.store(idx.series.len() as u64, Ordering::Relaxed);
+        self.stats
+            .head_series
+            .store(idx.series.len() as u64, Ordering::Relaxed);
         true
     }
 
@@ -209,7 +223,9 @@ impl Head {
 
     /// Oldest sample time in the head, or `i64::MAX` when empty.
     pub fn min_time(&self) -> i64 {
-        self.min_time.load(Ordering::Relaxed).max(self.min_valid_time.load(Ordering::Relaxed))
+        self.min_time
+            .load(Ordering::Relaxed)
+            .max(self.min_valid_time.load(Ordering::Relaxed))
     }
 
     /// Newest sample time in the head, or `i64::MIN` when empty.
@@ -243,8 +259,13 @@ impl Head {
     /// samples left. Returns the number of series removed.
     pub fn truncate(&self, mint: i64) -> usize {
         self.min_valid_time.fetch_max(mint, Ordering::Relaxed);
-        let all: Vec<(SeriesRef, Arc<Mutex<MemSeries>>)> =
-            self.index.read().series.iter().map(|(r, s)| (*r, s.clone())).collect();
+        let all: Vec<(SeriesRef, Arc<Mutex<MemSeries>>)> = self
+            .index
+            .read()
+            .series
+            .iter()
+            .map(|(r, s)| (*r, s.clone()))
+            .collect();
         let mut dead = Vec::new();
         let mut new_min = i64::MAX;
         for (sref, s) in all {
@@ -260,9 +281,13 @@ impl Head {
         if n > 0 {
             let mut idx = self.index.write();
             idx.remove(dead);
-            self.stats.head_series.store(idx.series.len() as u64, Ordering::Relaxed);
+            self.stats
+                .head_series
+                .store(idx.series.len() as u64, Ordering::Relaxed);
         }
-        self.stats.series_removed.fetch_add(n as u64, Ordering::Relaxed);
+        self.stats
+            .series_removed
+            .fetch_add(n as u64, Ordering::Relaxed);
         self.min_time.store(new_min, Ordering::Relaxed);
         if new_min == i64::MAX {
             self.max_time.store(i64::MIN, Ordering::Relaxed);

@@ -30,7 +30,16 @@ pub(crate) struct MemSeries {
 
 impl MemSeries {
     pub(crate) fn new(labels: Box<[u32]>, hash: u64) -> Self {
-        MemSeries { labels, hash, chunks: Vec::new(), open: false, last_t: i64::MIN, last_v: 0, ooo: Vec::new(), logged: false }
+        MemSeries {
+            labels,
+            hash,
+            chunks: Vec::new(),
+            open: false,
+            last_t: i64::MIN,
+            last_v: 0,
+            ooo: Vec::new(),
+            logged: false,
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -50,16 +59,20 @@ impl MemSeries {
     /// when a new chunk was started.
     pub(crate) fn append(&mut self, t: i64, v: f64, chunk_range: i64, per_chunk: usize) -> bool {
         let mut cut = !self.open;
-        if let Some(c) = self.chunks.last().filter(|_| self.open) {
-            if c.data.num_samples() as usize >= per_chunk || boundary(c.mint, chunk_range) <= t {
-                cut = true;
-            }
+        if let Some(c) = self.chunks.last().filter(|_| self.open)
+            && (c.data.num_samples() as usize >= per_chunk || boundary(c.mint, chunk_range) <= t)
+        {
+            cut = true;
         }
         if cut {
             if let Some(c) = self.chunks.last_mut().filter(|_| self.open) {
                 c.data.shrink_to_fit();
             }
-            self.chunks.push(Chunk { mint: t, maxt: t, data: XorChunk::new() });
+            self.chunks.push(Chunk {
+                mint: t,
+                maxt: t,
+                data: XorChunk::new(),
+            });
             self.open = true;
         }
         if let Some(c) = self.chunks.last_mut() {
@@ -88,10 +101,24 @@ impl MemSeries {
     /// Samples with `mint <= t <= maxt`, ascending, in-order and out-of-order merged.
     pub(crate) fn samples(&self, mint: i64, maxt: i64) -> Vec<Sample> {
         let mut out = Vec::new();
-        for c in self.chunks.iter().filter(|c| c.maxt >= mint && c.mint <= maxt) {
-            out.extend(c.data.iter().filter(|&(t, _)| t >= mint && t <= maxt).map(|(t, v)| Sample::new(t, v)));
+        for c in self
+            .chunks
+            .iter()
+            .filter(|c| c.maxt >= mint && c.mint <= maxt)
+        {
+            out.extend(
+                c.data
+                    .iter()
+                    .filter(|&(t, _)| t >= mint && t <= maxt)
+                    .map(|(t, v)| Sample::new(t, v)),
+            );
         }
-        let ooo: Vec<Sample> = self.ooo.iter().filter(|s| s.t >= mint && s.t <= maxt).copied().collect();
+        let ooo: Vec<Sample> = self
+            .ooo
+            .iter()
+            .filter(|s| s.t >= mint && s.t <= maxt)
+            .copied()
+            .collect();
         if !ooo.is_empty() {
             out.extend(ooo);
             out.sort_by_key(|s| s.t);
@@ -102,12 +129,17 @@ impl MemSeries {
 
     /// Whether any sample lies in `[mint, maxt]`.
     pub(crate) fn overlaps(&self, mint: i64, maxt: i64) -> bool {
-        self.chunks.iter().any(|c| c.maxt >= mint && c.mint <= maxt) || self.ooo.iter().any(|s| s.t >= mint && s.t <= maxt)
+        self.chunks.iter().any(|c| c.maxt >= mint && c.mint <= maxt)
+            || self.ooo.iter().any(|s| s.t >= mint && s.t <= maxt)
     }
 
     /// Drops chunks and out-of-order samples entirely before `mint`.
     pub(crate) fn truncate_before(&mut self, mint: i64) {
-        let keep_from = self.chunks.iter().position(|c| c.maxt >= mint).unwrap_or(self.chunks.len());
+        let keep_from = self
+            .chunks
+            .iter()
+            .position(|c| c.maxt >= mint)
+            .unwrap_or(self.chunks.len());
         if keep_from == self.chunks.len() {
             self.open = false;
         }
@@ -117,7 +149,11 @@ impl MemSeries {
 
     /// Approximate heap bytes held by this series' chunks.
     pub(crate) fn chunk_bytes(&self) -> usize {
-        self.chunks.iter().map(|c| c.data.heap_bytes()).sum::<usize>() + self.chunks.capacity() * std::mem::size_of::<Chunk>()
+        self.chunks
+            .iter()
+            .map(|c| c.data.heap_bytes())
+            .sum::<usize>()
+            + self.chunks.capacity() * std::mem::size_of::<Chunk>()
     }
 }
 
