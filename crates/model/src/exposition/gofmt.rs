@@ -306,6 +306,11 @@ mod tests {
         ok("NaN", f64::NAN);
         ok("nan", f64::NAN);
         ok("1e-400", 0.0);
+        ok("+.5", 0.5);
+        ok("1.e5", 100000.0);
+        ok("-0", -0.0);
+        ok("00.1e-0", 0.1);
+        ok("1E05", 100000.0);
         assert_eq!(parse_go_float(b"NaN").unwrap().to_bits(), NORMAL_NAN_BITS);
         let err = |s: &str, want: &str| assert_eq!(parse_go_float(s.as_bytes()).unwrap_err().0, want, "{s}");
         err("0x1p-2", "unsupported character in float");

@@ -173,7 +173,17 @@ impl<'a> Lexer<'a> {
     /// Consumes a quoted string starting at the current `"`; `\n` is allowed
     /// inside only in the text format.
     fn quoted(&mut self, allow_newline: bool) -> bool {
+        // NULs are skipped like ordinary bytes inside series label values but
+        // end the input inside exemplar label values, as with `next`.
+        let nul_ends = self.state != State::LValue;
         loop {
+            // Fast path: jump over bytes that cannot end or escape the string.
+            let rest = self.b.get(self.i + 1..).unwrap_or_default();
+            let plain = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c == b'\n' || (c == 0 && nul_ends))
+                .unwrap_or(rest.len());
+            self.i += plain;
             match self.next() {
                 b'\\' => {
                     let c = self.next();

@@ -225,6 +225,52 @@ fn openmetrics_parses_like_prometheus() {
     check(OM, "a{b=\"\x00\"} 1\n# EOF", &[r#"{__name__="a", b="\x00"} 1"#, "EOF"]);
 }
 
+/// A body written by the Python client (`prometheus_client` 0.16's OpenMetrics
+/// exposition), trimmed: escapes in help and labels, `_created`, units,
+/// exemplars with float timestamps, info and stateset families.
+#[test]
+fn openmetrics_from_python_client() {
+    let body = r#"# HELP requests Total \"requests\" \\ seen\nnewline
+# TYPE requests counter
+requests_total{path="/a\"b\\c\nd"} 3.0
+requests_created{path="/a\"b\\c\nd"} 1.7953151075447128e+09
+# HELP temp_celsius Temperature
+# TYPE temp_celsius gauge
+# UNIT temp_celsius celsius
+temp_celsius -12.5
+# TYPE latency_seconds histogram
+latency_seconds_bucket{le="0.25",m="GET"} 1.0 # {trace_id="abc123"} 0.2 1795315107.5448291
+latency_seconds_bucket{le="+Inf",m="GET"} 2.0
+# TYPE build info
+build_info{rev="deadbeef",version="1.2.3"} 1.0
+# TYPE state stateset
+state{state="down"} 1.0
+# EOF
+"#;
+    check(
+        OM,
+        body,
+        &[
+            "HELP requests \"Total \\\"requests\\\" \\\\ seen\\nnewline\"",
+            "TYPE requests counter",
+            r#"{__name__="requests_total", path="/a\"b\\c\nd"} 3"#,
+            r#"{__name__="requests_created", path="/a\"b\\c\nd"} 1.7953151075447128e+09"#,
+            r#"HELP temp_celsius "Temperature""#,
+            "TYPE temp_celsius gauge",
+            "UNIT temp_celsius celsius",
+            r#"{__name__="temp_celsius"} -12.5"#,
+            "TYPE latency_seconds histogram",
+            r#"{__name__="latency_seconds_bucket", le="0.25", m="GET"} 1 # {trace_id="abc123"} 0.2 @1795315107544"#,
+            r#"{__name__="latency_seconds_bucket", le="+Inf", m="GET"} 2"#,
+            "TYPE build info",
+            r#"{__name__="build_info", rev="deadbeef", version="1.2.3"} 1"#,
+            "TYPE state stateset",
+            r#"{__name__="state", state="down"} 1"#,
+            "EOF",
+        ],
+    );
+}
+
 #[test]
 fn openmetrics_errors_match_prometheus() {
     let c = |input: &[u8], line, reason: &str| check_err(OM, input, line, reason);
@@ -658,10 +704,13 @@ fn bench_parse_10k_series() {
     om.push_str("# EOF\n");
     for (label, body, format) in [("text 0.0.4", &prom, Format::PromText), ("openmetrics", &om, Format::OpenMetrics)] {
         for decode in [false, true] {
-            let rounds = 50;
-            let start = std::time::Instant::now();
+            // The fastest of many rounds: the machine is shared, and the minimum is
+            // the measurement least disturbed by other processes.
+            let mut best = f64::INFINITY;
             let mut samples = 0usize;
-            for _ in 0..rounds {
+            for _ in 0..60 {
+                let start = std::time::Instant::now();
+                samples = 0;
                 for e in Parser::new(body.as_bytes(), format) {
                     if let Entry::Series(s) = e.unwrap() {
                         if decode {
@@ -671,16 +720,43 @@ fn bench_parse_10k_series() {
                         samples += 1;
                     }
                 }
+                best = best.min(start.elapsed().as_secs_f64());
             }
-            let secs = start.elapsed().as_secs_f64();
             println!(
-                "{label:12} {:14} {:7.1} MB/s {:6.2} M samples/s ({} bytes, {} samples per body)",
+                "{label:12} {:14} {:7.1} MB/s {:6.2} M samples/s ({} bytes, {samples} samples per body)",
                 if decode { "with labels()" } else { "series only" },
-                (body.len() * rounds) as f64 / secs / 1e6,
-                samples as f64 / secs / 1e6,
+                body.len() as f64 / best / 1e6,
+                samples as f64 / best / 1e6,
                 body.len(),
-                samples / rounds,
             );
         }
+    }
+}
+
+/// Parses real bodies named in `ARGUS_EXPOSITION_FILES` (`path[:om]`, comma
+/// separated), e.g. saved from Debian's `prometheus-node-exporter`:
+/// `ARGUS_EXPOSITION_FILES=/tmp/ne.prom cargo test -p argus-model real_bodies -- --ignored --nocapture`.
+#[test]
+#[ignore = "needs bodies saved from a real exporter"]
+fn real_bodies_parse() {
+    let Ok(files) = std::env::var("ARGUS_EXPOSITION_FILES") else { return };
+    for spec in files.split(',') {
+        let (path, format) = match spec.strip_suffix(":om") {
+            Some(p) => (p, Format::OpenMetrics),
+            None => (spec, Format::PromText),
+        };
+        let body = std::fs::read(path).unwrap();
+        let (mut samples, mut meta) = (0, 0);
+        for e in Parser::new(&body, format) {
+            match e.unwrap_or_else(|e| panic!("{path}: {e}")) {
+                Entry::Series(s) => {
+                    s.labels().unwrap();
+                    samples += 1;
+                }
+                _ => meta += 1,
+            }
+        }
+        println!("{path}: {samples} samples, {meta} other entries");
+        assert!(samples > 0);
     }
 }
