@@ -17,6 +17,9 @@ pub(crate) const HEADER_LEN: usize = 8;
 /// Each run in the chunks file is followed by its CRC32C.
 pub(crate) const RUN_CRC_LEN: u64 = 4;
 
+/// Upper bound of series entries per series block, enforced by writer and reader.
+pub(crate) const MAX_SERIES_PER_BLOCK: u32 = 65536;
+
 /// Section numbers, in file order.
 pub(crate) const SEC_SYMBOLS: usize = 0;
 pub(crate) const SEC_SERIES: usize = 1;

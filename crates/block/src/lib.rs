@@ -39,15 +39,20 @@ mod meta;
 mod postings;
 mod reader;
 mod select;
+mod series;
 mod ulid;
 mod varint;
 mod verify;
 mod writer;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use dirs::{TMP_SUFFIX, dir_size, list_blocks, remove_tmp_dirs};
 pub use error::{Error, Result};
 pub use meta::{BlockDesc, BlockMeta, BlockStats, Compaction, META_VERSION};
-pub use reader::{Block, RunMeta, SeriesId, SeriesIter};
+pub use reader::{Block, RunMeta, SeriesId};
+pub use series::SeriesIter;
 pub use ulid::{Ulid, UlidParseError};
 pub use verify::VerifyReport;
 pub use writer::{BlockWriter, RunRef, WriterOptions};

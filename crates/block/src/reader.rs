@@ -9,7 +9,6 @@ use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use argus_model::{Label, Labels};
 use memmap2::Mmap;
 
 use crate::error::{Error, Result, io_err};
@@ -174,11 +173,11 @@ impl Block {
                 "series count differs from meta.json".into(),
             ));
         }
-        if footer.series_per_block == 0 {
+        if footer.series_per_block == 0 || footer.series_per_block > MAX_SERIES_PER_BLOCK {
             return Err(corrupt(
                 &index_path,
                 foot_off as u64,
-                "zero series per block".into(),
+                "bad series-per-block count".into(),
             ));
         }
         for (i, s) in footer.sections.iter().enumerate() {
@@ -421,130 +420,6 @@ impl Block {
         self.chunks.len() as u64
     }
 
-    /// Decompresses series block `b`; returns its raw entries.
-    pub(crate) fn series_block(&self, b: usize) -> Result<Vec<u8>> {
-        let sec = self.footer.sections[SEC_SERIES];
-        let (start, end) = match (self.series_table.get(b), self.series_table.get(b + 1)) {
-            (Some(s), Some(e)) => (s.0, e.0),
-            _ => return Err(self.corrupt(sec.offset, format!("no series block {b}"))),
-        };
-        let off = sec.offset + start;
-        let bytes = self
-            .index
-            .get(off as usize..(sec.offset + end) as usize)
-            .ok_or_else(|| self.corrupt(off, "series block runs past the end"))?;
-        let mut d = Dec::new(bytes);
-        let codec = d
-            .byte()
-            .ok_or_else(|| self.corrupt(off, "empty series block"))?;
-        let raw_len = d
-            .uvarint()
-            .ok_or_else(|| self.corrupt(off, "truncated series block header"))?;
-        let payload = bytes.get(d.pos()..).unwrap_or_default();
-        match codec {
-            CODEC_RAW if payload.len() as u64 == raw_len => Ok(payload.to_vec()),
-            CODEC_ZSTD => decompress(payload, raw_len)
-                .map_err(|w| self.corrupt(off, format!("series block: {w}"))),
-            _ => Err(self.corrupt(off, "series block has a bad codec or length")),
-        }
-    }
-
-    /// Parses one series entry from `d`, which is positioned in series block
-    /// `b` (at file offset `block_off`); `chunk_off` tracks the next run's
-    /// chunks offset. With `out = None` only advances.
-    pub(crate) fn parse_entry(
-        &self,
-        d: &mut Dec<'_>,
-        block_off: u64,
-        chunk_off: &mut u64,
-        out: Option<(&mut Vec<Label>, &mut Vec<RunMeta>)>,
-    ) -> Result<()> {
-        let at = block_off + d.pos() as u64;
-        let err = |what: &str| self.corrupt(at, format!("series entry {what}"));
-        let short = || err("runs past the end");
-        let nl = d.uvarint().ok_or_else(short)?;
-        let (labels, runs) = match out {
-            Some((l, r)) => (Some(l), Some(r)),
-            None => (None, None),
-        };
-        let mut labels = labels;
-        let mut runs = runs;
-        for _ in 0..nl {
-            let n = d.u32v().ok_or_else(short)?;
-            let v = d.u32v().ok_or_else(short)?;
-            if let Some(ls) = labels.as_deref_mut() {
-                let (Some(name), Some(value)) = (self.symbols.get(n), self.symbols.get(v)) else {
-                    return Err(err("has a symbol reference out of range"));
-                };
-                if ls.last().is_some_and(|p: &Label| p.name.as_str() >= name) || value.is_empty() {
-                    return Err(err("has unsorted or empty labels"));
-                }
-                ls.push(Label {
-                    name: name.to_string(),
-                    value: value.to_string(),
-                });
-            }
-        }
-        let nr = d.uvarint().ok_or_else(short)?;
-        let mut prev_t = self.footer.min_time;
-        for _ in 0..nr {
-            let min_time = prev_t.wrapping_add(d.varint().ok_or_else(short)?);
-            let max_time = min_time.wrapping_add(d.uvarint().ok_or_else(short)? as i64);
-            let num_samples = d.u32v().ok_or_else(short)?;
-            let len = d.u32v().ok_or_else(short)?;
-            let offset = *chunk_off;
-            *chunk_off = offset
-                .checked_add(u64::from(len) + RUN_CRC_LEN)
-                .filter(|&e| e <= self.footer.chunks_len)
-                .ok_or_else(|| err("has a run beyond the chunks file"))?;
-            if max_time < min_time {
-                return Err(err("has a run ending before it starts"));
-            }
-            if let Some(rs) = runs.as_deref_mut() {
-                rs.push(RunMeta {
-                    min_time,
-                    max_time,
-                    num_samples,
-                    offset,
-                    len,
-                });
-            }
-            prev_t = max_time;
-        }
-        Ok(())
-    }
-
-    /// The label set and run list of series `id`. Decompresses the series
-    /// block holding it (up to `series_per_block` entries); for many series
-    /// in ID order prefer [`Block::series_iter`].
-    pub fn series(&self, id: SeriesId) -> Result<(Labels, Vec<RunMeta>)> {
-        if id.0 >= self.footer.num_series {
-            return Err(Error::NoSuchSeries {
-                path: self.dir.clone(),
-                id: id.0,
-                num_series: self.footer.num_series,
-            });
-        }
-        let spb = self.footer.series_per_block;
-        let b = (id.0 / spb) as usize;
-        let raw = self.series_block(b)?;
-        let block_off = self.block_offset(b);
-        let mut chunk_off = self.series_table.get(b).map(|e| e.1).unwrap_or_default();
-        let mut d = Dec::new(&raw);
-        for _ in 0..id.0 % spb {
-            self.parse_entry(&mut d, block_off, &mut chunk_off, None)?;
-        }
-        let (mut ls, mut rs) = (Vec::new(), Vec::new());
-        self.parse_entry(&mut d, block_off, &mut chunk_off, Some((&mut ls, &mut rs)))?;
-        Ok((Labels::from_sorted(ls), rs))
-    }
-
-    /// File offset of series block `b` (for error messages).
-    pub(crate) fn block_offset(&self, b: usize) -> u64 {
-        self.footer.sections[SEC_SERIES].offset
-            + self.series_table.get(b).map(|e| e.0).unwrap_or_default()
-    }
-
     /// The bytes of one run, borrowed from the mmap. Checks bounds and the
     /// run's CRC32C; a mismatch is [`Error::Corrupt`] naming the chunks file.
     pub fn run_bytes(&self, run: &RunMeta) -> Result<&[u8]> {
@@ -571,20 +446,6 @@ impl Block {
         Ok(bytes)
     }
 
-    /// Iterates all series in ID (= label) order, decompressing each series
-    /// block once. Items are `(id, labels, runs)`; after an error the
-    /// iterator stops.
-    pub fn series_iter(&self) -> SeriesIter<'_> {
-        SeriesIter {
-            block: self,
-            next: 0,
-            raw: Vec::new(),
-            pos: 0,
-            chunk_off: 0,
-            failed: false,
-        }
-    }
-
     /// The postings list of one label value.
     pub(crate) fn postings_of(&self, v: &ValueEntry, out: &mut Vec<u32>) -> Result<()> {
         let bytes = self.index.get(v.postings.clone()).ok_or_else(|| {
@@ -592,57 +453,6 @@ impl Block {
         })?;
         postings::decode(bytes, self.footer.num_series, out)
             .map_err(|w| self.corrupt(v.postings.start as u64, w))
-    }
-}
-
-/// Iterator over all series of a block in label order; see [`Block::series_iter`].
-#[derive(Debug)]
-pub struct SeriesIter<'a> {
-    block: &'a Block,
-    next: u32,
-    raw: Vec<u8>,
-    pos: usize,
-    chunk_off: u64,
-    failed: bool,
-}
-
-impl Iterator for SeriesIter<'_> {
-    type Item = Result<(SeriesId, Labels, Vec<RunMeta>)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let b = self.block;
-        if self.failed || self.next >= b.footer.num_series {
-            return None;
-        }
-        let spb = b.footer.series_per_block;
-        let blk = (self.next / spb) as usize;
-        if self.next.is_multiple_of(spb) {
-            match b.series_block(blk) {
-                Ok(raw) => self.raw = raw,
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
-            }
-            self.pos = 0;
-            self.chunk_off = b.series_table.get(blk).map(|e| e.1).unwrap_or_default();
-        }
-        let mut d = Dec::new(self.raw.get(self.pos..).unwrap_or_default());
-        let (mut ls, mut rs) = (Vec::new(), Vec::new());
-        let block_off = b.block_offset(blk) + self.pos as u64;
-        if let Err(e) = b.parse_entry(
-            &mut d,
-            block_off,
-            &mut self.chunk_off,
-            Some((&mut ls, &mut rs)),
-        ) {
-            self.failed = true;
-            return Some(Err(e));
-        }
-        self.pos += d.pos();
-        let id = SeriesId(self.next);
-        self.next += 1;
-        Some(Ok((id, Labels::from_sorted(ls), rs)))
     }
 }
 
@@ -658,11 +468,33 @@ fn section_bytes<'a>(index: &'a [u8], s: &SectionRef, foot_off: usize) -> Option
 /// Upper bound for one decompressed buffer, so a corrupt length cannot make us allocate terabytes.
 const MAX_RAW_LEN: u64 = 1 << 32;
 
-fn decompress(bytes: &[u8], raw_len: u64) -> std::result::Result<Vec<u8>, String> {
+pub(crate) fn decompress(bytes: &[u8], raw_len: u64) -> std::result::Result<Vec<u8>, String> {
     if raw_len > MAX_RAW_LEN {
         return Err(format!("implausible decompressed size {raw_len}"));
     }
-    let out = zstd::bulk::decompress(bytes, raw_len as usize)
+    // The frame header records the content size; checking it first means a
+    // corrupt length cannot make us allocate a huge buffer.
+    match zstd::zstd_safe::get_frame_content_size(bytes) {
+        Ok(Some(n)) if n == raw_len => {}
+        _ => return Err(format!("zstd frame does not hold {raw_len} bytes")),
+    }
+    thread_local! {
+        // Creating a zstd context costs more than decompressing one series block.
+        static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+    }
+    let out = DCTX
+        .with(|c| {
+            let mut c = c
+                .try_borrow_mut()
+                .map_err(|_| std::io::Error::other("decompressor busy"))?;
+            if c.is_none() {
+                *c = Some(zstd::bulk::Decompressor::new()?);
+            }
+            match c.as_mut() {
+                Some(d) => d.decompress(bytes, raw_len as usize),
+                None => Err(std::io::Error::other("no decompressor")),
+            }
+        })
         .map_err(|e| format!("cannot decompress: {e}"))?;
     if out.len() as u64 != raw_len {
         return Err(format!(

@@ -51,17 +51,35 @@ impl Block {
             }
             return Ok(out);
         }
+        // Several lists: OR them into a bitmap over all series, which is
+        // linear in the output instead of sorting the concatenation.
+        let vals: Vec<&ValueEntry> = self
+            .values_of(n)
+            .iter()
+            .filter(|v| keep(self.symbols.get(v.sym).unwrap_or_default()))
+            .collect();
         let mut out = Vec::new();
-        let mut lists = 0;
-        for v in self.values_of(n) {
-            if keep(self.symbols.get(v.sym).unwrap_or_default()) {
-                self.postings_of(v, &mut out)?;
-                lists += 1;
+        if let [v] = vals.as_slice() {
+            self.postings_of(v, &mut out)?;
+            return Ok(out);
+        }
+        let mut bits = vec![0u64; (self.num_series() as usize).div_ceil(64)];
+        let mut list = Vec::new();
+        for v in vals {
+            list.clear();
+            self.postings_of(v, &mut list)?;
+            for &id in &list {
+                if let Some(w) = bits.get_mut((id / 64) as usize) {
+                    *w |= 1 << (id % 64);
+                }
             }
         }
-        if lists > 1 {
-            out.sort_unstable();
-            out.dedup();
+        for (i, &w) in bits.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push(i as u32 * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
         }
         Ok(out)
     }
@@ -112,8 +130,9 @@ impl Block {
         }
         let sel = self.select_raw(matchers)?;
         let mut names = BTreeSet::new();
-        for &id in &sel {
-            let (ls, _) = self.series(SeriesId(id))?;
+        let ids: Vec<SeriesId> = sel.into_iter().map(SeriesId).collect();
+        for item in self.series_of(&ids) {
+            let (_, ls, _) = item?;
             for l in ls.iter() {
                 if !names.contains(l.name.as_str()) {
                     names.insert(l.name.clone());

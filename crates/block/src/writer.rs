@@ -39,6 +39,7 @@ pub struct RunRef<'a> {
 pub struct WriterOptions {
     /// Series entries compressed together in the index (default 128): larger
     /// compresses better, smaller makes a single-series lookup cheaper.
+    /// Clamped to 1..=65536.
     pub series_per_block: u32,
     /// zstd level for index sections (default 3).
     pub zstd_level: i32,
@@ -105,7 +106,7 @@ impl BlockWriter {
             .write_all(&header(CHUNKS_MAGIC, CHUNKS_VERSION))
             .map_err(io_err("write", &chunks_path))?;
         let mut opts = opts;
-        opts.series_per_block = opts.series_per_block.max(1);
+        opts.series_per_block = opts.series_per_block.clamp(1, MAX_SERIES_PER_BLOCK);
         Ok(BlockWriter {
             ulid,
             parent: parent_dir.to_path_buf(),
