@@ -1,1 +1,43 @@
-//! PromQL engine (placeholder until the engine lands).
+//! PromQL evaluation with Prometheus 2.42 semantics over the storage read seam.
+//!
+//! This crate owns query evaluation: selectors with lookback and staleness,
+//! `offset` and `@`, subqueries, every 2.42 function, aggregation and binary
+//! operator, the query limits (timeout, max samples) and the `promqltest`
+//! runner for upstream's PromQL test scripts.
+//!
+//! It does not own parsing (the `promql-parser` crate does; see the parser
+//! glue in `parser.rs` for the 2.42 adjustments), storage (it reads only
+//! through [`argus_model::storage::Queryable`]; `argus-tsdb` implements it),
+//! or HTTP and JSON rendering (`argus-web`).
+//!
+//! Main types: [`Engine`] (configured by [`EngineOpts`]) runs queries and
+//! returns a [`QueryResult`] holding a [`Value`]; failures are [`Error`]s whose
+//! [`Error::kind`] maps to the HTTP API's error types.
+//!
+//! ```
+//! use argus_model::{Labels, Sample, storage::MemStorage};
+//! use argus_promql::{Engine, EngineOpts, Value};
+//!
+//! let st = MemStorage::new();
+//! st.add(Labels::from_pairs([("__name__", "up"), ("job", "node")]), &[Sample::new(0, 1.0)]);
+//! let engine = Engine::new(EngineOpts::default());
+//! let res = engine.instant_query(&st, "sum by (job) (up) * 2", 60_000).unwrap();
+//! let Value::Vector(v) = res.value else { panic!("want a vector") };
+//! assert_eq!(v[0].v, 2.0);
+//! assert_eq!(v[0].labels, Labels::from_pairs([("job", "node")]));
+//! ```
+#![deny(missing_docs)]
+
+mod aggregate;
+mod binary;
+mod engine;
+mod error;
+mod eval;
+mod functions;
+mod parser;
+pub mod promqltest;
+mod value;
+
+pub use engine::{Engine, EngineOpts};
+pub use error::{Error, ErrorKind, Result};
+pub use value::{Point, QueryResult, RangeSeries, Scalar, Value, VectorSample};

@@ -1,0 +1,263 @@
+//! Aggregation operators (`sum`, `avg`, `topk`, `count_values`, ...) with `by`/`without`.
+//!
+//! Follows Prometheus 2.42's `aggregation`: groups come out in order of first
+//! appearance; `sum` is a plain sum, `avg` an incremental mean with Inf guards,
+//! `stddev`/`stdvar` Welford's population variance; `topk`/`bottomk` keep the
+//! input labels and sort each group's output (NaN last).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use argus_model::{Labels, METRIC_NAME, is_valid_label_name};
+use promql_parser::parser::{AggregateExpr, LabelModifier};
+
+use crate::error::{Error, Result};
+use crate::eval::{Evaluator, Sample, StepArg, Val, Vector};
+use crate::functions::stats::quantile;
+use crate::functions::vector_cmp_nan_last as cmp_nan_last;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Sum,
+    Avg,
+    Count,
+    Min,
+    Max,
+    Group,
+    Stddev,
+    Stdvar,
+    Topk,
+    Bottomk,
+    CountValues,
+    Quantile,
+}
+
+fn op_of(name: &str) -> Option<Op> {
+    Some(match name {
+        "sum" => Op::Sum,
+        "avg" => Op::Avg,
+        "count" => Op::Count,
+        "min" => Op::Min,
+        "max" => Op::Max,
+        "group" => Op::Group,
+        "stddev" => Op::Stddev,
+        "stdvar" => Op::Stdvar,
+        "topk" => Op::Topk,
+        "bottomk" => Op::Bottomk,
+        "count_values" => Op::CountValues,
+        "quantile" => Op::Quantile,
+        _ => return None,
+    })
+}
+
+struct Group {
+    labels: Arc<Labels>,
+    value: f64,
+    mean: f64,
+    count: f64,
+    members: Vec<Sample>,
+}
+
+/// Go's `strconv.FormatFloat(v, 'f', -1, 64)`.
+pub(crate) fn format_f(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Evaluator<'_, '_> {
+    pub(crate) fn eval_aggregate(&self, a: &AggregateExpr) -> Result<Val> {
+        let name = a.op.to_string();
+        let op = op_of(&name)
+            .ok_or_else(|| Error::Parse(format!("parse error: unknown aggregation {name}")))?;
+        let (without, grouping): (bool, Vec<String>) = match &a.modifier {
+            Some(LabelModifier::Include(l)) => (false, l.labels.clone()),
+            Some(LabelModifier::Exclude(l)) => (true, l.labels.clone()),
+            None => (false, Vec::new()),
+        };
+        let mut args = Vec::with_capacity(2);
+        args.push(match self.eval(&a.expr)? {
+            v @ Val::Vector(_) => v,
+            _ => return Err(Error::exec("expected instant vector in aggregation")),
+        });
+        if let Some(p) = &a.param {
+            args.push(self.eval(p)?);
+        }
+        let m = self.range_eval(&args, |sa, _| {
+            let vec = sa[0].take_vector();
+            aggregate(op, &grouping, without, sa.get(1), vec)
+        })?;
+        Ok(Val::Vector(m))
+    }
+}
+
+fn group_labels(ls: &Labels, grouping: &[String], without: bool) -> Labels {
+    let mut b = ls.builder();
+    if without {
+        b.retain(|l| l.name != METRIC_NAME && !grouping.contains(&l.name));
+    } else {
+        b.retain(|l| grouping.contains(&l.name));
+    }
+    b.build()
+}
+
+fn aggregate(
+    op: Op,
+    grouping: &[String],
+    without: bool,
+    param: Option<&StepArg<'_>>,
+    vec: Vector,
+) -> Result<Vector> {
+    let mut k = 0usize;
+    if matches!(op, Op::Topk | Op::Bottomk) {
+        let f = param.map_or(f64::NAN, |p| p.scalar());
+        if !(f > -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18) {
+            return Err(Error::exec(format!(
+                "Scalar value {} overflows int64",
+                format_f(f)
+            )));
+        }
+        let ki = f as i64;
+        if ki < 1 {
+            return Ok(Vec::new());
+        }
+        k = ki as usize;
+    }
+    let mut grouping = grouping.to_vec();
+    let mut value_label = String::new();
+    if op == Op::CountValues {
+        value_label = param.map(|p| p.string().to_string()).unwrap_or_default();
+        if !is_valid_label_name(&value_label) {
+            return Err(Error::exec(format!("invalid label name \"{value_label}\"")));
+        }
+        if !without {
+            grouping.push(value_label.clone());
+        }
+    }
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for mut s in vec {
+        if op == Op::CountValues {
+            let mut b = s.labels.builder();
+            b.set(value_label.clone(), format_f(s.v));
+            s.labels = Arc::new(b.build());
+        }
+        let key = group_labels(&s.labels, &grouping, without);
+        let gi = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let mut g = Group {
+                    labels: Arc::new(key.clone()),
+                    value: s.v,
+                    mean: s.v,
+                    count: 1.0,
+                    members: Vec::new(),
+                };
+                match op {
+                    Op::Stddev | Op::Stdvar => g.value = 0.0,
+                    Op::Group => g.value = 1.0,
+                    Op::Topk | Op::Bottomk | Op::Quantile => g.members.push(s.clone()),
+                    _ => {}
+                }
+                index.insert(key, groups.len());
+                groups.push(g);
+                continue;
+            }
+        };
+        let Some(g) = groups.get_mut(gi) else {
+            continue;
+        };
+        match op {
+            Op::Sum => g.value += s.v,
+            Op::Avg => {
+                g.count += 1.0;
+                if g.mean.is_infinite() {
+                    if s.v.is_infinite() && (g.mean > 0.0) == (s.v > 0.0) {
+                        continue;
+                    }
+                    if !s.v.is_infinite() && !s.v.is_nan() {
+                        continue;
+                    }
+                }
+                g.mean += s.v / g.count - g.mean / g.count;
+            }
+            Op::Group => {}
+            Op::Max => {
+                if g.value < s.v || g.value.is_nan() {
+                    g.value = s.v;
+                }
+            }
+            Op::Min => {
+                if g.value > s.v || g.value.is_nan() {
+                    g.value = s.v;
+                }
+            }
+            Op::Count | Op::CountValues => g.count += 1.0,
+            Op::Stddev | Op::Stdvar => {
+                g.count += 1.0;
+                let delta = s.v - g.mean;
+                g.mean += delta / g.count;
+                g.value += delta * (s.v - g.mean);
+            }
+            Op::Topk | Op::Bottomk => select_k(&mut g.members, s, k, op == Op::Topk),
+            Op::Quantile => g.members.push(s),
+        }
+    }
+    let q = param.map_or(f64::NAN, |p| p.scalar());
+    let mut out = Vec::with_capacity(groups.len());
+    for mut g in groups {
+        let v = match op {
+            Op::Avg => g.mean,
+            Op::Count | Op::CountValues => g.count,
+            Op::Stdvar => g.value / g.count,
+            Op::Stddev => (g.value / g.count).sqrt(),
+            Op::Topk | Op::Bottomk => {
+                let desc = op == Op::Topk;
+                g.members.sort_by(|a, b| cmp_nan_last(a.v, b.v, desc));
+                out.append(&mut g.members);
+                continue;
+            }
+            Op::Quantile => quantile(q, g.members.iter().map(|s| s.v).collect()),
+            Op::Sum | Op::Min | Op::Max | Op::Group => g.value,
+        };
+        out.push(Sample {
+            labels: g.labels,
+            v,
+        });
+    }
+    Ok(out)
+}
+
+/// Keeps the `k` best samples of a group, like Prometheus' heap: NaN ranks
+/// below every number for `topk` and above every number for `bottomk`.
+fn select_k(members: &mut Vec<Sample>, s: Sample, k: usize, top: bool) {
+    // "worse(a, b)": a would be evicted before b.
+    let worse = |a: f64, b: f64| {
+        if a.is_nan() {
+            return !b.is_nan();
+        }
+        if top { a < b } else { a > b }
+    };
+    if members.len() < k {
+        members.push(s);
+        return;
+    }
+    let mut wi = 0;
+    for (i, m) in members.iter().enumerate() {
+        if worse(m.v, members[wi].v) {
+            wi = i;
+        }
+    }
+    let w = members[wi].v;
+    if worse(w, s.v) || w.is_nan() {
+        members[wi] = s;
+    }
+}

@@ -1,0 +1,270 @@
+//! The evaluator: walks the AST over a range of steps, like Prometheus' `evaluator`.
+//!
+//! Every instant-vector expression evaluates to a [`Matrix`] holding, for each
+//! output series, one point per step where it has a value; scalars evaluate to
+//! one value per step. An instant query is a range evaluation with one step.
+//! Selectors read storage once for the whole range (plus lookback) and slide
+//! over it; they never re-select per step.
+//!
+//! Shared per-query state lives in [`Ctx`]: the querier, limits (deadline and
+//! the live-sample budget, which nested subquery evaluators share) and warnings.
+
+mod range_eval;
+pub(crate) mod selector;
+mod subquery;
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::time::Instant;
+
+use argus_model::Labels;
+use argus_model::storage::Querier;
+use promql_parser::parser::{AtModifier, Expr, Offset};
+
+use crate::error::{Error, Result};
+
+pub(crate) use range_eval::{Collector, StepArg, vector_at};
+
+/// A point of an evaluated series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Point {
+    pub t: i64,
+    pub v: f64,
+}
+
+/// An evaluated series; labels are shared because most operations keep them.
+#[derive(Debug, Clone)]
+pub(crate) struct Series {
+    pub labels: Arc<Labels>,
+    pub points: Vec<Point>,
+}
+
+pub(crate) type Matrix = Vec<Series>;
+
+/// One element of an instant vector at a step.
+#[derive(Debug, Clone)]
+pub(crate) struct Sample {
+    pub labels: Arc<Labels>,
+    pub v: f64,
+}
+
+pub(crate) type Vector = Vec<Sample>;
+
+/// The value of an evaluated node.
+#[derive(Debug)]
+pub(crate) enum Val {
+    /// An instant vector over the steps.
+    Vector(Matrix),
+    /// One value per step.
+    Scalar(Vec<f64>),
+    /// A string literal.
+    String(String),
+    /// A range vector (only as a query's top level): raw points per series.
+    Range(Matrix),
+}
+
+/// Per-query state shared by all evaluators of one query.
+pub(crate) struct Ctx<'q> {
+    pub querier: &'q dyn Querier,
+    pub lookback: i64,
+    pub default_step: i64,
+    pub max_samples: usize,
+    pub deadline: Option<Instant>,
+    /// The query's own start and end, for `@ start()` and `@ end()`.
+    pub query_start: i64,
+    pub query_end: i64,
+    samples: Cell<usize>,
+    pub warnings: RefCell<Vec<String>>,
+}
+
+impl<'q> Ctx<'q> {
+    pub(crate) fn new(
+        querier: &'q dyn Querier,
+        lookback: i64,
+        default_step: i64,
+        max_samples: usize,
+    ) -> Self {
+        Ctx {
+            querier,
+            lookback,
+            default_step,
+            max_samples,
+            deadline: None,
+            query_start: 0,
+            query_end: 0,
+            samples: Cell::new(0),
+            warnings: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Accounts `n` more samples held in memory; fails past the limit.
+    pub(crate) fn add_samples(&self, n: usize) -> Result<()> {
+        let cur = self.samples.get().saturating_add(n);
+        self.samples.set(cur);
+        if cur > self.max_samples {
+            return Err(Error::TooManySamples("query execution"));
+        }
+        Ok(())
+    }
+
+    /// Releases `n` samples that are no longer held.
+    pub(crate) fn release_samples(&self, n: usize) {
+        self.samples.set(self.samples.get().saturating_sub(n));
+    }
+
+    pub(crate) fn check_deadline(&self) -> Result<()> {
+        match self.deadline {
+            Some(d) if Instant::now() > d => Err(Error::Timeout("expression evaluation")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Evaluates expressions at the steps `start, start+interval, ..., <= end`.
+pub(crate) struct Evaluator<'c, 'q> {
+    pub ctx: &'c Ctx<'q>,
+    pub start: i64,
+    pub end: i64,
+    /// Step in ms; at least 1 (an instant evaluation has `start == end`).
+    pub interval: i64,
+}
+
+impl<'c, 'q> Evaluator<'c, 'q> {
+    pub(crate) fn new(ctx: &'c Ctx<'q>, start: i64, end: i64, interval: i64) -> Self {
+        Evaluator {
+            ctx,
+            start,
+            end,
+            interval: interval.max(1),
+        }
+    }
+
+    /// Number of steps.
+    pub(crate) fn steps(&self) -> usize {
+        if self.end < self.start {
+            return 0;
+        }
+        ((self.end - self.start) / self.interval + 1) as usize
+    }
+
+    /// Timestamp of step `k`.
+    pub(crate) fn ts(&self, k: usize) -> i64 {
+        self.start + k as i64 * self.interval
+    }
+
+    pub(crate) fn eval(&self, expr: &Expr) -> Result<Val> {
+        self.ctx.check_deadline()?;
+        match expr {
+            Expr::NumberLiteral(n) => Ok(Val::Scalar(vec![n.val; self.steps()])),
+            Expr::StringLiteral(s) => Ok(Val::String(s.val.clone())),
+            Expr::Paren(p) => self.eval(&p.expr),
+            Expr::Unary(u) => self.eval_unary(&u.expr),
+            Expr::VectorSelector(vs) => Ok(Val::Vector(self.eval_vector_selector(vs, false)?)),
+            Expr::MatrixSelector(ms) => {
+                let m = self.select_range(ms)?;
+                Ok(Val::Range(m.series))
+            }
+            Expr::Subquery(sq) => {
+                let m = self.eval_subquery(sq)?;
+                Ok(Val::Range(m.series))
+            }
+            Expr::Aggregate(a) => self.eval_aggregate(a),
+            Expr::Binary(b) => self.eval_binary(b),
+            Expr::Call(c) => self.eval_call(c),
+            Expr::Extension(_) => Err(Error::exec("unsupported expression")),
+        }
+    }
+
+    fn eval_unary(&self, inner: &Expr) -> Result<Val> {
+        match self.eval(inner)? {
+            Val::Scalar(mut s) => {
+                s.iter_mut().for_each(|v| *v = -*v);
+                Ok(Val::Scalar(s))
+            }
+            Val::Vector(m) => {
+                let mut out: Matrix = m
+                    .into_iter()
+                    .map(|mut s| {
+                        s.points.iter_mut().for_each(|p| p.v = -p.v);
+                        s.labels = drop_name(&s.labels);
+                        s
+                    })
+                    .collect();
+                check_matrix_unique(&mut out)?;
+                Ok(Val::Vector(out))
+            }
+            _ => Err(Error::exec(
+                "unary expression only allowed on scalars and instant vectors",
+            )),
+        }
+    }
+
+    /// Evaluates an expression that must be scalar-typed (function and aggregation parameters).
+    pub(crate) fn eval_scalar(&self, expr: &Expr) -> Result<Vec<f64>> {
+        match self.eval(expr)? {
+            Val::Scalar(s) => Ok(s),
+            _ => Err(Error::exec("expected scalar argument")),
+        }
+    }
+
+    pub(crate) fn eval_string(&self, expr: &Expr) -> Result<String> {
+        match self.eval(expr)? {
+            Val::String(s) => Ok(s),
+            _ => Err(Error::exec("expected string argument")),
+        }
+    }
+
+    pub(crate) fn eval_vector(&self, expr: &Expr) -> Result<Matrix> {
+        match self.eval(expr)? {
+            Val::Vector(m) => Ok(m),
+            _ => Err(Error::exec("expected instant vector argument")),
+        }
+    }
+
+    /// Resolves an `@` modifier to ms.
+    pub(crate) fn at_ms(&self, at: &Option<AtModifier>) -> Option<i64> {
+        at.as_ref().map(|a| match a {
+            AtModifier::Start => self.ctx.query_start,
+            AtModifier::End => self.ctx.query_end,
+            AtModifier::At(st) => system_time_ms(*st),
+        })
+    }
+}
+
+/// Milliseconds since the epoch of a parser time (which may be before 1970).
+pub(crate) fn system_time_ms(st: std::time::SystemTime) -> i64 {
+    match st.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
+pub(crate) fn offset_ms(o: &Option<Offset>) -> i64 {
+    match o {
+        None => 0,
+        Some(Offset::Pos(d)) => d.as_millis() as i64,
+        Some(Offset::Neg(d)) => -(d.as_millis() as i64),
+    }
+}
+
+/// The label set without `__name__`, sharing the original when there is none.
+pub(crate) fn drop_name(ls: &Arc<Labels>) -> Arc<Labels> {
+    if ls.metric_name().is_some() {
+        Arc::new(ls.without_metric_name())
+    } else {
+        ls.clone()
+    }
+}
+
+/// Fails when two series of a matrix share a label set (after name dropping).
+pub(crate) fn check_matrix_unique(m: &mut Matrix) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(m.len());
+    for s in m.iter() {
+        if !seen.insert(s.labels.clone()) {
+            return Err(Error::exec(
+                "vector cannot contain metrics with the same labelset",
+            ));
+        }
+    }
+    Ok(())
+}

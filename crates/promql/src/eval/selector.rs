@@ -1,0 +1,169 @@
+//! Selectors: instant-vector selectors with lookback and staleness, and the
+//! raw series behind range selectors.
+//!
+//! Each selector selects once for the whole evaluation range (widened by the
+//! lookback or the range) and slides a cursor over the samples per step.
+
+use std::sync::Arc;
+
+use argus_model::storage::SelectHints;
+use argus_model::{Labels, MatchOp, Matcher, is_stale_nan};
+use promql_parser::label::MatchOp as PMatchOp;
+use promql_parser::parser::{MatrixSelector, VectorSelector};
+
+use super::{Evaluator, Matrix, Point, Series, offset_ms};
+use crate::error::{Error, Result};
+
+/// Raw series for a range function: points with their own timestamps and the
+/// window geometry to slide over them.
+pub(crate) struct RangeSource {
+    pub series: Matrix,
+    pub range: i64,
+    pub offset: i64,
+    pub at: Option<i64>,
+}
+
+impl Evaluator<'_, '_> {
+    /// Evaluates an instant-vector selector at every step. With `sample_ts`,
+    /// each point's value is the selected sample's own timestamp in seconds
+    /// (what `timestamp(x)` returns).
+    pub(crate) fn eval_vector_selector(
+        &self,
+        vs: &VectorSelector,
+        sample_ts: bool,
+    ) -> Result<Matrix> {
+        let offset = offset_ms(&vs.offset);
+        let at = self.at_ms(&vs.at);
+        let lookback = self.ctx.lookback;
+        let (ref_lo, ref_hi) = match at {
+            Some(a) => (a - offset, a - offset),
+            None => (self.start - offset, self.end - offset),
+        };
+        let raw = self.select(vs, ref_lo - lookback, ref_hi, 0)?;
+        let steps = self.steps();
+        let mut out = Vec::with_capacity(raw.len());
+        for s in raw {
+            let mut points = Vec::new();
+            let mut cur = 0usize;
+            for k in 0..steps {
+                let ts = self.ts(k);
+                let rt = at.unwrap_or(ts) - offset;
+                while cur + 1 < s.points.len() && s.points[cur + 1].t <= rt {
+                    cur += 1;
+                }
+                let Some(p) = s.points.get(cur) else { break };
+                if p.t > rt || p.t < rt - lookback || is_stale_nan(p.v) {
+                    continue;
+                }
+                let v = if sample_ts { p.t as f64 / 1000.0 } else { p.v };
+                points.push(Point { t: ts, v });
+            }
+            if !points.is_empty() {
+                self.ctx.add_samples(points.len())?;
+                out.push(Series {
+                    labels: s.labels,
+                    points,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Selects the raw series behind a range selector, stale markers removed.
+    pub(crate) fn select_range(&self, ms: &MatrixSelector) -> Result<RangeSource> {
+        let vs = &ms.vs;
+        let offset = offset_ms(&vs.offset);
+        let at = self.at_ms(&vs.at);
+        let range = ms.range.as_millis() as i64;
+        let (ref_lo, ref_hi) = match at {
+            Some(a) => (a - offset, a - offset),
+            None => (self.start - offset, self.end - offset),
+        };
+        let mut series = self.select(vs, ref_lo - range, ref_hi, range)?;
+        for s in &mut series {
+            s.points.retain(|p| !is_stale_nan(p.v));
+        }
+        series.retain(|s| !s.points.is_empty());
+        Ok(RangeSource {
+            series,
+            range,
+            offset,
+            at,
+        })
+    }
+
+    fn select(&self, vs: &VectorSelector, start: i64, end: i64, range: i64) -> Result<Matrix> {
+        let matchers = model_matchers(vs)?;
+        let hints = SelectHints {
+            start,
+            end,
+            step: self.interval,
+            range,
+            ..Default::default()
+        };
+        let set = self.ctx.querier.select(&matchers, &hints)?;
+        let mut out = Vec::new();
+        for s in set {
+            self.ctx.check_deadline()?;
+            let s = s?;
+            let points: Vec<Point> = s
+                .samples
+                .iter()
+                .filter(|x| x.t >= start && x.t <= end)
+                .map(|x| Point { t: x.t, v: x.v })
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            out.push(Series {
+                labels: Arc::new(s.labels),
+                points,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The storage matchers of a selector, the metric name included.
+pub(crate) fn model_matchers(vs: &VectorSelector) -> Result<Vec<Matcher>> {
+    let mut out = Vec::with_capacity(vs.matchers.matchers.len() + 1);
+    if let Some(name) = &vs.name {
+        out.push(Matcher::equal(argus_model::METRIC_NAME, name.clone()));
+    }
+    for m in &vs.matchers.matchers {
+        let op = match m.op {
+            PMatchOp::Equal => MatchOp::Equal,
+            PMatchOp::NotEqual => MatchOp::NotEqual,
+            PMatchOp::Re(_) => MatchOp::Re,
+            PMatchOp::NotRe(_) => MatchOp::NotRe,
+        };
+        out.push(
+            Matcher::new(op, m.name.clone(), m.value.clone())
+                .map_err(|e| Error::Parse(format!("parse error: {e}")))?,
+        );
+    }
+    Ok(out)
+}
+
+/// The labels `absent()` and `absent_over_time()` report, built like
+/// Prometheus 2.42: the first equality matcher of a name sets its label; a
+/// name that any other matcher also names is removed at the end. The metric
+/// name never appears.
+pub(crate) fn absent_labels(vs: &VectorSelector) -> Labels {
+    let mut b = argus_model::LabelsBuilder::new();
+    let mut removed: Vec<&str> = Vec::new();
+    for m in &vs.matchers.matchers {
+        if m.name == argus_model::METRIC_NAME {
+            continue;
+        }
+        if matches!(m.op, PMatchOp::Equal) && b.get(&m.name).is_none() {
+            b.set(m.name.clone(), m.value.clone());
+        } else {
+            removed.push(&m.name);
+        }
+    }
+    for n in removed {
+        b.del(n);
+    }
+    b.build()
+}

@@ -1,0 +1,83 @@
+//! Functions that reshape vectors: `absent`, `vector`, `scalar`, `sort`, `sort_desc`.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use argus_model::Labels;
+use promql_parser::parser::Expr;
+
+use crate::error::{Error, Result};
+use crate::eval::selector::absent_labels;
+use crate::eval::{Evaluator, Sample, Val, vector_at};
+
+impl Evaluator<'_, '_> {
+    pub(crate) fn eval_absent(&self, args: &[&Expr]) -> Result<Val> {
+        let first = *args
+            .first()
+            .ok_or_else(|| Error::exec("missing function argument"))?;
+        let ls = Arc::new(match first {
+            Expr::VectorSelector(vs) => absent_labels(vs),
+            _ => Labels::empty(),
+        });
+        let a = [self.arg_vector(args, 0)?];
+        let m = self.range_eval(&a, |sa, _| {
+            Ok(match &sa[0] {
+                crate::eval::StepArg::Vector(v) if v.is_empty() => vec![Sample {
+                    labels: ls.clone(),
+                    v: 1.0,
+                }],
+                _ => Vec::new(),
+            })
+        })?;
+        Ok(Val::Vector(m))
+    }
+
+    pub(crate) fn eval_vector_fn(&self, args: &[&Expr]) -> Result<Val> {
+        let a = [self.arg_scalar(args, 0, None)?];
+        let empty = Arc::new(Labels::empty());
+        let m = self.range_eval(&a, |sa, _| {
+            Ok(vec![Sample {
+                labels: empty.clone(),
+                v: sa[0].scalar(),
+            }])
+        })?;
+        Ok(Val::Vector(m))
+    }
+
+    pub(crate) fn eval_scalar_fn(&self, args: &[&Expr]) -> Result<Val> {
+        let Val::Vector(m) = self.arg_vector(args, 0)? else {
+            return Err(Error::exec("expected instant vector argument"));
+        };
+        let mut cur = vec![0usize; m.len()];
+        let out = (0..self.steps())
+            .map(|k| {
+                let v = vector_at(&m, &mut cur, self.ts(k));
+                if v.len() == 1 { v[0].v } else { f64::NAN }
+            })
+            .collect();
+        Ok(Val::Scalar(out))
+    }
+
+    pub(crate) fn eval_sort(&self, desc: bool, args: &[&Expr]) -> Result<Val> {
+        let a = [self.arg_vector(args, 0)?];
+        let m = self.range_eval(&a, |sa, _| {
+            let mut v = sa[0].take_vector();
+            v.sort_by(|x, y| cmp_nan_last(x.v, y.v, desc));
+            Ok(v)
+        })?;
+        Ok(Val::Vector(m))
+    }
+}
+
+/// Orders values ascending (or descending), NaN last either way.
+pub(crate) fn cmp_nan_last(a: f64, b: f64, desc: bool) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => {
+            let o = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+            if desc { o.reverse() } else { o }
+        }
+    }
+}

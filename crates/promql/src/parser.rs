@@ -1,0 +1,207 @@
+//! Parser glue: from Prometheus 2.42 query text to a `promql-parser` AST.
+//!
+//! `promql-parser` follows Prometheus 3.x, so two adjustments happen here
+//! before and after its parse:
+//!
+//! * `holt_winters(` (2.42's name) is rewritten to
+//!   `double_exponential_smoothing(` (3.x's name for the same function), and
+//!   the evaluator treats that AST node as `holt_winters`.
+//! * Functions and aggregators that exist only in 3.x (`first_over_time`,
+//!   `mad_over_time`, `limitk`, `info`, `double_exponential_smoothing` spelled
+//!   out, ...) are rejected with 2.42's error for any unknown name,
+//!   `unknown function with name "<name>"`, positioned at the name.
+//!   3.x-only selector syntax (`{"a" or "b"}` alternatives) is rejected too.
+//!
+//! The scan that finds function names skips string literals and comments, so
+//! a label value or comment that happens to spell a function name is left alone.
+//! Parse errors coming from `promql-parser` itself carry its wording and no
+//! position (it reports none); errors raised here carry `line:col` like 2.42.
+
+use promql_parser::parser::{self, Expr};
+
+use crate::error::{Error, Result};
+
+/// 2.42's spelling of 3.x's `double_exponential_smoothing`.
+const HOLT_WINTERS: &str = "holt_winters";
+/// The AST name that stands for `holt_winters`.
+pub(crate) const DOUBLE_EXP_SMOOTHING: &str = "double_exponential_smoothing";
+
+/// Names `promql-parser` accepts as calls that Prometheus 2.42 does not know.
+const ONLY_IN_3X: &[&str] = &[
+    "double_exponential_smoothing",
+    "first_over_time",
+    "histogram_avg",
+    "histogram_quantiles",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "info",
+    "integral",
+    "mad_over_time",
+    "max_of",
+    "min_of",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "start_timestamp",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "limitk",
+    "limit_ratio",
+    "step",
+    "range",
+];
+
+/// Parses 2.42 query text into an AST the evaluator understands.
+pub(crate) fn parse(query: &str) -> Result<Expr> {
+    let text = rewrite_function_names(query)?;
+    let expr = parser::parse(&text).map_err(|e| Error::Parse(format!("parse error: {e}")))?;
+    check_2_42(&expr)?;
+    Ok(expr)
+}
+
+/// Renames `holt_winters(` and rejects 3.x-only calls, outside strings and comments.
+fn rewrite_function_names(query: &str) -> Result<String> {
+    let b = query.as_bytes();
+    let mut out = String::with_capacity(query.len() + 16);
+    let mut i = 0;
+    let mut last_copied = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'"' | b'\'' | b'`' => i = skip_string(b, i),
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':')
+                {
+                    i += 1;
+                }
+                let name = &query[start..i];
+                if !is_call(b, i) {
+                    continue;
+                }
+                let after_at = prev_non_space(b, start) == Some(b'@');
+                if name == HOLT_WINTERS {
+                    out.push_str(&query[last_copied..start]);
+                    out.push_str(DOUBLE_EXP_SMOOTHING);
+                    last_copied = i;
+                } else if ONLY_IN_3X.contains(&name)
+                    || (matches!(name, "start" | "end") && !after_at)
+                {
+                    let (line, col) = line_col(query, start);
+                    return Err(Error::Parse(format!(
+                        "{line}:{col}: parse error: unknown function with name \"{name}\""
+                    )));
+                }
+            }
+            c if c.is_ascii_digit() => {
+                // Skip numbers and durations so `5m` is not read as an identifier `m`.
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&query[last_copied..]);
+    Ok(out)
+}
+
+fn skip_string(b: &[u8], start: usize) -> usize {
+    let q = b[start];
+    let mut i = start + 1;
+    while i < b.len() {
+        if b[i] == b'\\' && q != b'`' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            return i + 1;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+fn is_call(b: &[u8], mut i: usize) -> bool {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    b.get(i) == Some(&b'(')
+}
+
+fn prev_non_space(b: &[u8], mut i: usize) -> Option<u8> {
+    while i > 0 {
+        i -= 1;
+        if !b[i].is_ascii_whitespace() {
+            return Some(b[i]);
+        }
+    }
+    None
+}
+
+fn line_col(q: &str, pos: usize) -> (usize, usize) {
+    let before = &q[..pos];
+    let line = before.matches('\n').count() + 1;
+    let col = pos - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+/// Rejects 3.x-only constructs that survive `promql-parser`.
+fn check_2_42(expr: &Expr) -> Result<()> {
+    let bad = |m: &str| Err(Error::Parse(format!("parse error: {m}")));
+    match expr {
+        Expr::VectorSelector(vs) if !vs.matchers.or_matchers.is_empty() => {
+            bad("unexpected \"or\" in label matching")
+        }
+        Expr::MatrixSelector(ms) if !ms.vs.matchers.or_matchers.is_empty() => {
+            bad("unexpected \"or\" in label matching")
+        }
+        Expr::Aggregate(a) => {
+            check_2_42(&a.expr)?;
+            a.param.as_deref().map_or(Ok(()), check_2_42)
+        }
+        Expr::Unary(u) => check_2_42(&u.expr),
+        Expr::Binary(b) => {
+            if b.modifier
+                .as_ref()
+                .is_some_and(|m| m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some())
+            {
+                return bad("unexpected fill modifier");
+            }
+            check_2_42(&b.lhs)?;
+            check_2_42(&b.rhs)
+        }
+        Expr::Paren(p) => check_2_42(&p.expr),
+        Expr::Subquery(s) => check_2_42(&s.expr),
+        Expr::Call(c) => c.args.args.iter().try_for_each(|a| check_2_42(a)),
+        Expr::Extension(_) => bad("unsupported expression"),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holt_winters_is_mapped_and_3x_names_rejected() {
+        assert!(parse("holt_winters(x[5m], 0.5, 0.5)").is_ok());
+        assert!(parse(r#"x{a="holt_winters("}"#).is_ok());
+        let e = parse("sum(x) + mad_over_time(x[5m])").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "1:10: parse error: unknown function with name \"mad_over_time\""
+        );
+        assert!(parse("double_exponential_smoothing(x[5m], 0.5, 0.5)").is_err());
+        assert!(parse("limitk(2, x)").is_err());
+        assert!(parse("x @ start()").is_ok());
+        assert!(parse("start()").is_err());
+        assert!(parse("rate(x[5m])").is_ok());
+    }
+}
