@@ -6,16 +6,66 @@
 //! leading one: the top ones through a per-`k` adaptive tree, the rest as
 //! direct (equiprobable) bits. Small integers are therefore modelled exactly,
 //! and the coder approaches the order-0 entropy of a run's deltas without
-//! storing any table. The state is a few KiB of `u16` probabilities per stream.
+//! storing any table. Each binary context adapts with a Krichevsky–Trofimov
+//! step that slows to 1/130 after 128 observations; the state is ~16 KiB per stream.
 
 use crate::error::{Result, truncated};
 
 /// Probabilities are 15-bit fixed point (probability of a 0 bit).
 const PROB_BITS: u32 = 15;
-const PROB_INIT: u16 = 1 << (PROB_BITS - 1);
-/// Adaptation speed: each observation moves the probability by 1/32 of the gap.
-const MOVE_BITS: u32 = 5;
+const PROB_ONE: u32 = 1 << PROB_BITS;
+/// Probabilities stay this far from 0 and 1 so no interval collapses.
+const PROB_MARGIN: u32 = 31;
+/// After this many observations a context stops slowing its adaptation.
+const RATE_LIMIT: u16 = 128;
 const TOP: u32 = 1 << 24;
+
+/// `65536 / (n + 2)`: the step that makes the estimate after `n` observations
+/// the Krichevsky–Trofimov estimate `(zeros + 1/2) / (n + 1)`, which learns a
+/// short run's distribution much faster than a fixed-rate update.
+const RECIP: [u32; RATE_LIMIT as usize + 1] = {
+    let mut t = [0u32; RATE_LIMIT as usize + 1];
+    let mut i = 0;
+    while i <= RATE_LIMIT as usize {
+        t[i] = 65536 / (i as u32 + 2);
+        i += 1;
+    }
+    t
+};
+
+/// One adaptive binary context: probability of a 0 and observations so far.
+#[derive(Clone, Copy)]
+pub(crate) struct Prob {
+    p: u16,
+    n: u16,
+}
+
+const PROB_INIT: Prob = Prob {
+    p: 1 << (PROB_BITS - 1),
+    n: 0,
+};
+
+impl Prob {
+    #[inline]
+    fn p0(self) -> u32 {
+        u32::from(self.p)
+    }
+
+    #[inline]
+    fn update(&mut self, bit: u32) {
+        let r = RECIP.get(usize::from(self.n)).copied().unwrap_or(0);
+        let p = u32::from(self.p);
+        let p = if bit == 0 {
+            p + (((PROB_ONE - p) * r) >> 16)
+        } else {
+            p - ((p * r) >> 16)
+        };
+        self.p = p.clamp(PROB_MARGIN, PROB_ONE - PROB_MARGIN) as u16;
+        if self.n < RATE_LIMIT {
+            self.n += 1;
+        }
+    }
+}
 
 /// Mantissa bits modelled by the per-length tree, by bit length `k`.
 #[inline]
@@ -38,8 +88,8 @@ fn mant_offsets() -> ([u32; 65], usize) {
 
 /// Adaptive probabilities for a stream of unsigned integers.
 pub(crate) struct IntModel {
-    len: [u16; 128],
-    mant: Vec<u16>,
+    len: [Prob; 128],
+    mant: Vec<Prob>,
     off: [u32; 65],
 }
 
@@ -107,16 +157,15 @@ impl Encoder {
     }
 
     #[inline]
-    fn bit(&mut self, p: &mut u16, bit: u32) {
-        let bound = (self.range >> PROB_BITS) * u32::from(*p);
+    fn bit(&mut self, p: &mut Prob, bit: u32) {
+        let bound = (self.range >> PROB_BITS) * p.p0();
         if bit == 0 {
             self.range = bound;
-            *p += ((1u16 << PROB_BITS) - *p) >> MOVE_BITS;
         } else {
             self.low += u64::from(bound);
             self.range -= bound;
-            *p -= *p >> MOVE_BITS;
         }
+        p.update(bit);
         self.normalize();
     }
 
@@ -133,7 +182,7 @@ impl Encoder {
 
     /// Codes `n` bits of `v` (msb first) through a binary tree of probabilities.
     #[inline]
-    fn tree(&mut self, probs: &mut [u16], v: u32, n: u32) {
+    fn tree(&mut self, probs: &mut [Prob], v: u32, n: u32) {
         let mut idx = 1usize;
         for i in (0..n).rev() {
             let b = (v >> i) & 1;
@@ -225,18 +274,17 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline]
-    fn bit(&mut self, p: &mut u16) -> u32 {
-        let bound = (self.range >> PROB_BITS) * u32::from(*p);
+    fn bit(&mut self, p: &mut Prob) -> u32 {
+        let bound = (self.range >> PROB_BITS) * p.p0();
         let b = if self.code < bound {
             self.range = bound;
-            *p += ((1u16 << PROB_BITS) - *p) >> MOVE_BITS;
             0
         } else {
             self.code -= bound;
             self.range -= bound;
-            *p -= *p >> MOVE_BITS;
             1
         };
+        p.update(b);
         self.normalize();
         b
     }
@@ -259,7 +307,7 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline]
-    fn tree(&mut self, probs: &mut [u16], n: u32) -> u32 {
+    fn tree(&mut self, probs: &mut [Prob], n: u32) -> u32 {
         let mut idx = 1usize;
         for _ in 0..n {
             let b = match probs.get_mut(idx) {
