@@ -52,7 +52,7 @@ fn label_sets(instances: usize) -> Vec<Labels> {
     v
 }
 
-fn run(name: &str, instances: usize, spb: u32) {
+fn run(name: &str, instances: usize, spb: u32, run_len: usize) {
     let sets = label_sets(instances);
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
@@ -72,7 +72,7 @@ fn run(name: &str, instances: usize, spb: u32) {
             *b = rng as u8;
         }
         let half = i64::from(SAMPLES / 2) * 15_000;
-        let len = 250 + (rng % 50) as usize;
+        let len = run_len - (rng % 50) as usize;
         let runs = [
             RunRef {
                 min_time: 0,
@@ -106,6 +106,12 @@ fn run(name: &str, instances: usize, spb: u32) {
         idx / n,
         idx / (n * f64::from(SAMPLES)),
     );
+    for (sec, stored, raw) in b.index_sections() {
+        println!(
+            "  section {sec:<20} {stored:>8} B stored ({:.2} B/series), {raw:>8} B raw",
+            stored as f64 / n
+        );
+    }
     let m = |op, n: &str, v: &str| Matcher::new(op, n, v).expect("matcher");
     let cases: Vec<(&str, Vec<Matcher>)> = vec![
         (
@@ -198,7 +204,11 @@ fn main() {
     if std::env::args().any(|a| a == "--test") {
         return;
     }
-    run("20k", 50, 128);
-    run("20k", 50, 512);
-    run("100k", 250, 128);
+    run("20k", 50, 128, 300);
+    run("20k", 50, 512, 300);
+    run("100k", 250, 128, 300);
+    // Scale check (writer memory, open time); small runs keep the chunks file small.
+    if std::env::var_os("ARGUS_BLOCK_BENCH_1M").is_some() {
+        run("1M", 2500, 128, 60);
+    }
 }

@@ -4,10 +4,10 @@
 
 use crate::varint::Dec;
 
-/// Magic at the start and end of the index file ("ARGI").
-pub(crate) const INDEX_MAGIC: u32 = 0x4152_4749;
-/// Magic at the start of the chunks file ("ARGC").
-pub(crate) const CHUNKS_MAGIC: u32 = 0x4152_4743;
+/// Magic at the start and end of the index file: the bytes "ARGI".
+pub(crate) const INDEX_MAGIC: u32 = u32::from_le_bytes(*b"ARGI");
+/// Magic at the start of the chunks file: the bytes "ARGC".
+pub(crate) const CHUNKS_MAGIC: u32 = u32::from_le_bytes(*b"ARGC");
 /// Index format version written by this crate.
 pub(crate) const INDEX_VERSION: u8 = 1;
 /// Chunks format version written by this crate.

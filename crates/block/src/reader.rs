@@ -415,6 +415,16 @@ impl Block {
         self.index.len() as u64
     }
 
+    /// Index sections as `(name, stored bytes, uncompressed bytes)`, in
+    /// file order; for `argus tsdb analyze` and the format benchmark.
+    pub fn index_sections(&self) -> Vec<(&'static str, u64, u64)> {
+        SECTION_NAMES
+            .iter()
+            .zip(&self.footer.sections)
+            .map(|(n, s)| (*n, s.len, s.raw_len))
+            .collect()
+    }
+
     /// Size of the chunks file in bytes.
     pub fn chunks_bytes(&self) -> u64 {
         self.chunks.len() as u64

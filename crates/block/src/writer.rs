@@ -73,9 +73,8 @@ pub struct BlockWriter {
     opts: WriterOptions,
     chunks: BufWriter<File>,
     chunks_len: u64,
-    /// Provisional symbol number per string, and the strings in that order.
-    sym_ids: HashMap<String, u32>,
-    syms: Vec<String>,
+    /// Provisional symbol number per string (first-seen order); each string is held once.
+    sym_ids: HashMap<Box<str>, u32>,
     /// Series entries with provisional symbol numbers.
     entries: Vec<u8>,
     /// Chunks-file offset of the first run of each group of `series_per_block` series.
@@ -117,7 +116,6 @@ impl BlockWriter {
             chunks,
             chunks_len: HEADER_LEN as u64,
             sym_ids: HashMap::new(),
-            syms: Vec::new(),
             entries: Vec::new(),
             block_chunk_offs: Vec::new(),
             postings: HashMap::new(),
@@ -144,9 +142,8 @@ impl BlockWriter {
         if let Some(&id) = self.sym_ids.get(s) {
             return id;
         }
-        let id = self.syms.len() as u32;
-        self.syms.push(s.to_string());
-        self.sym_ids.insert(s.to_string(), id);
+        let id = self.sym_ids.len() as u32;
+        self.sym_ids.insert(s.into(), id);
         id
     }
 
@@ -258,18 +255,18 @@ impl BlockWriter {
     /// Builds the whole index file in memory (it is small: tens of bytes per series).
     fn build_index(&mut self) -> Result<Vec<u8>> {
         // Final symbol numbers follow string order, so comparing numbers compares strings.
-        let mut order: Vec<u32> = (0..self.syms.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| self.syms[a as usize].cmp(&self.syms[b as usize]));
-        let mut remap = vec![0u32; self.syms.len()];
-        for (fin, &tmp) in order.iter().enumerate() {
+        let mut order: Vec<(&str, u32)> = self.sym_ids.iter().map(|(s, &id)| (&**s, id)).collect();
+        order.sort_unstable();
+        let mut remap = vec![0u32; order.len()];
+        for (fin, &(_, tmp)) in order.iter().enumerate() {
             remap[tmp as usize] = fin as u32;
         }
 
         let mut sym_raw = Vec::new();
         put_uvarint(&mut sym_raw, order.len() as u64);
         let mut prev: &[u8] = &[];
-        for &tmp in &order {
-            let s = self.syms[tmp as usize].as_bytes();
+        for &(s, _) in &order {
+            let s = s.as_bytes();
             let shared = s.iter().zip(prev).take_while(|(a, b)| a == b).count();
             put_uvarint(&mut sym_raw, shared as u64);
             put_uvarint(&mut sym_raw, (s.len() - shared) as u64);

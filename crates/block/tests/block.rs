@@ -324,3 +324,68 @@ fn bad_meta_is_an_error() {
     std::fs::remove_file(dir.join("meta.json")).unwrap();
     assert!(Block::open(&dir).is_err());
 }
+
+#[test]
+fn compaction_history_is_recorded() {
+    use argus_block::{BlockDesc, Compaction, Ulid};
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (Ulid::new(), Ulid::new());
+    let parents = vec![
+        BlockDesc {
+            ulid: a,
+            min_time: 0,
+            max_time: 9,
+        },
+        BlockDesc {
+            ulid: b,
+            min_time: 10,
+            max_time: 19,
+        },
+    ];
+    let opts = WriterOptions {
+        compaction: Compaction {
+            level: 2,
+            sources: vec![a, b],
+            parents: parents.clone(),
+        },
+        ..Default::default()
+    };
+    let dir = write_block(tmp.path(), &label_sets(20), opts);
+    let blk = Block::open(&dir).unwrap();
+    let meta = blk.meta();
+    assert_eq!(meta.compaction.level, 2);
+    assert_eq!(meta.compaction.sources, vec![a, b]);
+    assert_eq!(meta.compaction.parents, parents);
+    assert_eq!(
+        dir.file_name().unwrap().to_str().unwrap(),
+        meta.ulid.to_string()
+    );
+    assert_eq!((meta.min_time, meta.max_time), (0, 3999));
+    let json = std::fs::read_to_string(dir.join("meta.json")).unwrap();
+    for key in [
+        "\"minTime\"",
+        "\"maxTime\"",
+        "\"numSamples\"",
+        "\"numSeries\"",
+        "\"numRuns\"",
+        "\"level\"",
+        "\"sources\"",
+    ] {
+        assert!(json.contains(key), "{key} missing from {json}");
+    }
+}
+
+#[test]
+fn error_names_file_and_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = write_block(tmp.path(), &label_sets(50), WriterOptions::default());
+    let path = dir.join("index");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[20] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let e = Block::open(&dir).unwrap_err().to_string();
+    assert!(
+        e.starts_with("cannot read block ") && e.contains("/index: ") && e.contains("at offset 8"),
+        "{e}"
+    );
+}
