@@ -67,28 +67,54 @@ fn put_stream(out: &mut Vec<u8>, zz: &[u64]) {
     out.extend_from_slice(&bytes);
 }
 
-/// Encodes one candidate: order byte, seeds, gcd, stream.
-fn encode_order(xs: &[i64], order: u8) -> Vec<u8> {
+/// One candidate order, prepared but not yet entropy coded.
+struct Candidate {
+    order: u8,
+    seeds: Vec<i64>,
+    divisor: u64,
+    zz: Vec<u64>,
+    /// Sum of the stream's bit lengths: a cheap proxy for its coded size.
+    estimate: u64,
+}
+
+fn prepare(xs: &[i64], order: u8) -> Candidate {
     let (seeds, stream) = diff(xs, order);
-    let mut out = Vec::new();
-    out.push(order);
-    for s in &seeds {
-        put_varint(&mut out, *s);
-    }
     let mut g = stream.iter().fold(0u64, |g, x| gcd(g, x.unsigned_abs()));
     if g == 0 || g > i64::MAX as u64 {
         g = 1;
     }
-    put_uvarint(&mut out, g);
     let zz: Vec<u64> = stream.iter().map(|&x| zigzag(x / g as i64)).collect();
-    put_stream(&mut out, &zz);
+    let estimate = zz.iter().map(|&u| u64::from(65 - u.leading_zeros())).sum();
+    Candidate {
+        order,
+        seeds,
+        divisor: g,
+        zz,
+        estimate,
+    }
+}
+
+/// Encodes one candidate: order byte, seeds, divisor, stream.
+fn encode_candidate(c: &Candidate) -> Vec<u8> {
+    let mut out = vec![c.order];
+    for s in &c.seeds {
+        put_varint(&mut out, *s);
+    }
+    put_uvarint(&mut out, c.divisor);
+    put_stream(&mut out, &c.zz);
     out
 }
 
-/// Appends the smallest encoding of `xs` over orders 0, 1 and 2.
+/// Appends the smallest encoding of `xs` over orders 0, 1 and 2. Orders whose
+/// estimate is more than 1.5 times the best one are not coded at all (the
+/// estimate favours order 2 on noisy counters, so the margin must be wide).
 pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64]) {
-    let best = (0..=2u8)
-        .map(|o| encode_order(xs, o))
+    let cands: Vec<Candidate> = (0..=2u8).map(|o| prepare(xs, o)).collect();
+    let best_est = cands.iter().map(|c| c.estimate).min().unwrap_or(0);
+    let best = cands
+        .iter()
+        .filter(|c| c.estimate <= best_est + best_est / 2)
+        .map(encode_candidate)
         .min_by_key(Vec::len)
         .unwrap_or_default();
     out.extend_from_slice(&best);
