@@ -36,6 +36,13 @@ pub struct RunMeta {
     pub len: u32,
 }
 
+impl RunMeta {
+    /// Whether the run has samples in the inclusive range `[mint, maxt]`.
+    pub fn overlaps(&self, mint: i64, maxt: i64) -> bool {
+        self.min_time <= maxt && mint <= self.max_time
+    }
+}
+
 /// Interned strings in sorted order: number order is string order.
 #[derive(Debug, Default)]
 pub(crate) struct Symbols {

@@ -14,6 +14,9 @@ use crate::error::Result;
 use crate::postings::{intersect, intersects, subtract};
 use crate::reader::{Block, NameEntry, SeriesId, ValueEntry};
 
+/// Above this many selected series, `label_names` tests postings instead of reading series.
+const SERIES_SCAN_LIMIT: usize = 1024;
+
 impl Block {
     fn name_entry(&self, name: &str) -> Option<&NameEntry> {
         let sym = self.symbols.find(name)?;
@@ -129,6 +132,24 @@ impl Block {
                 .collect());
         }
         let sel = self.select_raw(matchers)?;
+        // A small selection is cheapest to read series by series; a large one
+        // is cheaper to test against each name's postings, stopping at the
+        // first value that hits.
+        if sel.len() > SERIES_SCAN_LIMIT {
+            let mut out = Vec::new();
+            let mut list = Vec::new();
+            for n in &self.names {
+                for v in self.values_of(n) {
+                    list.clear();
+                    self.postings_of(v, &mut list)?;
+                    if intersects(&list, &sel) {
+                        out.push(self.symbols.get(n.sym).unwrap_or_default().to_string());
+                        break;
+                    }
+                }
+            }
+            return Ok(out);
+        }
         let mut names = BTreeSet::new();
         let ids: Vec<SeriesId> = sel.into_iter().map(SeriesId).collect();
         for item in self.series_of(&ids) {

@@ -389,3 +389,111 @@ fn error_names_file_and_offset() {
         "{e}"
     );
 }
+
+#[test]
+fn label_names_for_large_and_small_selections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sets = label_sets(3000);
+    let dir = write_block(tmp.path(), &sets, WriterOptions::default());
+    let b = Block::open(&dir).unwrap();
+    use MatchOp::*;
+    for ms in [
+        vec![m(Equal, "job", "api")],
+        vec![m(Equal, "le", "")],
+        vec![m(Re, "le", ".+")],
+        vec![m(Equal, "series", "17")],
+        vec![m(Equal, "series", "20"), m(Equal, "method", "")],
+        vec![m(Equal, "job", "nope")],
+    ] {
+        let mut want: Vec<String> = brute(&sets, &ms)
+            .iter()
+            .flat_map(|id| sets[id.0 as usize].iter().map(|l| l.name.clone()))
+            .collect();
+        want.sort();
+        want.dedup();
+        assert_eq!(b.label_names(&ms).unwrap(), want, "{ms:?}");
+    }
+}
+
+#[test]
+fn series_of_handles_any_id_order_and_shared_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sets = label_sets(1000);
+    let dir = write_block(
+        tmp.path(),
+        &sets,
+        WriterOptions {
+            series_per_block: 32,
+            ..Default::default()
+        },
+    );
+    let b = std::sync::Arc::new(Block::open(&dir).unwrap());
+    let ids: Vec<SeriesId> = [999u32, 3, 3, 40, 31, 32, 0, 500]
+        .into_iter()
+        .map(SeriesId)
+        .collect();
+    let got: Vec<Labels> = b.series_of(&ids).map(|s| s.unwrap().1).collect();
+    let want: Vec<Labels> = ids.iter().map(|id| sets[id.0 as usize].clone()).collect();
+    assert_eq!(got, want);
+    assert!(b.series_of(&[SeriesId(1000)]).next().unwrap().is_err());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let b = b.clone();
+            let sets = sets.clone();
+            std::thread::spawn(move || {
+                for (i, s) in b.series_iter().enumerate().skip(t * 100).take(300) {
+                    assert_eq!(s.unwrap().1, sets[i]);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // Reopening many times gives the same block.
+    for _ in 0..20 {
+        let again = Block::open(&dir).unwrap();
+        assert_eq!(again.meta(), b.meta());
+        assert_eq!(again.select(&[]).unwrap().len(), 1000);
+    }
+}
+
+#[test]
+fn extreme_timestamps_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut w = BlockWriter::new(tmp.path(), -5, 5, WriterOptions::default()).unwrap();
+    let runs = [
+        RunRef {
+            min_time: i64::MIN,
+            max_time: i64::MAX,
+            num_samples: u32::MAX,
+            bytes: b"a",
+        },
+        RunRef {
+            min_time: -10,
+            max_time: -10,
+            num_samples: 0,
+            bytes: b"",
+        },
+        RunRef {
+            min_time: i64::MAX,
+            max_time: i64::MAX,
+            num_samples: 1,
+            bytes: b"bc",
+        },
+    ];
+    w.add_series(&Labels::from_pairs([("a", "1")]), &runs)
+        .unwrap();
+    let dir = tmp.path().join(w.finish().unwrap().ulid.to_string());
+    let b = Block::open(&dir).unwrap();
+    let (_, got) = b.series(SeriesId(0)).unwrap();
+    for (g, r) in got.iter().zip(&runs) {
+        assert_eq!(
+            (g.min_time, g.max_time, g.num_samples),
+            (r.min_time, r.max_time, r.num_samples)
+        );
+        assert_eq!(b.run_bytes(g).unwrap(), r.bytes);
+    }
+    assert!(got[0].overlaps(0, 0) && !got[1].overlaps(-9, 100));
+    b.verify().unwrap();
+}
