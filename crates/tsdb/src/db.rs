@@ -193,7 +193,7 @@ impl Db {
                 "Bytes written to the WAL.",
                 s.bytes_written as f64,
             ));
-            out.push(("wal_fsyncs", "WAL fsync calls.", s.fsyncs as f64));
+            out.push(("wal_fsyncs", "WAL fsync calls", s.fsyncs as f64));
             out.push((
                 "wal_fsync_duration_seconds",
                 "Total seconds spent in WAL fsync.",

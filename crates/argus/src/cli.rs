@@ -1,0 +1,154 @@
+//! Command-line flags. Names follow Prometheus' where the concept is the same
+//! (`--config.file`, `--storage.tsdb.path`, `--web.listen-address`, ...).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn long_version() -> &'static str {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (revision ",
+        env!("ARGUS_GIT_REVISION"),
+        ", built ",
+        env!("ARGUS_BUILD_DATE"),
+        ")"
+    )
+}
+
+#[derive(Parser)]
+#[command(name = "argus", version = VERSION, long_version = long_version(), about = "Metrics, alerts, pushes and host metrics in one process")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run the server: scrape, store, query.
+    Serve(ServeArgs),
+    /// Work on TSDB data directories: backfill, list, analyze.
+    #[command(subcommand)]
+    Tsdb(TsdbCommand),
+    /// Validate configuration and rule files (not yet implemented).
+    Check(PassThrough),
+    /// Unit-test rule files (not yet implemented).
+    Test(PassThrough),
+    /// Query a running server (not yet implemented).
+    Query(PassThrough),
+}
+
+#[derive(Args)]
+pub(crate) struct PassThrough {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub(crate) enum LogFormat {
+    Logfmt,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub(crate) enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct LogArgs {
+    /// Only log messages with the given severity or above.
+    #[arg(long = "log.level", value_enum, default_value = "info")]
+    pub level: LogLevel,
+    /// Output format of log messages.
+    #[arg(long = "log.format", value_enum, default_value = "logfmt")]
+    pub format: LogFormat,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct ServeArgs {
+    /// Prometheus configuration file; without it an embedded default is used
+    /// (scrape argus itself every 15s).
+    #[arg(long = "config.file")]
+    pub config_file: Option<PathBuf>,
+    /// Base path for metrics storage.
+    #[arg(long = "storage.tsdb.path", default_value = "data/")]
+    pub tsdb_path: PathBuf,
+    /// How long to retain samples in storage (e.g. 15d, 100y); 0 disables time retention.
+    #[arg(long = "storage.tsdb.retention.time", default_value = "15d")]
+    pub retention_time: String,
+    /// Maximum bytes of storage blocks to retain (e.g. 512MB, 10GB); 0 disables.
+    #[arg(long = "storage.tsdb.retention.size", default_value = "0")]
+    pub retention_size: String,
+    /// Accept samples up to this much older than a series' newest sample (e.g. 10m); 0 rejects them.
+    #[arg(long = "storage.tsdb.out-of-order-time-window", default_value = "0s")]
+    pub ooo_window: String,
+    /// When the WAL is fsynced: `commit` (every batch), an interval such as `1s`,
+    /// or `segment` (only when a segment is closed, as Prometheus does).
+    #[arg(long = "storage.tsdb.wal-fsync", default_value = "1s")]
+    pub wal_fsync: String,
+    /// Address to listen on for the UI, API and telemetry.
+    #[arg(long = "web.listen-address", default_value = "0.0.0.0:9090")]
+    pub listen_address: String,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TsdbCommand {
+    /// Create blocks from data in another format (promtool's contract).
+    #[command(name = "create-blocks-from", subcommand)]
+    CreateBlocksFrom(CreateBlocksFrom),
+    /// List the blocks of a data directory.
+    List(TsdbListArgs),
+    /// Analyze churn, label cardinality and compaction of a data directory.
+    Analyze(TsdbAnalyzeArgs),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CreateBlocksFrom {
+    /// Import OpenMetrics text with timestamps into new blocks.
+    Openmetrics(OpenMetricsArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct OpenMetricsArgs {
+    /// OpenMetrics input file (must end with `# EOF`).
+    pub input: PathBuf,
+    /// Output directory for the new blocks.
+    #[arg(default_value = "data/")]
+    pub output: PathBuf,
+    /// Longest duration of a created block (e.g. 2h, 24h).
+    #[arg(long = "max-block-duration", default_value = "24h")]
+    pub max_block_duration: String,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct TsdbListArgs {
+    /// Data directory.
+    #[arg(default_value = "data/")]
+    pub dir: PathBuf,
+    /// Print sizes in human-readable units.
+    #[arg(short = 'r', long = "human-readable")]
+    pub human: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct TsdbAnalyzeArgs {
+    /// Data directory.
+    #[arg(default_value = "data/")]
+    pub dir: PathBuf,
+    /// Block to analyze (default: the newest).
+    pub block_id: Option<String>,
+    /// How many items to show in each list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}

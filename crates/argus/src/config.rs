@@ -1,0 +1,175 @@
+//! The configuration as far as this build uses it.
+//!
+//! Until the scrape subsystem lands (issue 4), argus reads prometheus.yml for
+//! `global.scrape_interval` only and scrapes itself as an internal target;
+//! other scrape jobs are reported at start-up as not yet served. The file must
+//! still be valid YAML: a syntax error names the line and column.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// The configuration used when `--config.file` is not given.
+pub(crate) const DEFAULT_CONFIG: &str = include_str!("default.yml");
+
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub scrape_interval: Duration,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Raw {
+    #[serde(default)]
+    global: RawGlobal,
+    #[serde(default)]
+    scrape_configs: Vec<RawScrape>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct RawGlobal {
+    scrape_interval: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawScrape {
+    job_name: String,
+}
+
+pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+    let (text, name) = match path {
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config file {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (DEFAULT_CONFIG.to_string(), "<embedded default>".to_string()),
+    };
+    parse(&text, &name)
+}
+
+fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
+    let raw: Raw = if text.trim().is_empty() {
+        Raw::default()
+    } else {
+        serde_yaml_ng::from_str(text).with_context(|| format!("cannot parse config file {name}"))?
+    };
+    let scrape_interval = match raw.global.scrape_interval.as_deref() {
+        Some(s) => Duration::from_millis(
+            parse_duration(s).with_context(|| format!("{name}: invalid global.scrape_interval"))?
+                as u64,
+        ),
+        None => Duration::from_secs(60),
+    };
+    if scrape_interval.is_zero() {
+        bail!("{name}: global.scrape_interval must be greater than 0");
+    }
+    for job in raw.scrape_configs.iter().filter(|j| j.job_name != "argus") {
+        tracing::warn!(job = %job.job_name, file = name, "scrape job not served yet: this build scrapes only itself (issue 4)");
+    }
+    Ok(Config { scrape_interval })
+}
+
+/// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`, units y w d h m s ms) into milliseconds.
+pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
+    if s == "0" {
+        return Ok(0);
+    }
+    let mut total: i64 = 0;
+    let mut rest = s;
+    if rest.is_empty() {
+        bail!("empty duration string");
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            bail!("not a valid duration string: {s:?}");
+        }
+        let n: i64 = rest[..digits]
+            .parse()
+            .with_context(|| format!("duration out of range: {s:?}"))?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+        let mult = match &rest[..unit_len] {
+            "ms" => 1,
+            "s" => 1000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 604_800_000,
+            "y" => 31_536_000_000,
+            _ => bail!("not a valid duration string: {s:?}"),
+        };
+        rest = &rest[unit_len..];
+        total = n
+            .checked_mul(mult)
+            .and_then(|v| total.checked_add(v))
+            .with_context(|| format!("duration out of range: {s:?}"))?;
+    }
+    Ok(total)
+}
+
+/// Parses a byte size like Prometheus' `--storage.tsdb.retention.size`
+/// (`512MB`, `10GB`; units B KB MB GB TB PB EB are powers of 1024).
+pub(crate) fn parse_bytes(s: &str) -> anyhow::Result<u64> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(0);
+    }
+    let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
+    let n: u64 = s[..digits]
+        .parse()
+        .with_context(|| format!("not a valid size: {s:?}"))?;
+    let mult: u64 = match s[digits..].to_ascii_uppercase().as_str() {
+        "B" | "" => 1,
+        "KB" | "KIB" => 1 << 10,
+        "MB" | "MIB" => 1 << 20,
+        "GB" | "GIB" => 1 << 30,
+        "TB" | "TIB" => 1 << 40,
+        "PB" | "PIB" => 1 << 50,
+        "EB" | "EIB" => 1 << 60,
+        u => bail!("unknown unit {u:?} in size {s:?}"),
+    };
+    n.checked_mul(mult)
+        .with_context(|| format!("size out of range: {s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15s").unwrap(), 15_000);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5_400_000);
+        assert_eq!(parse_duration("100y").unwrap(), 3_153_600_000_000);
+        assert_eq!(parse_duration("250ms").unwrap(), 250);
+        assert!(parse_duration("1.5h").is_err());
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("512MB").unwrap(), 512 << 20);
+        assert_eq!(parse_bytes("0").unwrap(), 0);
+        assert!(parse_bytes("12XB").is_err());
+    }
+
+    #[test]
+    fn embedded_default_parses() {
+        assert_eq!(
+            parse(DEFAULT_CONFIG, "default").unwrap().scrape_interval,
+            Duration::from_secs(15)
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let e = format!(
+            "{:#}",
+            parse("global:\n  scrape_interval: [\n", "p.yml").unwrap_err()
+        );
+        assert!(e.contains("p.yml") && e.contains("line"), "{e}");
+    }
+}

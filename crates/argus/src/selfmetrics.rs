@@ -1,0 +1,180 @@
+//! argus' own metrics for `/metrics`: build info, process metrics read from
+//! `/proc/self`, and the storage engine's counters, all as `argus_*` or the
+//! conventional `process_*` names.
+
+use std::sync::{Arc, OnceLock};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::registry::Registry;
+
+/// A late-bound source of storage statistics (the DB opens after the HTTP server starts).
+pub(crate) type StatsSource = Arc<OnceLock<Arc<argus_tsdb::Db>>>;
+
+pub(crate) fn registry(db: StatsSource) -> Registry {
+    let mut reg = Registry::default();
+    let build: Family<Vec<(String, String)>, Gauge> = Family::default();
+    build
+        .get_or_create(&vec![
+            ("version".into(), crate::cli::VERSION.into()),
+            ("revision".into(), env!("ARGUS_GIT_REVISION").into()),
+            ("build_date".into(), env!("ARGUS_BUILD_DATE").into()),
+        ])
+        .set(1);
+    reg.register(
+        "argus_build_info",
+        "A metric with a constant '1' value labeled by version, revision and build date",
+        build,
+    );
+    reg.register_collector(Box::new(ProcessCollector));
+    reg.register_collector(Box::new(TsdbCollector(db)));
+    reg
+}
+
+pub(crate) fn render(reg: &Registry) -> String {
+    let mut s = String::new();
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut s, reg) {
+        tracing::error!(err = %e, "cannot encode self metrics");
+    }
+    s
+}
+
+pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+fn counter(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    v: f64,
+) -> Result<(), std::fmt::Error> {
+    let c = ConstCounter::new(v);
+    c.encode(enc.encode_descriptor(name, help, None, c.metric_type())?)
+}
+
+fn gauge(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    v: f64,
+) -> Result<(), std::fmt::Error> {
+    let g = ConstGauge::new(v);
+    g.encode(enc.encode_descriptor(name, help, None, g.metric_type())?)
+}
+
+#[derive(Debug)]
+struct ProcessCollector;
+
+impl Collector for ProcessCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(p) = ProcStat::read() else {
+            return Ok(());
+        };
+        counter(
+            &mut enc,
+            "process_cpu_seconds",
+            "Total user and system CPU time spent in seconds",
+            p.cpu_seconds,
+        )?;
+        gauge(
+            &mut enc,
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes",
+            p.rss_bytes,
+        )?;
+        gauge(
+            &mut enc,
+            "process_virtual_memory_bytes",
+            "Virtual memory size in bytes",
+            p.vsize_bytes,
+        )?;
+        gauge(
+            &mut enc,
+            "process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds",
+            p.start_time,
+        )?;
+        gauge(
+            &mut enc,
+            "process_open_fds",
+            "Number of open file descriptors",
+            p.open_fds,
+        )?;
+        Ok(())
+    }
+}
+
+struct ProcStat {
+    cpu_seconds: f64,
+    rss_bytes: f64,
+    vsize_bytes: f64,
+    start_time: f64,
+    open_fds: f64,
+}
+
+impl ProcStat {
+    /// Reads `/proc/self/stat`; `None` off Linux or if the format surprises us.
+    fn read() -> Option<ProcStat> {
+        const TICKS: f64 = 100.0; // USER_HZ is 100 on every Linux we run on.
+        const PAGE: f64 = 4096.0;
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the parenthesised command name, which may contain spaces.
+        let rest = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let num = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok());
+        let boot = std::fs::read_to_string("/proc/stat")
+            .ok()?
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("btime ")
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+            })?;
+        let open_fds = std::fs::read_dir("/proc/self/fd")
+            .map(|d| d.count() as f64)
+            .unwrap_or(0.0);
+        Some(ProcStat {
+            cpu_seconds: (num(11)? + num(12)?) / TICKS,
+            vsize_bytes: num(20)?,
+            rss_bytes: num(21)? * PAGE,
+            start_time: boot + num(19)? / TICKS,
+            open_fds,
+        })
+    }
+}
+
+struct TsdbCollector(StatsSource);
+
+impl std::fmt::Debug for TsdbCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TsdbCollector")
+    }
+}
+
+/// Statistics that are current values, not monotonic counts.
+const GAUGES: &[&str] = &[
+    "head_series",
+    "blocks_loaded",
+    "blocks_bytes",
+    "wal_size_bytes",
+    "head_min_time_seconds",
+    "head_max_time_seconds",
+];
+
+impl Collector for TsdbCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(db) = self.0.get() else {
+            return Ok(());
+        };
+        for (name, help, v) in db.metrics() {
+            let full = format!("argus_tsdb_{name}");
+            if GAUGES.contains(&name) {
+                gauge(&mut enc, &full, help, v)?;
+            } else {
+                counter(&mut enc, &full, help, v)?;
+            }
+        }
+        Ok(())
+    }
+}

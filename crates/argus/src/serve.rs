@@ -1,0 +1,184 @@
+//! `argus serve`: wires storage, the self-scrape, and the HTTP server, and
+//! runs them until SIGTERM/SIGINT. Start order: HTTP (so `/-/healthy`
+//! answers during WAL replay), storage, ingestion; stop order is the reverse:
+//! ingestion, HTTP, storage (flush and close the WAL).
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use argus_model::exposition::Format;
+use argus_tsdb::{Db, DbOptions};
+use tokio::sync::{mpsc, watch};
+
+use crate::cli::ServeArgs;
+use crate::{config, logging, selfmetrics};
+
+pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    logging::init(&args.log);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let cfg = config::load(args.config_file.as_deref())?;
+    let db_opts = db_options(&args)?;
+    tracing::info!(
+        version = crate::cli::VERSION,
+        revision = env!("ARGUS_GIT_REVISION"),
+        "starting argus"
+    );
+
+    let db_cell: selfmetrics::StatsSource = Arc::new(OnceLock::new());
+    let registry = Arc::new(selfmetrics::registry(db_cell.clone()));
+    let ready = Arc::new(AtomicBool::new(false));
+    let (reload_tx, mut reload_rx) = mpsc::channel::<argus_web::ReloadRequest>(4);
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let reg = registry.clone();
+    let state = argus_web::WebState {
+        ready: ready.clone(),
+        reload: Some(reload_tx),
+        metrics: Arc::new(move || (selfmetrics::render(&reg), selfmetrics::CONTENT_TYPE)),
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen_address)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen_address))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the listen address")?;
+    tracing::info!(address = %local, "listening");
+    let mut http_stop = stop_rx.clone();
+    let http = tokio::spawn(argus_web::serve(
+        listener,
+        argus_web::router(state),
+        async move {
+            let _ = http_stop.wait_for(|s| *s).await.map(|_| ());
+        },
+    ));
+
+    let path = args.tsdb_path.clone();
+    let db = tokio::task::spawn_blocking(move || Db::open(&path, db_opts))
+        .await
+        .context("storage start-up panicked")?
+        .with_context(|| format!("cannot open storage at {}", args.tsdb_path.display()))?;
+    let _ = db_cell.set(db.clone());
+    ready.store(true, Ordering::Release);
+    tracing::info!("server is ready to receive web requests");
+
+    // Ingestion: the self-scrape, an internal target sampled like a scrape.
+    let self_target = argus_scrape::InternalTarget::new(
+        "argus",
+        &local_instance(&args.listen_address, local.port()),
+        cfg.scrape_interval,
+    );
+    let reg = registry.clone();
+    let source: argus_scrape::Source =
+        Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
+    let scrape = tokio::spawn(self_target.run(db.clone(), source, stop_rx.clone()));
+
+    // Housekeeping: compaction and retention once a minute, WAL fsync timer.
+    let house_db = db.clone();
+    let mut house_stop = stop_rx.clone();
+    let house = tokio::spawn(async move {
+        let mut compact = tokio::time::interval(Duration::from_secs(60));
+        let mut sync = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                _ = compact.tick() => {
+                    let d = house_db.clone();
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || d.compact()).await {
+                        tracing::error!(err = %e, "compaction failed");
+                    }
+                }
+                _ = sync.tick() => {
+                    let d = house_db.clone();
+                    let _ = tokio::task::spawn_blocking(move || d.sync_wal_if_due()).await;
+                }
+                _ = async { let _ = house_stop.wait_for(|s| *s).await; } => break,
+            }
+        }
+    });
+
+    let config_file = args.config_file.clone();
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("cannot watch SIGHUP")?;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot watch SIGTERM")?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
+            _ = sigterm.recv() => { tracing::info!("received SIGTERM, exiting gracefully"); break; }
+            _ = sighup.recv() => { let _ = reload(config_file.as_deref()); }
+            Some(reply) = reload_rx.recv() => { let _ = reply.send(reload(config_file.as_deref())); }
+        }
+    }
+
+    let _ = stop_tx.send(true);
+    let _ = scrape.await;
+    tracing::info!("scrape manager stopped");
+    let _ = house.await;
+    match http.await {
+        Ok(Err(e)) => tracing::error!(err = %e, "web server stopped with an error"),
+        _ => tracing::info!("web server stopped"),
+    }
+    tokio::task::spawn_blocking(move || db.close())
+        .await
+        .context("storage shutdown panicked")??;
+    tracing::info!("storage closed; see you next time");
+    Ok(())
+}
+
+/// Re-reads the configuration. A bad file is rejected with its reason and
+/// the running configuration stays in force.
+fn reload(path: Option<&std::path::Path>) -> Result<(), String> {
+    match config::load(path) {
+        Ok(_) => {
+            tracing::info!("completed loading of configuration file");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(err = %format!("{e:#}"), "error reloading config; keeping the running one");
+            Err(format!("{e:#}"))
+        }
+    }
+}
+
+fn local_instance(listen: &str, port: u16) -> String {
+    match listen.rsplit_once(':') {
+        Some((host, _)) if !host.is_empty() && host != "0.0.0.0" && host != "[::]" => {
+            format!("{host}:{port}")
+        }
+        _ => format!("localhost:{port}"),
+    }
+}
+
+fn db_options(args: &ServeArgs) -> anyhow::Result<DbOptions> {
+    let head = argus_tsdb::HeadOptions {
+        out_of_order_window: config::parse_duration(&args.ooo_window)
+            .context("invalid --storage.tsdb.out-of-order-time-window")?,
+        ..Default::default()
+    };
+    let wal_fsync = match args.wal_fsync.as_str() {
+        "commit" => argus_tsdb::WalFsync::Commit,
+        "segment" => argus_tsdb::WalFsync::Segment,
+        d => argus_tsdb::WalFsync::Interval(Duration::from_millis(
+            config::parse_duration(d).context("invalid --storage.tsdb.wal-fsync")? as u64,
+        )),
+    };
+    Ok(DbOptions {
+        retention_time: config::parse_duration(&args.retention_time)
+            .context("invalid --storage.tsdb.retention.time")?,
+        retention_size: config::parse_bytes(&args.retention_size)
+            .context("invalid --storage.tsdb.retention.size")?,
+        head,
+        wal_fsync,
+        ..DbOptions::default()
+    })
+}
