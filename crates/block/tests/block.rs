@@ -497,3 +497,116 @@ fn extreme_timestamps_round_trip() {
     assert!(got[0].overlaps(0, 0) && !got[1].overlaps(-9, 100));
     b.verify().unwrap();
 }
+
+/// The compactor's use: merge two blocks' series in label order, copying run bytes.
+#[test]
+fn merge_two_blocks_through_the_public_api() {
+    use argus_block::Compaction;
+    let tmp = tempfile::tempdir().unwrap();
+    let all = label_sets(600);
+    let a_sets: Vec<Labels> = all.iter().step_by(2).cloned().collect();
+    let b_sets: Vec<Labels> = all.iter().skip(1).step_by(3).cloned().collect();
+    let a = Block::open(&write_block(tmp.path(), &a_sets, WriterOptions::default())).unwrap();
+    let b = Block::open(&write_block(tmp.path(), &b_sets, WriterOptions::default())).unwrap();
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let compaction = Compaction {
+        level: 2,
+        sources: vec![a.meta().ulid, b.meta().ulid],
+        parents: vec![a.meta().desc(), b.meta().desc()],
+    };
+    let mut w = BlockWriter::new(
+        out_dir.path(),
+        0,
+        3999,
+        WriterOptions {
+            compaction,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut ia = a.series_iter().map(Result::unwrap).peekable();
+    let mut ib = b.series_iter().map(Result::unwrap).peekable();
+    loop {
+        let (ls, runs) = match (ia.peek(), ib.peek()) {
+            (None, None) => break,
+            (Some(x), Some(y)) if x.1 == y.1 => {
+                let (_, ls, mut r) = ia.next().unwrap();
+                let src_a = r.len();
+                r.extend(ib.next().unwrap().2);
+                let bytes: Vec<&[u8]> = r
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        if i < src_a {
+                            a.run_bytes(m).unwrap()
+                        } else {
+                            b.run_bytes(m).unwrap()
+                        }
+                    })
+                    .collect();
+                (
+                    ls,
+                    r.iter()
+                        .zip(bytes)
+                        .map(|(m, bytes)| (m.min_time, m.max_time, m.num_samples, bytes.to_vec()))
+                        .collect::<Vec<_>>(),
+                )
+            }
+            (Some(x), y) if y.is_none_or(|y| x.1 < y.1) => {
+                let (_, ls, r) = ia.next().unwrap();
+                (
+                    ls,
+                    r.iter()
+                        .map(|m| {
+                            (
+                                m.min_time,
+                                m.max_time,
+                                m.num_samples,
+                                a.run_bytes(m).unwrap().to_vec(),
+                            )
+                        })
+                        .collect(),
+                )
+            }
+            _ => {
+                let (_, ls, r) = ib.next().unwrap();
+                (
+                    ls,
+                    r.iter()
+                        .map(|m| {
+                            (
+                                m.min_time,
+                                m.max_time,
+                                m.num_samples,
+                                b.run_bytes(m).unwrap().to_vec(),
+                            )
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let refs: Vec<RunRef<'_>> = runs
+            .iter()
+            .map(|(x, y, n, bytes)| RunRef {
+                min_time: *x,
+                max_time: *y,
+                num_samples: *n,
+                bytes,
+            })
+            .collect();
+        w.add_series(&ls, &refs).unwrap();
+    }
+    let meta = w.finish().unwrap();
+    let merged = Block::open(&out_dir.path().join(meta.ulid.to_string())).unwrap();
+    let mut want: Vec<Labels> = a_sets.iter().chain(&b_sets).cloned().collect();
+    want.sort();
+    want.dedup();
+    assert_eq!(merged.num_series() as usize, want.len());
+    assert_eq!(
+        merged.meta().stats.num_samples,
+        a.meta().stats.num_samples + b.meta().stats.num_samples
+    );
+    assert_eq!(merged.meta().compaction.parents.len(), 2);
+    merged.verify().unwrap();
+}
