@@ -12,7 +12,7 @@ use argus_model::{Labels, METRIC_NAME, is_valid_label_name};
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 
 use crate::error::{Error, Result};
-use crate::eval::{Evaluator, Sample, StepArg, Val, Vector};
+use crate::eval::{Evaluator, Sample, StepArg, Val, Vector, hash_labels};
 use crate::functions::stats::quantile;
 use crate::functions::vector_cmp_nan_last as cmp_nan_last;
 
@@ -142,7 +142,7 @@ fn aggregate(
             grouping.push(value_label.clone());
         }
     }
-    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut index: HashMap<u64, usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     for mut s in vec {
         if op == Op::CountValues {
@@ -150,12 +150,18 @@ fn aggregate(
             b.set(value_label.clone(), format_f(s.v));
             s.labels = Arc::new(b.build());
         }
-        let key = group_labels(&s.labels, &grouping, without);
+        let key = if without {
+            hash_labels(&s.labels, |n| {
+                n != METRIC_NAME && !grouping.iter().any(|g| g == n)
+            })
+        } else {
+            hash_labels(&s.labels, |n| grouping.iter().any(|g| g == n))
+        };
         let gi = match index.get(&key) {
             Some(&i) => i,
             None => {
                 let mut g = Group {
-                    labels: Arc::new(key.clone()),
+                    labels: Arc::new(group_labels(&s.labels, &grouping, without)),
                     value: s.v,
                     mean: s.v,
                     count: 1.0,

@@ -12,7 +12,7 @@ use argus_model::{Labels, METRIC_NAME};
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
 use crate::error::{Error, Result};
-use crate::eval::{Evaluator, Sample, Val, Vector};
+use crate::eval::{Evaluator, Sample, Val, Vector, hash_labels};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Op {
@@ -127,7 +127,18 @@ impl Matching {
         }
     }
 
-    /// The match signature of a label set.
+    /// The hash of the match signature of a label set.
+    fn sig(&self, ls: &Labels) -> u64 {
+        if self.on {
+            hash_labels(ls, |n| self.labels.iter().any(|x| x == n))
+        } else {
+            hash_labels(ls, |n| {
+                n != METRIC_NAME && !self.labels.iter().any(|x| x == n)
+            })
+        }
+    }
+
+    /// The match signature of a label set (for error messages).
     fn signature(&self, ls: &Labels) -> Labels {
         let mut b = ls.builder();
         if self.on {
@@ -222,18 +233,18 @@ fn and_unless(lhs: Vector, rhs: Vector, m: &Matching, and: bool) -> Vector {
     if and && (lhs.is_empty() || rhs.is_empty()) {
         return Vec::new();
     }
-    let right: HashSet<Labels> = rhs.iter().map(|s| m.signature(&s.labels)).collect();
+    let right: HashSet<u64> = rhs.iter().map(|s| m.sig(&s.labels)).collect();
     lhs.into_iter()
-        .filter(|s| right.contains(&m.signature(&s.labels)) == and)
+        .filter(|s| right.contains(&m.sig(&s.labels)) == and)
         .collect()
 }
 
 fn or(lhs: Vector, rhs: Vector, m: &Matching) -> Vector {
-    let left: HashSet<Labels> = lhs.iter().map(|s| m.signature(&s.labels)).collect();
+    let left: HashSet<u64> = lhs.iter().map(|s| m.sig(&s.labels)).collect();
     let mut out = lhs;
     out.extend(
         rhs.into_iter()
-            .filter(|s| !left.contains(&m.signature(&s.labels))),
+            .filter(|s| !left.contains(&m.sig(&s.labels))),
     );
     out
 }
@@ -250,23 +261,25 @@ fn vector_binop(
     }
     let one_to_many = matches!(m.card, VectorMatchCardinality::OneToMany(_));
     let (lhs, rhs) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
-    let mut right: HashMap<Labels, Sample> = HashMap::with_capacity(rhs.len());
+    let mut right: HashMap<u64, Sample> = HashMap::with_capacity(rhs.len());
     for s in rhs {
-        let sig = m.signature(&s.labels);
+        let sig = m.sig(&s.labels);
         if let Some(dup) = right.get(&sig) {
             let side = if one_to_many { "left" } else { "right" };
             return Err(Error::exec(format!(
-                "found duplicate series for the match group {sig} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
-                s.labels, dup.labels
+                "found duplicate series for the match group {} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
+                m.signature(&s.labels),
+                s.labels,
+                dup.labels
             )));
         }
         right.insert(sig, s);
     }
     let one_to_one = matches!(m.card, VectorMatchCardinality::OneToOne);
-    let mut matched: HashMap<Labels, HashSet<Labels>> = HashMap::new();
+    let mut matched: HashMap<u64, HashSet<Labels>> = HashMap::new();
     let mut out = Vec::new();
     for ls in lhs {
-        let sig = m.signature(&ls.labels);
+        let sig = m.sig(&ls.labels);
         let Some(rs) = right.get(&sig) else { continue };
         let (l, r) = if one_to_many {
             (rs.v, ls.v)

@@ -36,6 +36,7 @@ mod eval;
 mod functions;
 mod parser;
 pub mod promqltest;
+mod regex_go;
 mod value;
 
 pub use engine::{Engine, EngineOpts};

@@ -9,6 +9,7 @@
 //! Shared per-query state lives in [`Ctx`]: the querier, limits (deadline and
 //! the live-sample budget, which nested subquery evaluators share) and warnings.
 
+mod invariant;
 mod range_eval;
 pub(crate) mod selector;
 mod subquery;
@@ -114,7 +115,7 @@ impl<'q> Ctx<'q> {
 
     pub(crate) fn check_deadline(&self) -> Result<()> {
         match self.deadline {
-            Some(d) if Instant::now() > d => Err(Error::Timeout("expression evaluation")),
+            Some(d) if Instant::now() >= d => Err(Error::Timeout("expression evaluation")),
             _ => Ok(()),
         }
     }
@@ -154,6 +155,33 @@ impl<'c, 'q> Evaluator<'c, 'q> {
 
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Val> {
         self.ctx.check_deadline()?;
+        if self.steps() > 1 && invariant::is_step_invariant(expr) {
+            return self.eval_once(expr);
+        }
+        self.eval_node(expr)
+    }
+
+    /// Evaluates a step-invariant expression at the first step only and
+    /// repeats its values at every step, as Prometheus does for `@`-pinned subtrees.
+    fn eval_once(&self, expr: &Expr) -> Result<Val> {
+        let single = Evaluator::new(self.ctx, self.start, self.start, self.interval);
+        let steps = self.steps();
+        Ok(match single.eval_node(expr)? {
+            Val::Scalar(s) => Val::Scalar(vec![s.first().copied().unwrap_or(f64::NAN); steps]),
+            Val::Vector(m) => {
+                let mut out = m;
+                for s in &mut out {
+                    let v = s.points.first().map_or(f64::NAN, |p| p.v);
+                    s.points = (0..steps).map(|k| Point { t: self.ts(k), v }).collect();
+                    self.ctx.add_samples(steps.saturating_sub(1))?;
+                }
+                Val::Vector(out)
+            }
+            other => other,
+        })
+    }
+
+    fn eval_node(&self, expr: &Expr) -> Result<Val> {
         match expr {
             Expr::NumberLiteral(n) => Ok(Val::Scalar(vec![n.val; self.steps()])),
             Expr::StringLiteral(s) => Ok(Val::String(s.val.clone())),
@@ -267,4 +295,18 @@ pub(crate) fn check_matrix_unique(m: &mut Matrix) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Hash of the labels of `ls` that `keep` accepts; equal label subsets hash
+/// equally. Used for matching signatures and grouping keys so the hot loops
+/// do not build label sets.
+pub(crate) fn hash_labels(ls: &Labels, keep: impl Fn(&str) -> bool) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for l in ls.iter().filter(|l| keep(&l.name)) {
+        h.update(l.name.as_bytes());
+        h.update(&[0xff]);
+        h.update(l.value.as_bytes());
+        h.update(&[0xff]);
+    }
+    h.digest()
 }

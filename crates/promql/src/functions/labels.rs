@@ -4,14 +4,13 @@
 //! invalid regex or label name fails even when the input vector is empty.
 //! Regexes are fully anchored like Prometheus' (`^(?:re)$`); `$1`, `${1}` and
 //! `$name` expand with Go's rules (a name is the longest run of word
-//! characters, so `$1x` is the group named `1x`), which Rust's `regex` shares.
+//! characters, so `$1x` is the group named `1x`), which Rust's `regex` shares. Perl classes are ASCII-only as in Go (see `regex_go`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use argus_model::{Labels, is_valid_label_name};
 use promql_parser::parser::Expr;
-use regex::Regex;
 
 use crate::error::{Error, Result};
 use crate::eval::{Evaluator, Sample, Val};
@@ -23,7 +22,7 @@ impl Evaluator<'_, '_> {
         let repl = self.arg_string(args, 2)?;
         let src = self.arg_string(args, 3)?;
         let re_str = self.arg_string(args, 4)?;
-        let re = Regex::new(&format!("^(?:{re_str})$")).map_err(|_| {
+        let re = crate::regex_go::compile_anchored(&re_str).map_err(|_| {
             Error::exec(format!(
                 "invalid regular expression in label_replace(): {re_str}"
             ))

@@ -85,8 +85,6 @@ impl Evaluator<'_, '_> {
                 )));
             }
         };
-        let held: usize = src.series.iter().map(|s| s.points.len()).sum();
-        self.ctx.add_samples(held)?;
         let out = if name == "absent_over_time" {
             let ls = match marg {
                 Expr::MatrixSelector(ms) => absent_labels(&ms.vs),
@@ -99,7 +97,6 @@ impl Evaluator<'_, '_> {
             check_matrix_unique(&mut m)?;
             Val::Vector(m)
         };
-        self.ctx.release_samples(held);
         Ok(out)
     }
 
@@ -140,6 +137,9 @@ impl Evaluator<'_, '_> {
                     range_end: end,
                     params: &step_params,
                 };
+                // Like Prometheus, only the current window counts as held.
+                self.ctx.add_samples(hi - lo)?;
+                self.ctx.release_samples(hi - lo);
                 if let Some(v) = f(&w)? {
                     points.push(Point { t: ts, v });
                 }

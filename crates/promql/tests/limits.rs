@@ -1,0 +1,134 @@
+//! Query limits and typed errors, with Prometheus' exact messages.
+
+use std::time::Duration;
+
+use argus_model::storage::MemStorage;
+use argus_model::{Labels, Sample};
+use argus_promql::{Engine, EngineOpts, Error, ErrorKind, Value};
+
+fn storage() -> MemStorage {
+    let st = MemStorage::new();
+    for i in 0..10 {
+        let ls = Labels::from_pairs([("__name__", "m".to_string()), ("i", i.to_string())]);
+        let samples: Vec<Sample> = (0..100)
+            .map(|k| Sample::new(k * 10_000, k as f64))
+            .collect();
+        st.add(ls, &samples);
+    }
+    st
+}
+
+fn engine(max_samples: usize, timeout: Duration) -> Engine {
+    Engine::new(EngineOpts {
+        max_samples,
+        timeout,
+        ..EngineOpts::default()
+    })
+}
+
+#[test]
+fn too_many_samples_has_prometheus_message() {
+    let st = storage();
+    let e = engine(50, Duration::from_secs(60));
+    let err = e.range_query(&st, "m", 0, 990_000, 10_000).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "query processing would load too many samples into memory in query execution"
+    );
+    assert_eq!(err.kind(), ErrorKind::Execution);
+    // The same data fits when the limit allows it.
+    let e = engine(10_000, Duration::from_secs(60));
+    assert!(e.range_query(&st, "m", 0, 990_000, 10_000).is_ok());
+}
+
+#[test]
+fn timeout_has_prometheus_message() {
+    let st = storage();
+    let err = engine(10_000, Duration::ZERO)
+        .instant_query(&st, "sum(m)", 0)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "query timed out in expression evaluation");
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+}
+
+#[test]
+fn error_kinds() {
+    let st = storage();
+    let e = Engine::default();
+    let err = e.instant_query(&st, "sum(", 0).unwrap_err();
+    assert!(matches!(err, Error::Parse(_)), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::BadData);
+    let err = e.range_query(&st, "m[5m]", 0, 10, 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector"
+    );
+    let err = e.instant_query(&st, "m + on() m", 0).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Execution);
+    assert!(
+        err.to_string()
+            .starts_with("found duplicate series for the match group {} on the right hand-side"),
+        "{err}"
+    );
+    let err = e
+        .instant_query(&st, "holt_winters(m[5m], 1, 0.5)", 100_000)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid smoothing factor. Expected: 0 < sf < 1, got: 1.000000"
+    );
+    let err = e.instant_query(&st, "topk(NaN, m)", 0).unwrap_err();
+    assert_eq!(err.to_string(), "Scalar value NaN overflows int64");
+    let err = e.instant_query(&st, "mad_over_time(m[5m])", 0).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1:1: parse error: unknown function with name \"mad_over_time\""
+    );
+}
+
+#[test]
+fn range_query_is_sorted_and_scalar_becomes_one_series() {
+    let st = storage();
+    let e = Engine::default();
+    let Value::Matrix(m) = e
+        .range_query(&st, "sort_desc(m)", 0, 60_000, 30_000)
+        .unwrap()
+        .value
+    else {
+        panic!("want matrix");
+    };
+    let names: Vec<String> = m
+        .iter()
+        .map(|s| s.labels.get("i").unwrap_or("").to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    let Value::Matrix(m) = e
+        .range_query(&st, "1 + 1", 0, 60_000, 30_000)
+        .unwrap()
+        .value
+    else {
+        panic!("want matrix");
+    };
+    assert_eq!(m.len(), 1);
+    assert!(m[0].labels.is_empty());
+    assert_eq!(m[0].points.len(), 3);
+}
+
+#[test]
+fn holt_winters_is_2_42_name() {
+    let st = storage();
+    let e = Engine::default();
+    let r = e
+        .instant_query(&st, "holt_winters(m{i=\"0\"}[1m], 0.5, 0.5)", 100_000)
+        .unwrap();
+    let Value::Vector(v) = r.value else {
+        panic!("want vector")
+    };
+    assert_eq!(v.len(), 1);
+    assert!(
+        e.instant_query(&st, "double_exponential_smoothing(m[1m], 0.5, 0.5)", 0)
+            .is_err()
+    );
+}
