@@ -48,5 +48,8 @@ mod varint;
 mod xor;
 
 pub use error::{Error, Result};
-pub use run::{MAX_RUN_SAMPLES, RUN_VERSION, RunHeader, decode_run, encode_run, run_header};
+pub use run::{
+    MAX_RUN_SAMPLES, RUN_VERSION, RunHeader, decode_run, encode_run,
+    encode_run_without_range_coder, run_header,
+};
 pub use xor::{XorChunk, XorIter};

@@ -42,7 +42,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 }
 
 /// Encodes the stream with the smaller of the two coders.
-fn put_stream(out: &mut Vec<u8>, zz: &[u64]) {
+fn put_stream(out: &mut Vec<u8>, zz: &[u64], range: bool) {
     if zz.iter().all(|&u| u == 0) {
         out.push(CODER_ZERO);
         return;
@@ -51,12 +51,16 @@ fn put_stream(out: &mut Vec<u8>, zz: &[u64]) {
     for &u in zz {
         put_uvarint(&mut var, u);
     }
-    let mut enc = Encoder::new();
-    let mut m = IntModel::new();
-    for &u in zz {
-        enc.put(&mut m, u);
-    }
-    let rc = enc.finish();
+    let rc = if range {
+        let mut enc = Encoder::new();
+        let mut m = IntModel::new();
+        for &u in zz {
+            enc.put(&mut m, u);
+        }
+        enc.finish()
+    } else {
+        var.clone()
+    };
     let (coder, bytes) = if rc.len() < var.len() {
         (CODER_RANGE, rc)
     } else {
@@ -95,26 +99,26 @@ fn prepare(xs: &[i64], order: u8) -> Candidate {
 }
 
 /// Encodes one candidate: order byte, seeds, divisor, stream.
-fn encode_candidate(c: &Candidate) -> Vec<u8> {
+fn encode_candidate(c: &Candidate, range: bool) -> Vec<u8> {
     let mut out = vec![c.order];
     for s in &c.seeds {
         put_varint(&mut out, *s);
     }
     put_uvarint(&mut out, c.divisor);
-    put_stream(&mut out, &c.zz);
+    put_stream(&mut out, &c.zz, range);
     out
 }
 
 /// Appends the smallest encoding of `xs` over orders 0, 1 and 2. Orders whose
 /// estimate is more than 1.5 times the best one are not coded at all (the
 /// estimate favours order 2 on noisy counters, so the margin must be wide).
-pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64]) {
+pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64], range: bool) {
     let cands: Vec<Candidate> = (0..=2u8).map(|o| prepare(xs, o)).collect();
     let best_est = cands.iter().map(|c| c.estimate).min().unwrap_or(0);
     let best = cands
         .iter()
         .filter(|c| c.estimate <= best_est + best_est / 2)
-        .map(encode_candidate)
+        .map(|c| encode_candidate(c, range))
         .min_by_key(Vec::len)
         .unwrap_or_default();
     out.extend_from_slice(&best);
@@ -187,7 +191,7 @@ mod tests {
 
     fn check(xs: &[i64]) -> usize {
         let mut out = Vec::new();
-        encode_ints(&mut out, xs);
+        encode_ints(&mut out, xs, true);
         let mut c = Cursor::new(&out);
         assert_eq!(decode_ints(&mut c, xs.len()).unwrap(), xs);
         assert_eq!(c.pos(), out.len());

@@ -45,6 +45,17 @@ pub struct RunHeader {
 ///
 /// If `samples.len() > MAX_RUN_SAMPLES`: callers cut runs far below that.
 pub fn encode_run(samples: &[Sample]) -> Vec<u8> {
+    encode(samples, true)
+}
+
+/// [`encode_run`] without the range coder (varint streams only), for the
+/// benchmark that compares entropy stages; the output is a valid run.
+#[doc(hidden)]
+pub fn encode_run_without_range_coder(samples: &[Sample]) -> Vec<u8> {
+    encode(samples, false)
+}
+
+fn encode(samples: &[Sample], range: bool) -> Vec<u8> {
     assert!(
         samples.len() <= MAX_RUN_SAMPLES,
         "run of {} samples exceeds MAX_RUN_SAMPLES",
@@ -62,10 +73,10 @@ pub fn encode_run(samples: &[Sample]) -> Vec<u8> {
         out.push(TS_REGULAR);
     } else {
         out.push(TS_COLUMN);
-        ints::encode_ints(&mut out, &ts);
+        ints::encode_ints(&mut out, &ts, range);
     }
     let vals: Vec<f64> = samples.iter().map(|s| s.v).collect();
-    values::encode_values(&mut out, &vals);
+    values::encode_values(&mut out, &vals, range);
     out
 }
 
