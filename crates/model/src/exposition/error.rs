@@ -3,13 +3,18 @@
 /// A body that is not valid text format or OpenMetrics.
 ///
 /// The reason is worded exactly as Prometheus 2.42's `textparse` words it
-/// (`expected label name, got "3" ("INVALID") while parsing: "foo{3"`), and the
-/// line says where: the 1-based line of the offending token.
+/// (`expected label name, got "INVALID"`); the line and the context say where:
+/// the 1-based line of the offending token, and the entry up to and including
+/// the offending byte, quoted as Go quotes it (as later Prometheus versions
+/// print after "while parsing:"). Displays as
+/// `line 3: expected label name, got "INVALID" while parsing: "c{3"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
+#[error("line {line}: {reason}{}", if context.is_empty() { String::new() } else { format!(" while parsing: {context}") })]
 pub struct ParseError {
     pub(crate) line: usize,
     pub(crate) reason: String,
+    /// Go-quoted text of the entry so far; empty when the reason says it all.
+    pub(crate) context: String,
 }
 
 impl ParseError {
@@ -19,9 +24,15 @@ impl ParseError {
         self.line
     }
 
-    /// The reason, as Prometheus' parser reports it (without the line).
+    /// The reason, exactly as Prometheus 2.42's parser reports it.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+
+    /// The entry up to the offending byte, Go-quoted (`"c{3"`); empty when
+    /// the error is not about a token (e.g. a missing `# EOF`).
+    pub fn context(&self) -> &str {
+        &self.context
     }
 }
 

@@ -74,7 +74,7 @@ impl<'a> Parser<'a> {
     }
 
     fn err_at(&self, pos: usize, reason: String) -> ParseError {
-        ParseError { line: self.line_at(pos), reason }
+        ParseError { line: self.line_at(pos), reason, context: String::new() }
     }
 
     /// An error without Prometheus' "got ... while parsing" suffix, located at
@@ -102,22 +102,35 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Prometheus' `parseError`: `<exp>, got "<token>" ("<KIND>") while parsing: "<entry so far>"`.
+    /// Prometheus 2.42's `parseError`: `<exp>, got "<TOKEN KIND>"`; the entry
+    /// up to and including the offending byte becomes the context.
     fn perr(&self, exp: &str, got: Tok) -> ParseError {
-        let e = (self.lx.i + 1).min(self.lx.blen);
-        let reason = format!(
-            "{exp}, got {} (\"{}\") while parsing: {}",
-            go_quote(&self.view(self.lx.start, e)),
-            got.name(),
-            go_quote(&self.view(self.start, e)),
-        );
-        self.plain(reason)
+        self.with_context(format!("{exp}, got \"{}\"", got.name()), (self.lx.i + 1).min(self.lx.blen))
     }
 
-    /// `<cause> while parsing: "<entry so far>"` for value and timestamp errors.
-    fn while_parsing(&self, cause: FloatError) -> ParseError {
-        let reason = format!("{} while parsing: {}", cause.0, go_quote(&self.view(self.start, self.lx.i)));
-        self.plain(reason)
+    /// The error for a line that starts with none of the expected tokens.
+    fn start_err(&self, t: Tok) -> ParseError {
+        let reason = match self.format {
+            Format::PromText => format!("\"{}\" is not a valid start token", t.name()),
+            // 2.42 adds `string(p.l.cur())`, the byte where the lexer stopped;
+            // at the end of the input it prints a space (checked against 2.42).
+            Format::OpenMetrics => {
+                let cur = char::from(self.lx.b.get(self.lx.i).copied().unwrap_or(b' '));
+                format!("\"{}\" {} is not a valid start token", t.name(), go_quote(cur.to_string().as_bytes()))
+            }
+        };
+        self.with_context(reason, (self.lx.i + 1).min(self.lx.blen))
+    }
+
+    /// A value or timestamp that `strconv` rejected.
+    fn float_err(&self, cause: FloatError) -> ParseError {
+        self.with_context(cause.0, self.lx.i)
+    }
+
+    fn with_context(&self, reason: String, end: usize) -> ParseError {
+        let mut e = self.plain(reason);
+        e.context = go_quote(&self.view(self.start, end));
+        e
     }
 
     fn lex(&mut self) -> Tok {
@@ -154,7 +167,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Tok::MName => self.series(),
-                t => Err(self.perr("expected a valid start token", t)),
+                t => Err(self.start_err(t)),
             });
         }
     }
@@ -180,7 +193,7 @@ impl<'a> Parser<'a> {
             Entry::Type { metric, kind }
         } else {
             let Ok(help) = std::str::from_utf8(text) else {
-                return Err(self.plain(format!("help text {} is not a valid utf8 string", go_quote(text))));
+                return Err(self.plain("help text is not a valid utf8 string"));
             };
             Entry::Help { metric, help: unescape_help(help) }
         };
@@ -203,7 +216,7 @@ impl<'a> Parser<'a> {
             Tok::Eof => Err(self.at_end()),
             t @ (Tok::Help | Tok::Type | Tok::Unit) => self.om_meta(t),
             Tok::MName => self.series(),
-            t => Err(self.perr("expected a valid start token", t)),
+            t => Err(self.start_err(t)),
         })
     }
 
@@ -237,14 +250,14 @@ impl<'a> Parser<'a> {
             Tok::Help => match std::str::from_utf8(text) {
                 // OpenMetrics escapes help text like label values.
                 Ok(help) => Ok(Entry::Help { metric, help: unescape_label_value(help) }),
-                Err(_) => Err(self.plain(format!("help text {} is not a valid utf8 string", go_quote(text)))),
+                Err(_) => Err(self.plain("help text is not a valid utf8 string")),
             },
             _ => {
                 let m = metric.as_bytes();
                 let suffix_ok = text.is_empty()
                     || (m.len() > text.len() && m.ends_with(text) && m.get(m.len() - text.len() - 1) == Some(&b'_'));
                 if !suffix_ok {
-                    return Err(self.plain(format!("unit {} not a suffix of metric {}", go_quote(text), go_quote(m))));
+                    return Err(self.plain(format!("unit not a suffix of metric {}", go_quote(m))));
                 }
                 Ok(Entry::Unit { metric, unit: ascii_str(text) })
             }
@@ -284,14 +297,14 @@ impl<'a> Parser<'a> {
             // OpenMetrics tokens carry their leading space.
             text = text.get(1..).unwrap_or_default();
         }
-        parse_go_float(text).map_err(|e| self.while_parsing(e))
+        parse_go_float(text).map_err(|e| self.float_err(e))
     }
 
     fn prom_suffix(&mut self, s: &mut Series<'a>) -> Res<()> {
         match self.lex() {
             Tok::Linebreak => Ok(()),
             Tok::Timestamp => {
-                let ts = parse_go_int(self.lx.buf()).map_err(|e| self.while_parsing(e))?;
+                let ts = parse_go_int(self.lx.buf()).map_err(|e| self.float_err(e))?;
                 s.timestamp_ms = Some(ts);
                 match self.lex() {
                     Tok::Linebreak => Ok(()),
@@ -307,7 +320,7 @@ impl<'a> Parser<'a> {
             Tok::Eof => Err(self.at_end()),
             Tok::Linebreak => Ok(()),
             Tok::Comment => {
-                s.exemplar = Some(self.exemplar()?);
+                s.exemplar = Some(self.exemplar(s.name)?);
                 Ok(())
             }
             Tok::Timestamp => {
@@ -315,7 +328,7 @@ impl<'a> Parser<'a> {
                 match self.lex() {
                     Tok::Linebreak => Ok(()),
                     Tok::Comment => {
-                        s.exemplar = Some(self.exemplar()?);
+                        s.exemplar = Some(self.exemplar(s.name)?);
                         Ok(())
                     }
                     t => Err(self.perr("expected next entry after timestamp", t)),
@@ -328,15 +341,19 @@ impl<'a> Parser<'a> {
     /// An OpenMetrics timestamp token: float seconds, to milliseconds.
     fn om_timestamp(&self, what: &str) -> Res<i64> {
         let text = self.lx.buf().get(1..).unwrap_or_default();
-        let ts = parse_go_float(text).map_err(|e| self.while_parsing(e))?;
+        let ts = parse_go_float(text).map_err(|e| self.float_err(e))?;
         if ts.is_nan() || ts.is_infinite() {
-            return Err(self.plain(format!("{what} {}", super::gofmt::format_go_float(ts))));
+            return Err(self.with_context(what.into(), self.lx.i));
         }
         Ok(go_f64_to_i64(ts * 1000.0))
     }
 
     /// The exemplar after ` # {`, up to and including the line break.
-    fn exemplar(&mut self) -> Res<Exemplar<'a>> {
+    fn exemplar(&mut self, metric: &str) -> Res<Exemplar<'a>> {
+        // 2.42 allows exemplars only on counters and histogram buckets.
+        if !(metric.ends_with("_total") || metric.ends_with("_bucket")) {
+            return Err(self.plain(format!("metric name {metric} does not support exemplars")));
+        }
         let open = self.lx.i;
         let close = self.label_set(true)?;
         let raw_labels = self.text(open, close);
@@ -421,7 +438,7 @@ impl<'a> Parser<'a> {
         }
         let v = self.lx.buf();
         if !v.is_ascii() && std::str::from_utf8(v).is_err() {
-            return Err(self.plain(format!("invalid UTF-8 label value: {}", go_quote(v))));
+            return Err(self.with_context("invalid UTF-8 label value".into(), self.lx.i));
         }
         Ok(())
     }

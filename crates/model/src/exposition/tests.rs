@@ -49,7 +49,13 @@ fn check_err(format: Format, input: &[u8], line: usize, reason: &str) {
     match parse_all(input, format) {
         Ok(got) => panic!("input {:?}: expected an error, got {got:?}", String::from_utf8_lossy(input)),
         Err(e) => {
-            assert_eq!(e.reason(), reason, "input {:?}", String::from_utf8_lossy(input));
+            let shown = e.to_string();
+            let shown = shown.split_once(": ").map_or(shown.as_str(), |(_, r)| r);
+            if std::env::var("ARGUS_DUMP_MISMATCH").is_ok() && shown != reason {
+                println!("WANT<<{reason}>>\nGOT<<{shown}>>");
+                return;
+            }
+            assert_eq!(shown, reason, "input {:?}", String::from_utf8_lossy(input));
             assert_eq!(e.line(), line, "input {:?}: {e}", String::from_utf8_lossy(input));
         }
     }
@@ -116,54 +122,52 @@ fn prom_text_metadata_and_comments() {
         &["COMMENT # random comment", "COMMENT #", "COMMENT #no space", "COMMENT # HELPfoo", "COMMENT # Hrandom"],
     );
     check(P, "# HELP metric foo\x00bar\n", &["HELP metric \"foo\\0bar\""]);
+    // A NUL at the start of a line is the lexer's end of input (2.42 quirk).
+    check(P, "a 1\n\x00b 2\n", &[r#"{__name__="a"} 1"#]);
     check(P, "null_byte_metric{a=\"abc\x00\"} 1", &["{__name__=\"null_byte_metric\", a=\"abc\\x00\"} 1"]);
 }
 
 #[test]
 fn prom_text_errors_match_prometheus() {
     let c = |input: &[u8], line, reason: &str| check_err(P, input, line, reason);
-    c(b"a", 1, r#"expected value after metric, got "\n" ("INVALID") while parsing: "a\n""#);
-    c(b"a{b='c'} 1\n", 1, r#"expected label value, got "'" ("INVALID") while parsing: "a{b='""#);
-    c(b"a{b=\n", 1, r#"expected label value, got "\n" ("INVALID") while parsing: "a{b=\n""#);
-    c(b"a{\xff=\"foo\"} 1\n", 1, r#"expected label name, got "\xff" ("INVALID") while parsing: "a{\xff""#);
-    c(b"a{b=\"\xff\"} 1\n", 1, r#"invalid UTF-8 label value: "\"\xff\"""#);
+    c(b"a", 1, r#"expected value after metric, got "INVALID" while parsing: "a\n""#);
+    c(b"a{b='c'} 1\n", 1, r#"expected label value, got "INVALID" while parsing: "a{b='""#);
+    c(b"a{b=\n", 1, r#"expected label value, got "INVALID" while parsing: "a{b=\n""#);
+    c(b"a{\xff=\"foo\"} 1\n", 1, r#"expected label name, got "INVALID" while parsing: "a{\xff""#);
+    c(b"a{b=\"\xff\"} 1\n", 1, r#"invalid UTF-8 label value while parsing: "a{b=\"\xff\"""#);
     c(b"a true\n", 1, r#"strconv.ParseFloat: parsing "true": invalid syntax while parsing: "a true""#);
     c(
         b"something_weird{problem=\"",
         1,
-        r#"expected label value, got "\"\n" ("INVALID") while parsing: "something_weird{problem=\"\n""#,
+        r#"expected label value, got "INVALID" while parsing: "something_weird{problem=\"\n""#,
     );
-    c(
-        b"empty_label_name{=\"\"} 0",
-        1,
-        r#"expected label name, got "=\"" ("EQUAL") while parsing: "empty_label_name{=\"""#,
-    );
+    c(b"empty_label_name{=\"\"} 0", 1, r#"expected label name, got "EQUAL" while parsing: "empty_label_name{=\"""#);
     c(b"foo 1_2\n", 1, r#"unsupported character in float while parsing: "foo 1_2""#);
     c(b"foo 0x1p-3\n", 1, r#"unsupported character in float while parsing: "foo 0x1p-3""#);
     c(b"foo 0x1P-3\n", 1, r#"unsupported character in float while parsing: "foo 0x1P-3""#);
-    c(b"foo 0 1_2\n", 1, r#"expected next entry after timestamp, got "_" ("INVALID") while parsing: "foo 0 1_""#);
-    c(b"{a=\"ok\"} 1", 1, r#"expected a valid start token, got "{" ("INVALID") while parsing: "{""#);
-    c(b"# TYPE #\n#EOF\n", 1, r##"expected metric name after TYPE, got "#" ("INVALID") while parsing: "# TYPE #""##);
-    c(b"# HELP #\n#EOF\n", 1, r##"expected metric name after HELP, got "#" ("INVALID") while parsing: "# HELP #""##);
+    c(b"foo 0 1_2\n", 1, r#"expected next entry after timestamp, got "INVALID" while parsing: "foo 0 1_""#);
+    c(b"{a=\"ok\"} 1", 1, r#""INVALID" is not a valid start token while parsing: "{""#);
+    c(b"# TYPE #\n#EOF\n", 1, r##"expected metric name after TYPE, got "INVALID" while parsing: "# TYPE #""##);
+    c(b"# HELP #\n#EOF\n", 1, r##"expected metric name after HELP, got "INVALID" while parsing: "# HELP #""##);
     // NUL bytes.
-    c(b"a{b=\x00\"ssss\"} 1\n", 1, r#"expected label value, got "\x00" ("INVALID") while parsing: "a{b=\x00""#);
-    c(b"a{b=\"\x00", 1, r#"expected label value, got "\"\x00\n" ("INVALID") while parsing: "a{b=\"\x00\n""#);
-    c(b"a{b\x00=\"hiih\"}\t1", 1, r#"expected equal, got "\x00" ("INVALID") while parsing: "a{b\x00""#);
-    c(b"a\x00{b=\"ddd\"} 1", 1, r#"expected value after metric, got "\x00" ("INVALID") while parsing: "a\x00""#);
-    c(b"a 0 1\x00", 1, r#"expected next entry after timestamp, got "\x00" ("INVALID") while parsing: "a 0 1\x00""#);
+    c(b"a{b=\x00\"ssss\"} 1\n", 1, r#"expected label value, got "INVALID" while parsing: "a{b=\x00""#);
+    c(b"a{b=\"\x00", 1, r#"expected label value, got "INVALID" while parsing: "a{b=\"\x00\n""#);
+    c(b"a{b\x00=\"hiih\"}\t1", 1, r#"expected equal, got "INVALID" while parsing: "a{b\x00""#);
+    c(b"a\x00{b=\"ddd\"} 1", 1, r#"expected value after metric, got "INVALID" while parsing: "a\x00""#);
+    c(b"a 0 1\x00", 1, r#"expected next entry after timestamp, got "INVALID" while parsing: "a 0 1\x00""#);
     // Our own, mostly about line numbers.
-    c(b"a 1\nb 2\nc{3} 1\n", 3, r#"expected label name, got "3" ("INVALID") while parsing: "c{3""#);
-    c(b"a 1\n\n\nb\n", 4, r#"expected value after metric, got "\n" ("INVALID") while parsing: "b\n""#);
+    c(b"a 1\nb 2\nc{3} 1\n", 3, r#"expected label name, got "INVALID" while parsing: "c{3""#);
+    c(b"a 1\n\n\nb\n", 4, r#"expected value after metric, got "INVALID" while parsing: "b\n""#);
     c(
         b"a{b=\"x\ny\"} 1\nc 1 2 3",
         3,
-        r#"expected next entry after timestamp, got "3\n" ("TIMESTAMP") while parsing: "c 1 2 3\n""#,
+        r#"expected next entry after timestamp, got "TIMESTAMP" while parsing: "c 1 2 3\n""#,
     );
     c(b"# TYPE a gauge\n# TYPE a bogus\n", 2, r#"invalid metric type "bogus""#);
     c(b"# TYPE a\n", 1, r#"invalid metric type """#);
-    c(b"# HELP a \xff\n", 1, r#"help text "\xff" is not a valid utf8 string"#);
-    c(b"a 1 -5\n", 1, r#"expected timestamp or new record, got "-" ("INVALID") while parsing: "a 1 -""#);
-    c(b"a 1 1.5\n", 1, r#"expected next entry after timestamp, got "." ("INVALID") while parsing: "a 1 1.""#);
+    c(b"# HELP a \xff\n", 1, r#"help text is not a valid utf8 string"#);
+    c(b"a 1 -5\n", 1, r#"expected timestamp or new record, got "INVALID" while parsing: "a 1 -""#);
+    c(b"a 1 1.5\n", 1, r#"expected next entry after timestamp, got "INVALID" while parsing: "a 1 1.""#);
     c(
         b"a 1 99999999999999999999\n",
         1,
@@ -172,10 +176,10 @@ fn prom_text_errors_match_prometheus() {
     c(b"a 1e400\n", 1, r#"strconv.ParseFloat: parsing "1e400": value out of range while parsing: "a 1e400""#);
     c(b"a +NaN\n", 1, r#"strconv.ParseFloat: parsing "+NaN": invalid syntax while parsing: "a +NaN""#);
     c(b"a{b=\"c\"}} 1\n", 1, r#"strconv.ParseFloat: parsing "}": invalid syntax while parsing: "a{b=\"c\"}}""#);
-    c(b"a{b=\"c\",,d=\"e\"} 1\n", 1, r#"expected label name, got ",d" ("COMMA") while parsing: "a{b=\"c\",,d""#);
-    c(b"a{b=\"c\" 1\n", 1, r#"expected label name, got "1" ("INVALID") while parsing: "a{b=\"c\" 1""#);
-    c(b"a{b:c=\"d\"} 1\n", 1, r#"expected equal, got ":" ("INVALID") while parsing: "a{b:""#);
-    c(b"0a 1\n", 1, r#"expected a valid start token, got "0" ("INVALID") while parsing: "0""#);
+    c(b"a{b=\"c\",,d=\"e\"} 1\n", 1, r#"expected label name, got "COMMA" while parsing: "a{b=\"c\",,d""#);
+    c(b"a{b=\"c\" 1\n", 1, r#"expected label name, got "INVALID" while parsing: "a{b=\"c\" 1""#);
+    c(b"a{b:c=\"d\"} 1\n", 1, r#"expected equal, got "INVALID" while parsing: "a{b:""#);
+    c(b"0a 1\n", 1, r#""INVALID" is not a valid start token while parsing: "0""#);
 }
 
 #[test]
@@ -275,68 +279,56 @@ state{state="down"} 1.0
 fn openmetrics_errors_match_prometheus() {
     let c = |input: &[u8], line, reason: &str| check_err(OM, input, line, reason);
     c(b"", 1, "data does not end with # EOF");
-    c(b"\n", 1, r#"expected a valid start token, got "\n" ("INVALID") while parsing: "\n""#);
-    c(b"metric", 1, r#"expected value after metric, got "metric" ("EOF") while parsing: "metric""#);
+    c(b"\n", 1, r#""INVALID" "\n" is not a valid start token while parsing: "\n""#);
+    c(b"metric", 1, r#"expected value after metric, got "EOF" while parsing: "metric""#);
     c(b"metric 1", 1, "data does not end with # EOF");
     c(b"metric 1\n", 2, "data does not end with # EOF");
     c(b"metric_total 1 # {aa=\"bb\"} 4", 1, "data does not end with # EOF");
-    c(b"a\n#EOF\n", 1, r#"expected value after metric, got "\n" ("INVALID") while parsing: "a\n""#);
-    c(b"\n\n#EOF\n", 1, r#"expected a valid start token, got "\n" ("INVALID") while parsing: "\n""#);
-    c(b" a 1\n#EOF\n", 1, r#"expected a valid start token, got " " ("INVALID") while parsing: " ""#);
-    c(b"9\n#EOF\n", 1, r#"expected a valid start token, got "9" ("INVALID") while parsing: "9""#);
+    c(b"a\n#EOF\n", 1, r#"expected value after metric, got "INVALID" while parsing: "a\n""#);
+    c(b"\n\n#EOF\n", 1, r#""INVALID" "\n" is not a valid start token while parsing: "\n""#);
+    c(b" a 1\n#EOF\n", 1, r#""INVALID" " " is not a valid start token while parsing: " ""#);
+    c(b"9\n#EOF\n", 1, r#""INVALID" "9" is not a valid start token while parsing: "9""#);
     c(b"# TYPE u untyped\n#EOF\n", 1, r#"invalid metric type "untyped""#);
     c(b"# TYPE c counter \n#EOF\n", 1, r#"invalid metric type "counter ""#);
-    c(b"#  TYPE c counter\n#EOF\n", 1, r##"expected a valid start token, got "#  " ("INVALID") while parsing: "#  ""##);
-    c(b"# TYPE \n#EOF\n", 1, r##"expected metric name after TYPE, got "\n" ("INVALID") while parsing: "# TYPE \n""##);
+    c(b"#  TYPE c counter\n#EOF\n", 1, r##""INVALID" " " is not a valid start token while parsing: "#  ""##);
+    c(b"# TYPE \n#EOF\n", 1, r##"expected metric name after TYPE, got "INVALID" while parsing: "# TYPE \n""##);
     c(b"# TYPE m\n#EOF\n", 1, "expected text in TYPE");
-    c(b"# UNIT metric suffix\n#EOF\n", 1, r#"unit "suffix" not a suffix of metric "metric""#);
-    c(b"# UNIT metricsuffix suffix\n#EOF\n", 1, r#"unit "suffix" not a suffix of metric "metricsuffix""#);
-    c(b"# UNIT m suffix\n#EOF\n", 1, r#"unit "suffix" not a suffix of metric "m""#);
-    c(b"# UNIT \n#EOF\n", 1, r##"expected metric name after UNIT, got "\n" ("INVALID") while parsing: "# UNIT \n""##);
+    c(b"# UNIT metric suffix\n#EOF\n", 1, r#"unit not a suffix of metric "metric""#);
+    c(b"# UNIT metricsuffix suffix\n#EOF\n", 1, r#"unit not a suffix of metric "metricsuffix""#);
+    c(b"# UNIT m suffix\n#EOF\n", 1, r#"unit not a suffix of metric "m""#);
+    c(b"# UNIT \n#EOF\n", 1, r##"expected metric name after UNIT, got "INVALID" while parsing: "# UNIT \n""##);
     c(b"# UNIT m\n#EOF\n", 1, "expected text in UNIT");
-    c(b"# HELP \n#EOF\n", 1, r##"expected metric name after HELP, got "\n" ("INVALID") while parsing: "# HELP \n""##);
+    c(b"# HELP \n#EOF\n", 1, r##"expected metric name after HELP, got "INVALID" while parsing: "# HELP \n""##);
     c(b"# HELP m\n#EOF\n", 1, "expected text in HELP");
-    c(b"a\t1\n#EOF\n", 1, r#"expected value after metric, got "\t" ("INVALID") while parsing: "a\t""#);
+    c(b"a\t1\n#EOF\n", 1, r#"expected value after metric, got "INVALID" while parsing: "a\t""#);
     c(b"a 1\t2\n#EOF\n", 1, r#"strconv.ParseFloat: parsing "1\t2": invalid syntax while parsing: "a 1\t2""#);
-    c(b"a 1 2 \n#EOF\n", 1, r#"expected next entry after timestamp, got " \n" ("INVALID") while parsing: "a 1 2 \n""#);
-    c(
-        b"a 1 2 #\n#EOF\n",
-        1,
-        r##"expected next entry after timestamp, got " #\n" ("TIMESTAMP") while parsing: "a 1 2 #\n""##,
-    );
+    c(b"a 1 2 \n#EOF\n", 1, r#"expected next entry after timestamp, got "INVALID" while parsing: "a 1 2 \n""#);
+    c(b"a 1 2 #\n#EOF\n", 1, r##"expected next entry after timestamp, got "TIMESTAMP" while parsing: "a 1 2 #\n""##);
     c(b"a 1 1z\n#EOF\n", 1, r#"strconv.ParseFloat: parsing "1z": invalid syntax while parsing: "a 1 1z""#);
-    c(b" # EOF\n", 1, r#"expected a valid start token, got " " ("INVALID") while parsing: " ""#);
+    c(b" # EOF\n", 1, r#""INVALID" " " is not a valid start token while parsing: " ""#);
     c(b"# EOF\na 1", 2, "unexpected data after # EOF");
     c(b"# EOF\n\n", 2, "unexpected data after # EOF");
     c(b"# EOFa 1", 1, "unexpected data after # EOF");
-    c(b"#\tTYPE c counter\n", 1, r##"expected a valid start token, got "#\t" ("INVALID") while parsing: "#\t""##);
+    c(b"#\tTYPE c counter\n", 1, r##""INVALID" "\t" is not a valid start token while parsing: "#\t""##);
     c(b"# TYPE c  counter\n", 1, r#"invalid metric type " counter""#);
-    c(
-        b"a 1 1 1\n# EOF\n",
-        1,
-        r#"expected next entry after timestamp, got " 1\n" ("TIMESTAMP") while parsing: "a 1 1 1\n""#,
-    );
-    c(b"a{b='c'} 1\n# EOF\n", 1, r#"expected label value, got "'" ("INVALID") while parsing: "a{b='""#);
-    c(b"a{,b=\"c\"} 1\n# EOF\n", 1, r#"expected label name or left brace, got ",b" ("COMMA") while parsing: "a{,b""#);
-    c(b"a{b=\"c\"d=\"e\"} 1\n# EOF\n", 1, r#"expected comma, got "d=" ("LNAME") while parsing: "a{b=\"c\"d=""#);
-    c(b"a{b=\"c\",,d=\"e\"} 1\n# EOF\n", 1, r#"expected label name, got ",d" ("COMMA") while parsing: "a{b=\"c\",,d""#);
-    c(b"a{b=\n# EOF\n", 1, r#"expected label value, got "\n" ("INVALID") while parsing: "a{b=\n""#);
-    c(
-        b"a{\xff=\"foo\"} 1\n# EOF\n",
-        1,
-        r#"expected label name or left brace, got "\xff" ("INVALID") while parsing: "a{\xff""#,
-    );
-    c(b"a{b=\"\xff\"} 1\n# EOF\n", 1, r#"invalid UTF-8 label value: "\"\xff\"""#);
+    c(b"a 1 1 1\n# EOF\n", 1, r#"expected next entry after timestamp, got "TIMESTAMP" while parsing: "a 1 1 1\n""#);
+    c(b"a{b='c'} 1\n# EOF\n", 1, r#"expected label value, got "INVALID" while parsing: "a{b='""#);
+    c(b"a{,b=\"c\"} 1\n# EOF\n", 1, r#"expected label name or left brace, got "COMMA" while parsing: "a{,b""#);
+    c(b"a{b=\"c\"d=\"e\"} 1\n# EOF\n", 1, r#"expected comma, got "LNAME" while parsing: "a{b=\"c\"d=""#);
+    c(b"a{b=\"c\",,d=\"e\"} 1\n# EOF\n", 1, r#"expected label name, got "COMMA" while parsing: "a{b=\"c\",,d""#);
+    c(b"a{b=\n# EOF\n", 1, r#"expected label value, got "INVALID" while parsing: "a{b=\n""#);
+    c(b"a{\xff=\"foo\"} 1\n# EOF\n", 1, r#"expected label name or left brace, got "INVALID" while parsing: "a{\xff""#);
+    c(b"a{b=\"\xff\"} 1\n# EOF\n", 1, r#"invalid UTF-8 label value while parsing: "a{b=\"\xff\"""#);
     c(b"a true\n", 1, r#"strconv.ParseFloat: parsing "true": invalid syntax while parsing: "a true""#);
     c(
         b"something_weird{problem=\"\n# EOF\n",
         1,
-        r#"expected label value, got "\"\n" ("INVALID") while parsing: "something_weird{problem=\"\n""#,
+        r#"expected label value, got "INVALID" while parsing: "something_weird{problem=\"\n""#,
     );
     c(
         b"empty_label_name{=\"\"} 0\n# EOF\n",
         1,
-        r#"expected label name or left brace, got "=\"" ("EQUAL") while parsing: "empty_label_name{=\"""#,
+        r#"expected label name or left brace, got "EQUAL" while parsing: "empty_label_name{=\"""#,
     );
     c(b"foo 1_2\n\n# EOF\n", 1, r#"unsupported character in float while parsing: "foo 1_2""#);
     c(b"foo 0x1p-3\n\n# EOF\n", 1, r#"unsupported character in float while parsing: "foo 0x1p-3""#);
@@ -344,27 +336,27 @@ fn openmetrics_errors_match_prometheus() {
     c(
         b"custom_metric_total 1 # {aa=bb}\n# EOF\n",
         1,
-        r##"expected label value, got "b" ("INVALID") while parsing: "custom_metric_total 1 # {aa=b""##,
+        r##"expected label value, got "INVALID" while parsing: "custom_metric_total 1 # {aa=b""##,
     );
     c(
         b"custom_metric_total 1 # {aa=\"bb\"}\n# EOF\n",
         1,
-        r##"expected value after exemplar labels, got "\n" ("INVALID") while parsing: "custom_metric_total 1 # {aa=\"bb\"}\n""##,
+        r##"expected value after exemplar labels, got "INVALID" while parsing: "custom_metric_total 1 # {aa=\"bb\"}\n""##,
     );
     c(
         b"custom_metric_total 1 # {aa=\"bb\"}",
         1,
-        r##"expected value after exemplar labels, got "}" ("EOF") while parsing: "custom_metric_total 1 # {aa=\"bb\"}""##,
+        r##"expected value after exemplar labels, got "EOF" while parsing: "custom_metric_total 1 # {aa=\"bb\"}""##,
     );
     c(
         b"custom_metric_total 1 # {bb}",
         1,
-        r##"expected equal, got "}" ("BCLOSE") while parsing: "custom_metric_total 1 # {bb}""##,
+        r##"expected equal, got "BCLOSE" while parsing: "custom_metric_total 1 # {bb}""##,
     );
     c(
         b"custom_metric_total 1 # {aa=\"bb\",,cc=\"dd\"} 1",
         1,
-        r##"expected label name, got ",c" ("COMMA") while parsing: "custom_metric_total 1 # {aa=\"bb\",,c""##,
+        r##"expected label name, got "COMMA" while parsing: "custom_metric_total 1 # {aa=\"bb\",,c""##,
     );
     c(
         b"custom_metric_total 1 # {aa=\"bb\"} 1_2",
@@ -379,49 +371,49 @@ fn openmetrics_errors_match_prometheus() {
     c(
         b"custom_metric_total 1 # {aa=\"bb\",cc=}",
         1,
-        r##"expected label value, got "}" ("INVALID") while parsing: "custom_metric_total 1 # {aa=\"bb\",cc=}""##,
+        r##"expected label value, got "INVALID" while parsing: "custom_metric_total 1 # {aa=\"bb\",cc=}""##,
     );
     // 2.42 rejects a trailing comma in OpenMetrics (the text format allows it).
-    c(b"a{b=\"c\",} 2\n# EOF\n", 1, r#"expected label name, got "} " ("BCLOSE") while parsing: "a{b=\"c\",} ""#);
-    c(b"{b=\"c\",} 1", 1, r#"expected a valid start token, got "{" ("INVALID") while parsing: "{""#);
-    c(b"a 1 NaN", 1, "invalid timestamp NaN");
-    c(b"a 1 -Inf", 1, "invalid timestamp -Inf");
-    c(b"a 1 Inf", 1, "invalid timestamp +Inf");
-    c(b"# TYPE hhh histogram\nhhh_bucket{le=\"+Inf\"} 1 # {aa=\"bb\"} 4 NaN", 2, "invalid exemplar timestamp NaN");
-    c(b"# TYPE hhh histogram\nhhh_bucket{le=\"+Inf\"} 1 # {aa=\"bb\"} 4 -Inf", 2, "invalid exemplar timestamp -Inf");
+    c(b"a{b=\"c\",} 2\n# EOF\n", 1, r#"expected label name, got "BCLOSE" while parsing: "a{b=\"c\",} ""#);
+    c(b"{b=\"c\",} 1", 1, r#""INVALID" "{" is not a valid start token while parsing: "{""#);
+    c(b"a 1 NaN", 1, r#"invalid timestamp while parsing: "a 1 NaN""#);
+    c(b"a 1 -Inf", 1, r#"invalid timestamp while parsing: "a 1 -Inf""#);
+    c(b"a 1 Inf", 1, r#"invalid timestamp while parsing: "a 1 Inf""#);
+    c(
+        b"# TYPE hhh histogram\nhhh_bucket{le=\"+Inf\"} 1 # {aa=\"bb\"} 4 NaN",
+        2,
+        r##"invalid exemplar timestamp while parsing: "hhh_bucket{le=\"+Inf\"} 1 # {aa=\"bb\"} 4 NaN""##,
+    );
+    c(
+        b"# TYPE hhh histogram\nhhh_bucket{le=\"+Inf\"} 1 # {aa=\"bb\"} 4 -Inf",
+        2,
+        r##"invalid exemplar timestamp while parsing: "hhh_bucket{le=\"+Inf\"} 1 # {aa=\"bb\"} 4 -Inf""##,
+    );
     // NUL bytes.
-    c(b"a{b=\x00\"ssss\"} 1\n# EOF\n", 1, r#"expected label value, got "\x00" ("INVALID") while parsing: "a{b=\x00""#);
-    c(b"a{b=\"\x00", 1, r#"expected label value, got "\"\x00" ("INVALID") while parsing: "a{b=\"\x00""#);
-    c(b"a{b\x00=\"hiih\"}\t1", 1, r#"expected equal, got "\x00" ("INVALID") while parsing: "a{b\x00""#);
-    c(b"a\x00{b=\"ddd\"} 1", 1, r#"expected value after metric, got "\x00" ("INVALID") while parsing: "a\x00""#);
-    c(b"#", 1, r##"expected a valid start token, got "#" ("INVALID") while parsing: "#""##);
-    c(b"# H", 1, r##"expected a valid start token, got "# H" ("INVALID") while parsing: "# H""##);
+    c(b"a{b=\x00\"ssss\"} 1\n# EOF\n", 1, r#"expected label value, got "INVALID" while parsing: "a{b=\x00""#);
+    c(b"a{b=\"\x00", 1, r#"expected label value, got "INVALID" while parsing: "a{b=\"\x00""#);
+    c(b"a{b\x00=\"hiih\"}\t1", 1, r#"expected equal, got "INVALID" while parsing: "a{b\x00""#);
+    c(b"a\x00{b=\"ddd\"} 1", 1, r#"expected value after metric, got "INVALID" while parsing: "a\x00""#);
+    c(b"#", 1, r##""INVALID" " " is not a valid start token while parsing: "#""##);
+    c(b"# H", 1, r##""INVALID" " " is not a valid start token while parsing: "# H""##);
     c(
         b"custom_metric_total 1 # {b=\x00\"ssss\"} 1\n",
         1,
-        r##"expected label value, got "\x00" ("INVALID") while parsing: "custom_metric_total 1 # {b=\x00""##,
+        r##"expected label value, got "INVALID" while parsing: "custom_metric_total 1 # {b=\x00""##,
     );
     c(
         b"custom_metric_total 1 # {b=\"\x00ss\"} 1\n",
         1,
-        r##"expected label value, got "\"\x00" ("INVALID") while parsing: "custom_metric_total 1 # {b=\"\x00""##,
+        r##"expected label value, got "INVALID" while parsing: "custom_metric_total 1 # {b=\"\x00""##,
     );
     // Our own: comments are not allowed, and lines are counted.
-    c(
-        b"a 1\n# random comment\n# EOF\n",
-        2,
-        r##"expected a valid start token, got "# r" ("INVALID") while parsing: "# r""##,
-    );
+    c(b"a 1\n# random comment\n# EOF\n", 2, r##""INVALID" "r" is not a valid start token while parsing: "# r""##);
     c(
         b"a 1\nb 2\nc{d=\"e\" } 3\n# EOF\n",
         3,
-        r#"expected comma or left brace, got " " ("INVALID") while parsing: "c{d=\"e\" ""#,
+        r#"expected comma or left brace, got "INVALID" while parsing: "c{d=\"e\" ""#,
     );
-    c(
-        b"a 1\nb 2 # x\n# EOF\n",
-        2,
-        r##"expected timestamp or # symbol, got " # x" ("INVALID") while parsing: "b 2 # x""##,
-    );
+    c(b"a 1\nb 2 # x\n# EOF\n", 2, r##"expected timestamp or # symbol, got "INVALID" while parsing: "b 2 # x""##);
 }
 
 #[test]
@@ -586,7 +578,10 @@ const VALID_PROM: &str = "# HELP go_gc_duration_seconds A summary \\\\ of\\n pau
 
 #[test]
 fn fuzzish_random_bytes_and_truncations_never_panic() {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    // `ARGUS_FUZZ_ITERS=2000000 cargo test --release ... fuzzish` for a longer run.
+    let iters: usize = std::env::var("ARGUS_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let seed: u64 = std::env::var("ARGUS_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng(seed | 1);
     for (body, format) in [(VALID_PROM, Format::PromText), (VALID_OM, Format::OpenMetrics)] {
         let body = body.as_bytes();
         assert!(Parser::new(body, format).all(|e| e.is_ok()), "fixture must be valid");
@@ -595,7 +590,7 @@ fn fuzzish_random_bytes_and_truncations_never_panic() {
             drive(&body[cut..], format);
         }
         let alphabet = b"{}=,\"\\# \t\n\x00\xffaZ_:019.eE+-InfNa";
-        for _ in 0..20_000 {
+        for _ in 0..iters {
             let mut b = body.to_vec();
             for _ in 0..1 + rng.below(4) {
                 let i = rng.below(b.len());
@@ -610,7 +605,7 @@ fn fuzzish_random_bytes_and_truncations_never_panic() {
             drive(&b, format);
         }
     }
-    for _ in 0..20_000 {
+    for _ in 0..iters {
         let len = rng.below(64);
         let b: Vec<u8> = (0..len).map(|_| (rng.next() & 0xff) as u8).collect();
         drive(&b, Format::PromText);
@@ -662,8 +657,8 @@ fn backfill_contract() {
     check(
         "m 1 2\nm 1 1\nm{ 1 3\n# EOF\n",
         3,
-        "cannot parse openmetrics input: line 3: expected label name or left brace, got \" \" (\"INVALID\") while parsing: \"m{ \"",
-        "getting min and max timestamp: next: expected label name or left brace, got \" \" (\"INVALID\") while parsing: \"m{ \"",
+        "cannot parse openmetrics input: line 3: expected label name or left brace, got \"INVALID\" while parsing: \"m{ \"",
+        "getting min and max timestamp: next: expected label name or left brace, got \"INVALID\"",
     );
     check(
         "m{a=\"1\",a=\"2\"} 1 1\n# EOF\n",
@@ -739,7 +734,9 @@ fn bench_parse_10k_series() {
 #[test]
 #[ignore = "needs bodies saved from a real exporter"]
 fn real_bodies_parse() {
-    let Ok(files) = std::env::var("ARGUS_EXPOSITION_FILES") else { return };
+    let Ok(files) = std::env::var("ARGUS_EXPOSITION_FILES") else {
+        return;
+    };
     for spec in files.split(',') {
         let (path, format) = match spec.strip_suffix(":om") {
             Some(p) => (p, Format::OpenMetrics),
@@ -759,4 +756,69 @@ fn real_bodies_parse() {
         println!("{path}: {samples} samples, {meta} other entries");
         assert!(samples > 0);
     }
+}
+
+/// Compares against recorded Prometheus 2.42 results: a TSV of `P|O`, hex
+/// input, and the expected first error (`OK` for none, `~prefix` for a prefix).
+fn oracle_mismatches(tsv: &str) -> Vec<String> {
+    let unhex = |h: &str| -> Vec<u8> {
+        (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect()
+    };
+    let mut bad = Vec::new();
+    for line in tsv.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let mut f = line.splitn(3, '\t');
+        let (fmt, hex, want) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap_or(""));
+        let format = if fmt == "O" { Format::OpenMetrics } else { Format::PromText };
+        let input = unhex(hex);
+        let got = Parser::new(&input, format).find_map(Result::err);
+        let ok = match (&got, want) {
+            (None, "OK") => true,
+            (Some(e), w) if w.starts_with('~') => e.reason().starts_with(&w[1..]),
+            (Some(e), w) => e.reason() == w,
+            _ => false,
+        };
+        if !ok {
+            let got = got.map_or("OK".to_string(), |e| e.reason().to_string());
+            bad.push(format!("{fmt} {:?}\n   want {want}\n   got  {got}", String::from_utf8_lossy(&input)));
+        }
+    }
+    bad
+}
+
+#[test]
+#[ignore = "needs ARGUS_ORACLE_TSV"]
+fn oracle_from_env() {
+    let Ok(path) = std::env::var("ARGUS_ORACLE_TSV") else { return };
+    let bad = oracle_mismatches(&std::fs::read_to_string(path).unwrap());
+    for b in bad.iter().take(60) {
+        println!("{b}");
+    }
+    assert!(bad.is_empty(), "{} mismatches", bad.len());
+}
+
+#[test]
+fn matches_prometheus_2_42_recorded_results() {
+    let bad = oracle_mismatches(include_str!("testdata/textparse-2.42.tsv"));
+    assert!(bad.is_empty(), "{} mismatches:\n{}", bad.len(), bad.join("\n"));
+}
+
+/// Compares [`check_backfill`] with promtool's first stderr line (`OK` when it
+/// succeeded), from a TSV of hex input and message in `ARGUS_PROMTOOL_TSV`.
+#[test]
+#[ignore = "needs ARGUS_PROMTOOL_TSV"]
+fn promtool_from_env() {
+    let Ok(path) = std::env::var("ARGUS_PROMTOOL_TSV") else { return };
+    let tsv = std::fs::read_to_string(path).unwrap();
+    let mut bad = 0;
+    for line in tsv.lines() {
+        let (hex, want) = line.split_once('\t').unwrap();
+        let input: Vec<u8> =
+            (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let got = check_backfill(&input).map_or_else(|e| e.promtool_message(), |_| "OK".to_string());
+        if got != want {
+            bad += 1;
+            println!("{:?}\n   want {want}\n   got  {got}", String::from_utf8_lossy(&input));
+        }
+    }
+    assert_eq!(bad, 0);
 }
