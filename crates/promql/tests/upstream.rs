@@ -60,3 +60,34 @@ fn upstream_scripts() {
     println!("{:<22} {all_pass:>6} {all_total:>6}", "TOTAL");
     assert!(regressions.is_empty(), "regressions: {regressions:#?}");
 }
+
+/// Our own cases in the same format (`testdata/*.test`); all must pass.
+#[test]
+fn argus_scripts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut failed = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("testdata dir exists") {
+        let path = entry.expect("readable dir entry").path();
+        if path.extension().is_none_or(|e| e != "test") {
+            continue;
+        }
+        let report = run_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        println!(
+            "{:<22} {:>6} {:>6}",
+            path.display(),
+            report.passed,
+            report.total
+        );
+        for f in report.failures {
+            failed.push(format!(
+                "{}:{} {}: {}",
+                path.display(),
+                f.line,
+                f.expr,
+                f.reason
+            ));
+        }
+        failed.extend(report.errors);
+    }
+    assert!(failed.is_empty(), "failing cases: {failed:#?}");
+}
