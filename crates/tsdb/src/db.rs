@@ -185,28 +185,28 @@ impl Db {
             let s = w.snapshot();
             out.push((
                 "wal_size_bytes",
-                "Bytes of WAL segments on disk.",
+                "Bytes of WAL segments on disk",
                 s.size_bytes as f64,
             ));
             out.push((
                 "wal_written_bytes",
-                "Bytes written to the WAL.",
+                "Bytes written to the WAL",
                 s.bytes_written as f64,
             ));
             out.push(("wal_fsyncs", "WAL fsync calls", s.fsyncs as f64));
             out.push((
                 "wal_fsync_duration_seconds",
-                "Total seconds spent in WAL fsync.",
+                "Total seconds spent in WAL fsync",
                 s.fsync_duration_seconds,
             ));
             out.push((
                 "wal_segments_created",
-                "WAL segments created.",
+                "WAL segments created",
                 s.segments_created as f64,
             ));
             out.push((
                 "wal_corruptions_repaired",
-                "Corrupt WAL tails truncated on open.",
+                "Corrupt WAL tails truncated on open",
                 s.corruptions_repaired as f64,
             ));
         }
@@ -214,14 +214,14 @@ impl Db {
         if mint != i64::MAX {
             out.push((
                 "head_min_time_seconds",
-                "Oldest sample time in the head.",
+                "Oldest sample time in the head",
                 mint as f64 / 1000.0,
             ));
         }
         if maxt != i64::MIN {
             out.push((
                 "head_max_time_seconds",
-                "Newest sample time in the head.",
+                "Newest sample time in the head",
                 maxt as f64 / 1000.0,
             ));
         }

@@ -77,8 +77,9 @@ impl Querier for DbQuerier {
             groups.entry(labels).or_default().push(Source::Head(s));
         }
         for b in &self.blocks {
-            for id in b.select(matchers).map_err(storage_err)? {
-                let (labels, runs) = b.series(id).map_err(storage_err)?;
+            let ids = b.select(matchers).map_err(storage_err)?;
+            for item in b.series_of(&ids) {
+                let (_, labels, runs) = item.map_err(storage_err)?;
                 let runs: Vec<RunMeta> = runs
                     .into_iter()
                     .filter(|r| r.max_time >= lo && r.min_time <= hi)
