@@ -1,8 +1,8 @@
 //! An adaptive binary range coder (LZMA's carry-propagating scheme) and an
 //! integer model on top of it, the entropy stage of block runs.
 //!
-//! An integer is coded as its bit length `k` (0..=64, through a 7-level binary
-//! tree of adaptive probabilities) followed by the `k - 1` bits below its
+//! An integer is coded as its bit length `k` (0..=64, in unary downwards from
+//! the stream's largest length, one adaptive context per step) followed by the `k - 1` bits below its
 //! leading one: the top ones through a per-`k` adaptive tree, the rest as
 //! direct (equiprobable) bits. Small integers are therefore modelled exactly,
 //! and the coder approaches the order-0 entropy of a run's deltas without
@@ -55,17 +55,14 @@ impl Prob {
 
     #[inline]
     fn update(&mut self, bit: u32) {
-        let r = RECIP.get(usize::from(self.n)).copied().unwrap_or(0);
-        let p = u32::from(self.p);
-        let p = if bit == 0 {
-            p + (((PROB_ONE - p) * r) >> 16)
-        } else {
-            p - ((p * r) >> 16)
-        };
-        self.p = p.clamp(PROB_MARGIN, PROB_ONE - PROB_MARGIN) as u16;
-        if self.n < RATE_LIMIT {
-            self.n += 1;
-        }
+        // Branch-free: the bit is unpredictable, so a branch here mispredicts
+        // about half the time on the decode path.
+        let r = RECIP.get(usize::from(self.n)).copied().unwrap_or(0) as i32;
+        let p = i32::from(self.p);
+        let target = (1 - bit as i32) * PROB_ONE as i32;
+        let p = p + (((target - p) * r) >> 16);
+        self.p = p.clamp(PROB_MARGIN as i32, (PROB_ONE - PROB_MARGIN) as i32) as u16;
+        self.n += u16::from(self.n < RATE_LIMIT);
     }
 }
 
@@ -90,16 +87,21 @@ fn mant_offsets() -> ([u32; 65], usize) {
 
 /// Adaptive probabilities for a stream of unsigned integers.
 pub(crate) struct IntModel {
-    len: [Prob; 128],
+    /// Largest bit length in the stream; lengths are coded downwards from it.
+    max_len: u32,
+    len: [Prob; 65],
     mant: Vec<Prob>,
     off: [u32; 65],
 }
 
 impl IntModel {
-    pub(crate) fn new() -> Self {
+    /// A fresh model for a stream whose values have at most `max_len` bits.
+    pub(crate) fn new(max_len: u32) -> Self {
+        let max_len = max_len.min(64);
         let (off, total) = mant_offsets();
         IntModel {
-            len: [PROB_INIT; 128],
+            max_len,
+            len: [PROB_INIT; 65],
             mant: vec![PROB_INIT; total],
             off,
         }
@@ -198,7 +200,20 @@ impl Encoder {
     /// Codes one unsigned integer.
     pub(crate) fn put(&mut self, m: &mut IntModel, u: u64) {
         let k = 64 - u.leading_zeros();
-        self.tree(&mut m.len, k, 7);
+        // Unary from the stream's largest length: one "shorter still" bit per
+        // step, each with its own context. Lengths cluster just below the
+        // maximum, so this takes ~2 decisions where a 7-level tree takes 7.
+        let steps = m.max_len.saturating_sub(k);
+        for j in 0..steps {
+            if let Some(p) = m.len.get_mut(j as usize) {
+                self.bit(p, 1);
+            }
+        }
+        if k > 0
+            && let Some(p) = m.len.get_mut(steps as usize)
+        {
+            self.bit(p, 0);
+        }
         if k < 2 {
             return;
         }
@@ -278,14 +293,10 @@ impl<'a> Decoder<'a> {
     #[inline]
     fn bit(&mut self, p: &mut Prob) -> u32 {
         let bound = (self.range >> PROB_BITS) * p.p0();
-        let b = if self.code < bound {
-            self.range = bound;
-            0
-        } else {
-            self.code -= bound;
-            self.range -= bound;
-            1
-        };
+        let b = u32::from(self.code >= bound);
+        let mask = 0u32.wrapping_sub(b);
+        self.code -= bound & mask;
+        self.range = (bound & !mask) | ((self.range - bound) & mask);
         p.update(b);
         self.normalize();
         b
@@ -324,7 +335,18 @@ impl<'a> Decoder<'a> {
     /// Decodes one unsigned integer; errors once the input is clearly overrun.
     #[inline]
     pub(crate) fn get(&mut self, m: &mut IntModel) -> Result<u64> {
-        let k = self.tree(&mut m.len, 7);
+        let mut steps = 0u32;
+        while steps < m.max_len {
+            let b = match m.len.get_mut(steps as usize) {
+                Some(p) => self.bit(p),
+                None => 0,
+            };
+            if b == 0 {
+                break;
+            }
+            steps += 1;
+        }
+        let k = m.max_len - steps;
         if self.pos > self.buf.len() + 8 {
             return Err(truncated("range coded stream"));
         }
@@ -353,14 +375,19 @@ mod tests {
     use super::*;
 
     fn round_trip(vals: &[u64]) -> usize {
+        let max = vals
+            .iter()
+            .map(|v| 64 - v.leading_zeros())
+            .max()
+            .unwrap_or(0);
         let mut e = Encoder::new();
-        let mut m = IntModel::new();
+        let mut m = IntModel::new(max);
         for &v in vals {
             e.put(&mut m, v);
         }
         let bytes = e.finish();
         let mut d = Decoder::new(&bytes);
-        let mut m = IntModel::new();
+        let mut m = IntModel::new(max);
         for &v in vals {
             assert_eq!(d.get(&mut m).unwrap(), v);
         }

@@ -52,12 +52,16 @@ fn put_stream(out: &mut Vec<u8>, zz: &[u64], range: bool) {
         put_uvarint(&mut var, u);
     }
     let rc = if range {
+        // The payload starts with the largest bit length, which the model needs.
+        let max_len = zz.iter().map(|u| 64 - u.leading_zeros()).max().unwrap_or(0);
         let mut enc = Encoder::new();
-        let mut m = IntModel::new();
+        let mut m = IntModel::new(max_len);
         for &u in zz {
             enc.put(&mut m, u);
         }
-        enc.finish()
+        let mut payload = vec![max_len as u8];
+        payload.extend(enc.finish());
+        payload
     } else {
         var.clone()
     };
@@ -161,8 +165,12 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
                 usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
                 "int column",
             )?;
+            let (max_len, bytes) = bytes.split_first().ok_or(truncated("range coded stream"))?;
+            if *max_len > 64 {
+                return Err(invalid("range coded max bit length", u64::from(*max_len)));
+            }
             let mut d = Decoder::new(bytes);
-            let mut m = IntModel::new();
+            let mut m = IntModel::new(u32::from(*max_len));
             for _ in 0..len {
                 out.push(unzigzag(d.get(&mut m)?).wrapping_mul(g));
             }
