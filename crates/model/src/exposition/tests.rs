@@ -822,3 +822,56 @@ fn promtool_from_env() {
     }
     assert_eq!(bad, 0);
 }
+
+/// Compares [`encode_text`] with `expfmt.MetricFamilyToText` from
+/// prometheus/common 0.39 (what Prometheus 2.42 links), given a TSV written
+/// by a small Go program in `ARGUS_EXPFMT_TSV`: `F name help-hex|- TYPE`,
+/// then `S labels-hex value-bits ts|-` lines, then `= expected-hex`.
+#[test]
+#[ignore = "needs ARGUS_EXPFMT_TSV written by Go"]
+fn expfmt_from_env() {
+    let Ok(path) = std::env::var("ARGUS_EXPFMT_TSV") else { return };
+    let unhex = |h: &str| -> String {
+        String::from_utf8((0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect())
+            .unwrap()
+    };
+    let tsv = std::fs::read_to_string(path).unwrap();
+    let (mut fam, mut n, mut bad) = (None::<MetricFamily>, 0, 0);
+    for line in tsv.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f[0] {
+            "F" => {
+                let kind = match f[3] {
+                    "COUNTER" => MetricType::Counter,
+                    "GAUGE" => MetricType::Gauge,
+                    _ => MetricType::Unknown,
+                };
+                let help = (f[2] != "-").then(|| unhex(f[2]));
+                fam = Some(MetricFamily { name: f[1].to_string(), help, kind, samples: vec![] });
+            }
+            "S" => {
+                let fam = fam.as_mut().unwrap();
+                let ls = unhex(f[1]);
+                let mut pairs: Vec<(String, String)> = vec![("__name__".into(), fam.name.clone())];
+                for p in ls.split('\x1f').filter(|p| !p.is_empty()) {
+                    let (k, v) = p.split_once('=').unwrap();
+                    pairs.push((k.into(), v.into()));
+                }
+                let v = f64::from_bits(u64::from_str_radix(f[2], 16).unwrap());
+                let ts = (f[3] != "-").then(|| f[3].parse().unwrap());
+                fam.samples.push((Labels::from_pairs(pairs), v, ts));
+            }
+            _ => {
+                let got = encode_text(&[fam.take().unwrap()]);
+                let want = unhex(f[1]);
+                n += 1;
+                if got != want {
+                    bad += 1;
+                    println!("want {want:?}\ngot  {got:?}");
+                }
+            }
+        }
+    }
+    println!("{n} families compared, {bad} differ");
+    assert_eq!(bad, 0);
+}
