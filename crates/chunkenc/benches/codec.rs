@@ -10,7 +10,7 @@
 //! cargo bench -p argus-chunkenc --bench codec -- /tmp/chunkenc-data/s2000-n1440.bin
 //! ```
 
-use argus_chunkenc::{XorChunk, decode_run, encode_run, encode_run_without_range_coder};
+use argus_chunkenc::{RunCodec, XorChunk, decode_run, encode_run_with};
 use argus_model::Sample;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -77,13 +77,13 @@ fn report(title: &str, acc: &BTreeMap<String, Acc>) {
     );
 }
 
-fn bench_runs(series: &[Series], run_len: usize) {
+fn bench_runs(series: &[Series], run_len: usize, codec: RunCodec) {
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
     let mut encoded = Vec::new();
     let t0 = Instant::now();
     for s in series {
         for run in s.samples.chunks(run_len) {
-            encoded.push(encode_run(run));
+            encoded.push(encode_run_with(run, codec));
         }
     }
     let enc_s = t0.elapsed().as_secs_f64();
@@ -116,59 +116,15 @@ fn bench_runs(series: &[Series], run_len: usize) {
             a.bytes += e.len();
         }
     }
-    report(&format!("block runs of <= {run_len} samples"), &acc);
+    report(
+        &format!("block runs of <= {run_len} samples, {codec:?}"),
+        &acc,
+    );
     println!(
         "  encode {:.1} M samples/s, decode {:.1} M samples/s",
         decoded as f64 / enc_s / 1e6,
         decoded as f64 / dec_s / 1e6
     );
-}
-
-/// The alternative entropy stage: varint streams (no range coder), then zstd
-/// per run, as VictoriaMetrics does per column.
-fn bench_zstd(series: &[Series], run_len: usize, level: i32) {
-    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
-    let (mut plain_bytes, mut packed) = (0usize, Vec::new());
-    for s in series {
-        let a = acc.entry(s.kind.clone()).or_default();
-        for run in s.samples.chunks(run_len) {
-            let e = encode_run_without_range_coder(run);
-            plain_bytes += e.len();
-            let z = zstd::bulk::compress(&e, level).unwrap();
-            // Keep zstd's output only when it is smaller, as a real format would.
-            let kept = if z.len() < e.len() {
-                (true, z, e.len())
-            } else {
-                (false, e, 0)
-            };
-            a.samples += run.len();
-            a.bytes += kept.1.len() + 1;
-            packed.push(kept);
-        }
-    }
-    let t0 = Instant::now();
-    let mut n = 0usize;
-    for (is_z, b, raw_len) in &packed {
-        let d = if *is_z {
-            decode_run(&zstd::bulk::decompress(b, *raw_len).unwrap())
-        } else {
-            decode_run(b)
-        };
-        n += d.expect("decode").len();
-    }
-    let dec_s = t0.elapsed().as_secs_f64();
-    let total: usize = acc.values().map(|a| a.samples).sum();
-    println!(
-        "varint streams only (no entropy stage), runs of <= {run_len}: {:.4} B/sample",
-        plain_bytes as f64 / total as f64
-    );
-    report(
-        &format!(
-            "varint streams + zstd level {level} per run (+1 flag byte), runs of <= {run_len}"
-        ),
-        &acc,
-    );
-    println!("  decode {:.1} M samples/s", n as f64 / dec_s / 1e6);
 }
 
 fn bench_xor(series: &[Series]) {
@@ -223,10 +179,10 @@ fn main() {
         .unwrap_or_else(|| "/tmp/chunkenc-data/s2000-n1440.bin".to_string());
     let series = load(&path);
     println!("{path}: {} series", series.len());
-    for len in [120, 480, 1440] {
-        bench_runs(&series, len);
+    for codec in [RunCodec::Compact, RunCodec::FastDecode, RunCodec::Plain] {
+        for len in [120, 480, 1440] {
+            bench_runs(&series, len, codec);
+        }
     }
-    bench_zstd(&series, 1440, 3);
-    bench_zstd(&series, 480, 3);
     bench_xor(&series);
 }

@@ -10,7 +10,8 @@
 //!   samples in an immutable block, columnar (timestamps apart from values),
 //!   values turned into decimal mantissas with one scale per run when that is
 //!   exact, differences of the order that encodes smallest, then an adaptive
-//!   range coder. This is where the disk target is won.
+//!   range coder ([`RunCodec::Compact`]) or zstd ([`RunCodec::FastDecode`]).
+//!   This is where the disk target is won.
 //!
 //! Both are lossless for every `f64` bit pattern (stale marker, NaN payloads,
 //! ±Inf, -0.0, subnormals) and every `i64` timestamp.
@@ -49,7 +50,7 @@ mod xor;
 
 pub use error::{Error, Result};
 pub use run::{
-    MAX_RUN_SAMPLES, RUN_VERSION, RunHeader, decode_run, encode_run,
-    encode_run_without_range_coder, run_header,
+    MAX_RUN_SAMPLES, RUN_VERSION, RunCodec, RunHeader, decode_run, encode_run, encode_run_with,
+    run_header,
 };
 pub use xor::{XorChunk, XorIter};

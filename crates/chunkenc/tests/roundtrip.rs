@@ -2,7 +2,9 @@
 //! round-trip bit for bit through both encodings, and corrupt or truncated
 //! bytes must give an error or a value, never a panic.
 
-use argus_chunkenc::{XorChunk, XorIter, decode_run, encode_run, run_header};
+use argus_chunkenc::{
+    RunCodec, XorChunk, XorIter, decode_run, encode_run, encode_run_with, run_header,
+};
 use argus_model::{STALE_NAN_BITS, Sample};
 
 /// SplitMix64: small, deterministic, good enough to drive test cases.
@@ -93,7 +95,8 @@ fn runs_round_trip_random_series() {
     let mut r = Rng(1);
     for case in 0..600 {
         let s = series(&mut r);
-        let e = encode_run(&s);
+        let codec = [RunCodec::Compact, RunCodec::FastDecode, RunCodec::Plain][case % 3];
+        let e = encode_run_with(&s, codec);
         let d = decode_run(&e).unwrap_or_else(|err| panic!("case {case}: {err}"));
         assert!(same(&s, &d), "case {case}");
         let h = run_header(&e).unwrap();
@@ -168,7 +171,8 @@ fn corrupt_runs_never_panic() {
     let mut errors = 0;
     for _ in 0..300 {
         let s = series(&mut r);
-        let good = encode_run(&s);
+        let codec = [RunCodec::Compact, RunCodec::FastDecode, RunCodec::Plain][r.below(3) as usize];
+        let good = encode_run_with(&s, codec);
         for _ in 0..20 {
             let bad = mangle(&mut r, &good);
             let _ = run_header(&bad);

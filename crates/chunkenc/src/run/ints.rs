@@ -5,6 +5,7 @@
 //! The encoder tries every order and both coders and keeps the smallest
 //! output, so the choice is measured, never guessed.
 
+use super::RunCodec;
 use crate::error::{Result, invalid, truncated};
 use crate::rangecoder::{Decoder, Encoder, IntModel};
 use crate::varint::{Cursor, put_uvarint, put_varint, unzigzag, zigzag};
@@ -15,6 +16,11 @@ const CODER_ZERO: u8 = 0;
 const CODER_VARINT: u8 = 1;
 /// Coder byte: uvarint length, then the adaptive range coded stream.
 const CODER_RANGE: u8 = 2;
+/// Coder byte: uvarint length of the varints, uvarint length L, then a zstd
+/// frame of L bytes holding the varints.
+const CODER_ZSTD: u8 = 3;
+/// zstd level for [`RunCodec::FastDecode`]; decode speed does not depend on it.
+const ZSTD_LEVEL: i32 = 3;
 
 /// Differences of `order` (wrapping, so any `i64` input is invertible).
 fn diff(xs: &[i64], order: u8) -> (Vec<i64>, Vec<i64>) {
@@ -41,8 +47,22 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// Encodes the stream with the smaller of the two coders.
-fn put_stream(out: &mut Vec<u8>, zz: &[u64], range: bool) {
+fn range_code(zz: &[u64]) -> Vec<u8> {
+    // The payload starts with the largest bit length, which the model needs.
+    let max_len = zz.iter().map(|u| 64 - u.leading_zeros()).max().unwrap_or(0);
+    let mut enc = Encoder::new();
+    let mut m = IntModel::new(max_len);
+    for &u in zz {
+        enc.put(&mut m, u);
+    }
+    let mut payload = vec![max_len as u8];
+    payload.extend(enc.finish());
+    payload
+}
+
+/// Encodes the stream with the smaller of plain varints and the codec's
+/// entropy stage.
+fn put_stream(out: &mut Vec<u8>, zz: &[u64], codec: RunCodec) {
     if zz.iter().all(|&u| u == 0) {
         out.push(CODER_ZERO);
         return;
@@ -51,28 +71,34 @@ fn put_stream(out: &mut Vec<u8>, zz: &[u64], range: bool) {
     for &u in zz {
         put_uvarint(&mut var, u);
     }
-    let rc = if range {
-        // The payload starts with the largest bit length, which the model needs.
-        let max_len = zz.iter().map(|u| 64 - u.leading_zeros()).max().unwrap_or(0);
-        let mut enc = Encoder::new();
-        let mut m = IntModel::new(max_len);
-        for &u in zz {
-            enc.put(&mut m, u);
+    match codec {
+        RunCodec::Compact => {
+            let rc = range_code(zz);
+            if rc.len() < var.len() {
+                out.push(CODER_RANGE);
+                put_uvarint(out, rc.len() as u64);
+                out.extend_from_slice(&rc);
+                return;
+            }
         }
-        let mut payload = vec![max_len as u8];
-        payload.extend(enc.finish());
-        payload
-    } else {
-        var.clone()
-    };
-    let (coder, bytes) = if rc.len() < var.len() {
-        (CODER_RANGE, rc)
-    } else {
-        (CODER_VARINT, var)
-    };
-    out.push(coder);
-    put_uvarint(out, bytes.len() as u64);
-    out.extend_from_slice(&bytes);
+        RunCodec::FastDecode => {
+            // Compression into memory cannot fail short of allocation failure;
+            // on any error the plain varints are kept.
+            if let Ok(z) = zstd::bulk::compress(&var, ZSTD_LEVEL)
+                && z.len() + 2 < var.len()
+            {
+                out.push(CODER_ZSTD);
+                put_uvarint(out, var.len() as u64);
+                put_uvarint(out, z.len() as u64);
+                out.extend_from_slice(&z);
+                return;
+            }
+        }
+        RunCodec::Plain => {}
+    }
+    out.push(CODER_VARINT);
+    put_uvarint(out, var.len() as u64);
+    out.extend_from_slice(&var);
 }
 
 /// One candidate order, prepared but not yet entropy coded.
@@ -103,26 +129,26 @@ fn prepare(xs: &[i64], order: u8) -> Candidate {
 }
 
 /// Encodes one candidate: order byte, seeds, divisor, stream.
-fn encode_candidate(c: &Candidate, range: bool) -> Vec<u8> {
+fn encode_candidate(c: &Candidate, codec: RunCodec) -> Vec<u8> {
     let mut out = vec![c.order];
     for s in &c.seeds {
         put_varint(&mut out, *s);
     }
     put_uvarint(&mut out, c.divisor);
-    put_stream(&mut out, &c.zz, range);
+    put_stream(&mut out, &c.zz, codec);
     out
 }
 
 /// Appends the smallest encoding of `xs` over orders 0, 1 and 2. Orders whose
 /// estimate is more than 1.5 times the best one are not coded at all (the
 /// estimate favours order 2 on noisy counters, so the margin must be wide).
-pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64], range: bool) {
+pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64], codec: RunCodec) {
     let cands: Vec<Candidate> = (0..=2u8).map(|o| prepare(xs, o)).collect();
     let best_est = cands.iter().map(|c| c.estimate).min().unwrap_or(0);
     let best = cands
         .iter()
         .filter(|c| c.estimate <= best_est + best_est / 2)
-        .map(|c| encode_candidate(c, range))
+        .map(|c| encode_candidate(c, codec))
         .min_by_key(Vec::len)
         .unwrap_or_default();
     out.extend_from_slice(&best);
@@ -151,13 +177,30 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
         CODER_ZERO => out.resize(len, 0),
         CODER_VARINT => {
             let nbytes = c.uvarint("int column length")?;
-            let mut s = Cursor::new(c.bytes(
+            let bytes = c.bytes(
                 usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
                 "int column",
-            )?);
-            for _ in 0..len {
-                out.push(unzigzag(s.uvarint("int column varint")?).wrapping_mul(g));
+            )?;
+            read_varints(bytes, len, g, &mut out)?;
+        }
+        CODER_ZSTD => {
+            let raw_len = c.uvarint("int column raw length")?;
+            // Ten bytes per value at most: a larger claim is corrupt, and
+            // refusing it bounds the allocation.
+            if raw_len > len as u64 * 10 {
+                return Err(invalid("int column raw length", raw_len));
             }
+            let nbytes = c.uvarint("int column length")?;
+            let bytes = c.bytes(
+                usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
+                "int column",
+            )?;
+            let raw = zstd::bulk::decompress(bytes, raw_len as usize)
+                .map_err(|_| invalid("int column zstd frame", nbytes))?;
+            if raw.len() as u64 != raw_len {
+                return Err(invalid("int column raw length", raw_len));
+            }
+            read_varints(&raw, len, g, &mut out)?;
         }
         CODER_RANGE => {
             let nbytes = c.uvarint("int column length")?;
@@ -181,6 +224,14 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
     Ok(out)
 }
 
+fn read_varints(bytes: &[u8], len: usize, g: i64, out: &mut Vec<i64>) -> Result<()> {
+    let mut s = Cursor::new(bytes);
+    for _ in 0..len {
+        out.push(unzigzag(s.uvarint("int column varint")?).wrapping_mul(g));
+    }
+    Ok(())
+}
+
 /// Undoes [`diff`]: prepends each seed (highest order last) and prefix-sums.
 fn integrate(v: &mut Vec<i64>, seeds: &[i64]) {
     for &seed in seeds.iter().rev() {
@@ -199,7 +250,7 @@ mod tests {
 
     fn check(xs: &[i64]) -> usize {
         let mut out = Vec::new();
-        encode_ints(&mut out, xs, true);
+        encode_ints(&mut out, xs, RunCodec::Compact);
         let mut c = Cursor::new(&out);
         assert_eq!(decode_ints(&mut c, xs.len()).unwrap(), xs);
         assert_eq!(c.pos(), out.len());

@@ -7,6 +7,7 @@
 //! subnormals) are stored as raw bits in an escape list. When that is not
 //! smaller, the whole column falls back to a Gorilla XOR bit stream.
 
+use super::RunCodec;
 use super::ints::{decode_ints, encode_ints};
 use crate::bits::{BitReader, write_bit, write_bits};
 use crate::error::{Error, Result, invalid};
@@ -64,7 +65,7 @@ fn choose_scale(vals: &[f64]) -> u8 {
     s
 }
 
-fn encode_decimal(vals: &[f64], range: bool) -> (Vec<u8>, usize) {
+fn encode_decimal(vals: &[f64], codec: RunCodec) -> (Vec<u8>, usize) {
     let s = choose_scale(vals);
     let mut mants = Vec::with_capacity(vals.len());
     let mut escapes = Vec::new();
@@ -85,7 +86,7 @@ fn encode_decimal(vals: &[f64], range: bool) -> (Vec<u8>, usize) {
         out.extend_from_slice(&bits.to_le_bytes());
         last = i;
     }
-    encode_ints(&mut out, &mants, range);
+    encode_ints(&mut out, &mants, codec);
     (out, escapes.len())
 }
 
@@ -119,8 +120,8 @@ fn encode_xor(vals: &[f64]) -> Vec<u8> {
 }
 
 /// Appends the smaller of the decimal and XOR encodings of `vals`.
-pub(crate) fn encode_values(out: &mut Vec<u8>, vals: &[f64], range: bool) {
-    let (dec, nesc) = encode_decimal(vals, range);
+pub(crate) fn encode_values(out: &mut Vec<u8>, vals: &[f64], codec: RunCodec) {
+    let (dec, nesc) = encode_decimal(vals, codec);
     if nesc == 0 {
         out.extend_from_slice(&dec);
         return;
@@ -194,7 +195,7 @@ mod tests {
 
     fn check(vals: &[f64]) -> usize {
         let mut out = Vec::new();
-        encode_values(&mut out, vals, true);
+        encode_values(&mut out, vals, RunCodec::Compact);
         let got = decode_values(&mut Cursor::new(&out), vals.len()).unwrap();
         let g: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();
         let w: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
