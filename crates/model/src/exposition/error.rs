@@ -36,7 +36,7 @@ impl ParseError {
     }
 }
 
-/// Why a body cannot be backfilled, see [`super::backfill`].
+/// Why a body cannot be backfilled, see [`super::check_backfill`] and [`super::BackfillReader`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackfillError {

@@ -12,7 +12,20 @@
 //!
 //! What 2.42 does and we therefore do too: OpenMetrics `_created` series are
 //! ordinary samples; counter names are not checked for `_total`; exemplars are
-//! parsed and returned but their 128-character limit is not enforced.
+//! accepted only on `_total` and `_bucket` series and their 128-character limit
+//! is not enforced; OpenMetrics forbids comments, blank lines and trailing
+//! commas in label sets, the text format allows all three; the text format
+//! accepts only non-negative integer millisecond timestamps; a NUL byte at the
+//! start of a text-format line ends the body silently.
+//!
+//! Where we differ from 2.42, on purpose:
+//! - Exemplar label values are unescaped (2.42 keeps the backslashes).
+//! - In the text format, NUL bytes right after a label value's closing quote
+//!   are skipped; 2.42 keeps a stray `"` at the end of that value.
+//! - Duplicate label names are rejected by [`Series::labels`]; 2.42's parser
+//!   accepts them and its scrape loop rejects the sample.
+//! - Messages for unparsable numbers quote the input; 2.42's scrape loop may
+//!   quote bytes of a recycled buffer instead.
 //!
 //! ```
 //! use argus_model::exposition::{Entry, Format, Parser, format_go_float};
