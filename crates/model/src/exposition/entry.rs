@@ -20,6 +20,23 @@ pub enum Format {
     OpenMetrics,
 }
 
+impl Format {
+    /// The parser Prometheus 2.42 picks for a scrape response's `Content-Type`
+    /// (`textparse.New`): OpenMetrics for `application/openmetrics-text`, the
+    /// text format for anything else, including a missing or malformed header
+    /// and protobuf, which argus does not parse.
+    pub fn from_content_type(content_type: &str) -> Format {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case("application/openmetrics-text") { Format::OpenMetrics } else { Format::PromText }
+    }
+}
+
+/// The `Accept` header Prometheus 2.42 sends when scraping (without protobuf).
+pub const SCRAPE_ACCEPT_HEADER: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// The `Content-Type` of bodies written by [`super::encode_text`].
+pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// A metric family's type from a `# TYPE` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -113,3 +113,14 @@ fn series_text_and_label_pairs_borrow_from_the_body() {
     let Entry::Series(dup) = dup else { panic!() };
     assert!(dup.labels().is_err());
 }
+
+#[test]
+fn format_from_content_type() {
+    let check = |ct: &str, want: Format| assert_eq!(Format::from_content_type(ct), want, "{ct}");
+    check("application/openmetrics-text; version=1.0.0; charset=utf-8", Format::OpenMetrics);
+    check("Application/OpenMetrics-Text", Format::OpenMetrics);
+    check("text/plain; version=0.0.4", Format::PromText);
+    check("", Format::PromText);
+    check("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily", Format::PromText);
+    check(";;", Format::PromText);
+}
