@@ -144,11 +144,19 @@ fn read_header(c: &mut Cursor<'_>) -> Result<RunHeader> {
 /// inside an entropy-coded stream may instead decode to wrong samples, which the
 /// block's checksum is there to catch.
 pub fn decode_run(bytes: &[u8]) -> Result<Vec<Sample>> {
+    let mut out = Vec::new();
+    decode_run_into(bytes, &mut out)?;
+    Ok(out)
+}
+
+/// [`decode_run`] appending to `out`, so a reader can reuse one buffer across
+/// runs. On error `out` is left as it was.
+pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
     let mut c = Cursor::new(bytes);
     let h = read_header(&mut c)?;
     if h.count == 0 {
         return if c.rest().is_empty() {
-            Ok(Vec::new())
+            Ok(())
         } else {
             Err(Error::Inconsistent { what: "run length" })
         };
@@ -162,11 +170,9 @@ pub fn decode_run(bytes: &[u8]) -> Result<Vec<Sample>> {
     if !c.rest().is_empty() {
         return Err(Error::Inconsistent { what: "run length" });
     }
-    Ok(ts
-        .into_iter()
-        .zip(vals)
-        .map(|(t, v)| Sample { t, v })
-        .collect())
+    out.reserve(h.count);
+    out.extend(ts.into_iter().zip(vals).map(|(t, v)| Sample { t, v }));
+    Ok(())
 }
 
 fn regular(h: RunHeader) -> Vec<i64> {
