@@ -53,6 +53,8 @@ fn load(path: &str) -> Vec<Series> {
 struct Acc {
     samples: usize,
     bytes: usize,
+    chunks: usize,
+    heap: usize,
 }
 
 fn report(title: &str, acc: &BTreeMap<String, Acc>) {
@@ -140,6 +142,8 @@ fn bench_xor(series: &[Series]) {
             }
             a.samples += run.len();
             a.bytes += c.bytes().len();
+            a.chunks += 1;
+            a.heap += c.heap_bytes();
             chunks.push(c);
         }
     }

@@ -9,6 +9,7 @@ use super::RunCodec;
 use crate::error::{Result, invalid, truncated};
 use crate::rangecoder::{Decoder, Encoder, IntModel};
 use crate::varint::{Cursor, put_uvarint, put_varint, unzigzag, zigzag};
+use std::cell::RefCell;
 
 /// Coder byte: every stream value is zero; no bytes follow.
 const CODER_ZERO: u8 = 0;
@@ -45,6 +46,39 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
         (a, b) = (b, a % b);
     }
     a
+}
+
+thread_local! {
+    // zstd contexts are ~100 KiB-plus allocations; creating one per column
+    // made short runs decode 10x slower, so each thread keeps one of each.
+    static ZSTD_C: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
+    static ZSTD_D: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+}
+
+fn zstd_compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    ZSTD_C.with(|cell| {
+        let mut slot = cell.try_borrow_mut().map_err(std::io::Error::other)?;
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL)?);
+        }
+        match slot.as_mut() {
+            Some(c) => c.compress(raw),
+            None => zstd::bulk::compress(raw, ZSTD_LEVEL),
+        }
+    })
+}
+
+fn zstd_decompress(frame: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
+    ZSTD_D.with(|cell| {
+        let mut slot = cell.try_borrow_mut().map_err(std::io::Error::other)?;
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        match slot.as_mut() {
+            Some(d) => d.decompress(frame, capacity),
+            None => zstd::bulk::decompress(frame, capacity),
+        }
+    })
 }
 
 fn range_code(zz: &[u64]) -> Vec<u8> {
@@ -84,7 +118,7 @@ fn put_stream(out: &mut Vec<u8>, zz: &[u64], codec: RunCodec) {
         RunCodec::FastDecode => {
             // Compression into memory cannot fail short of allocation failure;
             // on any error the plain varints are kept.
-            if let Ok(z) = zstd::bulk::compress(&var, ZSTD_LEVEL)
+            if let Ok(z) = zstd_compress(&var)
                 && z.len() + 2 < var.len()
             {
                 out.push(CODER_ZSTD);
@@ -195,7 +229,7 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
                 usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
                 "int column",
             )?;
-            let raw = zstd::bulk::decompress(bytes, raw_len as usize)
+            let raw = zstd_decompress(bytes, raw_len as usize)
                 .map_err(|_| invalid("int column zstd frame", nbytes))?;
             if raw.len() as u64 != raw_len {
                 return Err(invalid("int column raw length", raw_len));
