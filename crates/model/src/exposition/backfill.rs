@@ -9,6 +9,8 @@
 //! occurs, and every error names its line. The reader remembers the latest
 //! timestamp of each series it has seen, which is the only state it keeps.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 use std::collections::HashMap;
 
 use super::entry::{Entry, Format};

@@ -3,6 +3,8 @@
 //! (`MetricFamilyToText`): `# HELP` then `# TYPE` then one line per sample,
 //! labels in the order given without spaces, values as `writeFloat` prints them.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 use std::fmt::Write as _;
 
 use super::entry::MetricType;

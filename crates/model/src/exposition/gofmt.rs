@@ -6,6 +6,8 @@
 //! exactly keeps our exposition output and error messages identical to
 //! Prometheus', which users grep for and tests compare against.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 use std::fmt::Write as _;
 
 /// The NaN Prometheus produces when parsing `NaN` (`value.NormalNaN`, which is
