@@ -165,6 +165,9 @@ fn bench_xor(series: &[Series]) {
         "xor head chunks of 120 samples (chunk bytes, no Prometheus framing)",
         &acc,
     );
+    for (k, a) in &acc {
+        println!("  {k:<12} mean chunk heap {:.0} B", a.heap as f64 / a.chunks as f64);
+    }
     let heap: usize = chunks.iter().map(|c| c.heap_bytes()).sum();
     println!(
         "  encode {:.1} M samples/s, decode {:.1} M samples/s; size_of::<XorChunk>() = {} B, mean heap {:.1} B/chunk",
