@@ -5,14 +5,13 @@
 //! `stddev`/`stdvar` Welford's population variance; `topk`/`bottomk` keep the
 //! input labels and sort each group's output (NaN last).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use argus_model::{Labels, METRIC_NAME, is_valid_label_name};
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 
 use crate::error::{Error, Result};
-use crate::eval::{Evaluator, Sample, StepArg, Val, Vector, hash_labels};
+use crate::eval::{Evaluator, IntMap, LabelCache, Sample, StepArg, Val, Vector, hash_labels};
 use crate::functions::stats::quantile;
 use crate::functions::vector_cmp_nan_last as cmp_nan_last;
 
@@ -91,12 +90,20 @@ impl Evaluator<'_, '_> {
         if let Some(p) = &a.param {
             args.push(self.eval(p)?);
         }
+        let mut cache = AggCache::default();
         let m = self.range_eval(&args, |sa, _| {
             let vec = sa[0].take_vector();
-            aggregate(op, &grouping, without, sa.get(1), vec)
+            aggregate(op, &grouping, without, sa.get(1), vec, &mut cache)
         })?;
         Ok(Val::Vector(m))
     }
+}
+
+/// Grouping keys and group label sets kept across the steps of one aggregation.
+#[derive(Default)]
+struct AggCache {
+    keys: LabelCache<u64>,
+    labels: IntMap<u64, Arc<Labels>>,
 }
 
 fn group_labels(ls: &Labels, grouping: &[String], without: bool) -> Labels {
@@ -115,6 +122,7 @@ fn aggregate(
     without: bool,
     param: Option<&StepArg<'_>>,
     vec: Vector,
+    cache: &mut AggCache,
 ) -> Result<Vector> {
     let mut k = 0usize;
     if matches!(op, Op::Topk | Op::Bottomk) {
@@ -142,7 +150,7 @@ fn aggregate(
             grouping.push(value_label.clone());
         }
     }
-    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut index: IntMap<u64, usize> = IntMap::default();
     let mut groups: Vec<Group> = Vec::new();
     for mut s in vec {
         if op == Op::CountValues {
@@ -150,18 +158,30 @@ fn aggregate(
             b.set(value_label.clone(), format_f(s.v));
             s.labels = Arc::new(b.build());
         }
-        let key = if without {
-            hash_labels(&s.labels, |n| {
-                n != METRIC_NAME && !grouping.iter().any(|g| g == n)
-            })
+        let key_of = |ls: &Arc<Labels>| {
+            if without {
+                hash_labels(ls, |n| n != METRIC_NAME && !grouping.iter().any(|g| g == n))
+            } else {
+                hash_labels(ls, |n| grouping.iter().any(|g| g == n))
+            }
+        };
+        // count_values derives fresh labels each step, so only the other
+        // operators can cache by input series.
+        let key = if op == Op::CountValues {
+            key_of(&s.labels)
         } else {
-            hash_labels(&s.labels, |n| grouping.iter().any(|g| g == n))
+            cache.keys.get(&s.labels, key_of)
         };
         let gi = match index.get(&key) {
             Some(&i) => i,
             None => {
+                let labels = cache
+                    .labels
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(group_labels(&s.labels, &grouping, without)))
+                    .clone();
                 let mut g = Group {
-                    labels: Arc::new(group_labels(&s.labels, &grouping, without)),
+                    labels,
                     value: s.v,
                     mean: s.v,
                     count: 1.0,

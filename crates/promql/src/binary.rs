@@ -5,14 +5,15 @@
 //! operators, including their error messages and which operators drop the
 //! metric name (arithmetic and `bool` comparisons; not `atan2`).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use argus_model::{Labels, METRIC_NAME};
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
 use crate::error::{Error, Result};
-use crate::eval::{Evaluator, Sample, Val, Vector, hash_labels};
+use crate::eval::{
+    Evaluator, IntMap, IntSet, LabelCache, NameDropper, Sample, Val, Vector, hash_labels,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Op {
@@ -176,14 +177,15 @@ impl Evaluator<'_, '_> {
                 let set_op = matches!(op, Op::And | Op::Or | Op::Unless);
                 let matching = Matching::from(&b.modifier, set_op);
                 let args = [l, r];
+                let mut c = Cache::default();
                 let m = self.range_eval(&args, |sa, _| {
                     let lv = sa[0].take_vector();
                     let rv = sa[1].take_vector();
                     match op {
-                        Op::And => Ok(and_unless(lv, rv, &matching, true)),
-                        Op::Unless => Ok(and_unless(lv, rv, &matching, false)),
-                        Op::Or => Ok(or(lv, rv, &matching)),
-                        _ => vector_binop(op, lv, rv, &matching, return_bool),
+                        Op::And => Ok(and_unless(lv, rv, &matching, true, &mut c)),
+                        Op::Unless => Ok(and_unless(lv, rv, &matching, false, &mut c)),
+                        Op::Or => Ok(or(lv, rv, &matching, &mut c)),
+                        _ => vector_binop(op, lv, rv, &matching, return_bool, &mut c),
                     }
                 })?;
                 Ok(Val::Vector(m))
@@ -195,10 +197,11 @@ impl Evaluator<'_, '_> {
                     _ => return Err(Error::exec("invalid operand types for binary operator")),
                 };
                 let args = [l, r];
+                let mut nd = NameDropper::new();
                 let m = self.range_eval(&args, |sa, _| {
                     let scalar = sa[1 - vec].scalar();
                     let v = sa[vec].take_vector();
-                    Ok(vector_scalar(op, v, scalar, swap, return_bool))
+                    Ok(vector_scalar(op, v, scalar, swap, return_bool, &mut nd))
                 })?;
                 Ok(Val::Vector(m))
             }
@@ -206,7 +209,29 @@ impl Evaluator<'_, '_> {
     }
 }
 
-fn vector_scalar(op: Op, v: Vector, scalar: f64, swap: bool, return_bool: bool) -> Vector {
+/// Derived values kept across the steps of one vector-vector operation.
+#[derive(Default)]
+struct Cache {
+    /// Match signature hash per input series.
+    sig: LabelCache<u64>,
+    /// Result labels and their hash per (lhs, rhs) input pair.
+    result: IntMap<(usize, usize), (Arc<Labels>, u64)>,
+}
+
+impl Cache {
+    fn sig(&mut self, m: &Matching, ls: &Arc<Labels>) -> u64 {
+        self.sig.get(ls, |l| m.sig(l))
+    }
+}
+
+fn vector_scalar(
+    op: Op,
+    v: Vector,
+    scalar: f64,
+    swap: bool,
+    return_bool: bool,
+    nd: &mut NameDropper,
+) -> Vector {
     let mut out = Vec::with_capacity(v.len());
     for mut s in v {
         let (l, r) = if swap { (scalar, s.v) } else { (s.v, scalar) };
@@ -221,7 +246,7 @@ fn vector_scalar(op: Op, v: Vector, scalar: f64, swap: bool, return_bool: bool) 
         if keep {
             s.v = value;
             if op.drops_name() || return_bool {
-                s.labels = crate::eval::drop_name(&s.labels);
+                s.labels = nd.drop_name(&s.labels);
             }
             out.push(s);
         }
@@ -229,22 +254,22 @@ fn vector_scalar(op: Op, v: Vector, scalar: f64, swap: bool, return_bool: bool) 
     out
 }
 
-fn and_unless(lhs: Vector, rhs: Vector, m: &Matching, and: bool) -> Vector {
+fn and_unless(lhs: Vector, rhs: Vector, m: &Matching, and: bool, c: &mut Cache) -> Vector {
     if and && (lhs.is_empty() || rhs.is_empty()) {
         return Vec::new();
     }
-    let right: HashSet<u64> = rhs.iter().map(|s| m.sig(&s.labels)).collect();
+    let right: IntSet<u64> = rhs.iter().map(|s| c.sig(m, &s.labels)).collect();
     lhs.into_iter()
-        .filter(|s| right.contains(&m.sig(&s.labels)) == and)
+        .filter(|s| right.contains(&c.sig(m, &s.labels)) == and)
         .collect()
 }
 
-fn or(lhs: Vector, rhs: Vector, m: &Matching) -> Vector {
-    let left: HashSet<u64> = lhs.iter().map(|s| m.sig(&s.labels)).collect();
+fn or(lhs: Vector, rhs: Vector, m: &Matching, c: &mut Cache) -> Vector {
+    let left: IntSet<u64> = lhs.iter().map(|s| c.sig(m, &s.labels)).collect();
     let mut out = lhs;
     out.extend(
         rhs.into_iter()
-            .filter(|s| !left.contains(&m.sig(&s.labels))),
+            .filter(|s| !left.contains(&c.sig(m, &s.labels))),
     );
     out
 }
@@ -255,15 +280,16 @@ fn vector_binop(
     rhs: Vector,
     m: &Matching,
     return_bool: bool,
+    c: &mut Cache,
 ) -> Result<Vector> {
     if lhs.is_empty() || rhs.is_empty() {
         return Ok(Vec::new());
     }
     let one_to_many = matches!(m.card, VectorMatchCardinality::OneToMany(_));
     let (lhs, rhs) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
-    let mut right: HashMap<u64, Sample> = HashMap::with_capacity(rhs.len());
+    let mut right: IntMap<u64, Sample> = IntMap::default();
     for s in rhs {
-        let sig = m.sig(&s.labels);
+        let sig = c.sig(m, &s.labels);
         if let Some(dup) = right.get(&sig) {
             let side = if one_to_many { "left" } else { "right" };
             return Err(Error::exec(format!(
@@ -276,10 +302,11 @@ fn vector_binop(
         right.insert(sig, s);
     }
     let one_to_one = matches!(m.card, VectorMatchCardinality::OneToOne);
-    let mut matched: HashMap<u64, HashSet<Labels>> = HashMap::new();
+    // One-to-one: signatures matched so far; otherwise (signature, result labels) pairs.
+    let mut matched: IntSet<(u64, u64)> = IntSet::default();
     let mut out = Vec::new();
     for ls in lhs {
-        let sig = m.sig(&ls.labels);
+        let sig = c.sig(m, &ls.labels);
         let Some(rs) = right.get(&sig) else { continue };
         let (l, r) = if one_to_many {
             (rs.v, ls.v)
@@ -294,24 +321,34 @@ fn vector_binop(
         if !keep {
             continue;
         }
-        let metric = result_metric(&ls.labels, &rs.labels, op, m, return_bool);
+        let key = (
+            Arc::as_ptr(&ls.labels) as usize,
+            Arc::as_ptr(&rs.labels) as usize,
+        );
+        let (metric, metric_hash) = c
+            .result
+            .entry(key)
+            .or_insert_with(|| {
+                let ml = result_metric(&ls.labels, &rs.labels, op, m, return_bool);
+                let h = ml.stable_hash();
+                (Arc::new(ml), h)
+            })
+            .clone();
         if one_to_one {
-            if matched.contains_key(&sig) {
+            if !matched.insert((sig, 0)) {
                 return Err(Error::exec(
                     "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
                 ));
             }
-            matched.insert(sig, HashSet::new());
         } else {
-            let set = matched.entry(sig).or_default();
-            if !set.insert(metric.clone()) {
+            if !matched.insert((sig, metric_hash)) {
                 return Err(Error::exec(
                     "multiple matches for labels: grouping labels must ensure unique matches",
                 ));
             }
         }
         out.push(Sample {
-            labels: Arc::new(metric),
+            labels: metric,
             v: value,
         });
     }

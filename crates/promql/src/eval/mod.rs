@@ -10,6 +10,7 @@
 //! the live-sample budget, which nested subquery evaluators share) and warnings.
 
 mod invariant;
+mod label_cache;
 mod range_eval;
 pub(crate) mod selector;
 mod subquery;
@@ -24,6 +25,7 @@ use promql_parser::parser::{AtModifier, Expr, Offset};
 
 use crate::error::{Error, Result};
 
+pub(crate) use label_cache::{IntMap, IntSet, LabelCache, NameDropper};
 pub(crate) use range_eval::{Collector, StepArg, vector_at};
 
 /// A point of an evaluated series.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use argus_model::Labels;
 
-use super::{Evaluator, Matrix, Point, Sample, Series, Val, Vector};
+use super::{Evaluator, IntMap, Matrix, Point, Sample, Series, Val, Vector};
 use crate::error::{Error, Result};
 
 /// One argument at one step.
@@ -45,6 +45,8 @@ impl StepArg<'_> {
 /// Collects step outputs into series, keyed by label set, in first-seen order.
 pub(crate) struct Collector {
     index: HashMap<Arc<Labels>, usize>,
+    /// Fast path by address of the label sets the series hold (alive, so unique).
+    by_ptr: IntMap<usize, usize>,
     pub series: Matrix,
 }
 
@@ -52,14 +54,20 @@ impl Collector {
     pub(crate) fn new() -> Self {
         Collector {
             index: HashMap::new(),
+            by_ptr: IntMap::default(),
             series: Vec::new(),
         }
     }
 
     /// Adds one output point; a second point for the same labels at `t` is a duplicate.
     pub(crate) fn push(&mut self, labels: Arc<Labels>, t: i64, v: f64) -> Result<()> {
-        match self.index.get(&labels) {
-            Some(&i) => {
+        let ptr = Arc::as_ptr(&labels) as usize;
+        let found = match self.by_ptr.get(&ptr) {
+            Some(&i) => Some(i),
+            None => self.index.get(&labels).copied(),
+        };
+        match found {
+            Some(i) => {
                 let s = &mut self.series[i];
                 if s.points.last().is_some_and(|p| p.t == t) {
                     return Err(Error::exec(
@@ -69,6 +77,7 @@ impl Collector {
                 s.points.push(Point { t, v });
             }
             None => {
+                self.by_ptr.insert(ptr, self.series.len());
                 self.index.insert(labels.clone(), self.series.len());
                 self.series.push(Series {
                     labels,

@@ -11,7 +11,7 @@ use argus_model::Labels;
 use promql_parser::parser::Expr;
 
 use crate::error::{Error, Result};
-use crate::eval::{Evaluator, Point, Sample, Series, Val, drop_name};
+use crate::eval::{Evaluator, NameDropper, Point, Sample, Series, Val};
 
 pub(crate) fn is_date_function(name: &str) -> bool {
     matches!(
@@ -87,12 +87,13 @@ impl Evaluator<'_, '_> {
         } else {
             self.arg_vector(args, 0)?
         };
+        let mut nd = NameDropper::new();
         let m = self.range_eval(&[arg], |sa, _| {
             Ok(sa[0]
                 .take_vector()
                 .into_iter()
                 .map(|s| Sample {
-                    labels: drop_name(&s.labels),
+                    labels: nd.drop_name(&s.labels),
                     v: date_value(name, s.v),
                 })
                 .collect())
@@ -119,12 +120,13 @@ impl Evaluator<'_, '_> {
                 Val::Vector(m)
             }
         };
+        let mut nd = NameDropper::new();
         let m = self.range_eval(&[arg], |sa, _| {
             Ok(sa[0]
                 .take_vector()
                 .into_iter()
                 .map(|s| Sample {
-                    labels: drop_name(&s.labels),
+                    labels: nd.drop_name(&s.labels),
                     v: s.v,
                 })
                 .collect())

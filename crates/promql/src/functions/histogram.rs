@@ -7,7 +7,7 @@ use argus_model::Labels;
 use promql_parser::parser::Expr;
 
 use crate::error::Result;
-use crate::eval::{Evaluator, Sample, Val};
+use crate::eval::{Evaluator, LabelCache, Sample, Val, hash_labels};
 
 /// Go's `strconv.ParseFloat` for the values `le` labels hold.
 pub(crate) fn go_parse_float(s: &str) -> Option<f64> {
@@ -116,20 +116,33 @@ pub(crate) fn bucket_quantile(q: f64, mut b: Vec<(f64, f64)>) -> f64 {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_histogram_quantile(&self, args: &[&Expr]) -> Result<Val> {
         let a = [self.arg_scalar(args, 0, None)?, self.arg_vector(args, 1)?];
+        // Per input series: its upper bound and group key (all labels but
+        // `le`; the metric name is part of the key but not of the output).
+        let mut buckets: LabelCache<Option<(f64, u64)>> = LabelCache::new();
+        let mut group_labels: HashMap<u64, Arc<Labels>> = HashMap::new();
         let m = self.range_eval(&a, |sa, _| {
             let q = sa[0].scalar();
-            // Grouped by all labels but `le`; the metric name is part of the key.
             let mut groups: Vec<(Arc<Labels>, Buckets)> = Vec::new();
-            let mut index: HashMap<Labels, usize> = HashMap::new();
+            let mut index: HashMap<u64, usize> = HashMap::new();
             for s in sa[1].take_vector() {
-                let Some(ub) = s.labels.get("le").and_then(go_parse_float) else {
+                let bucket = buckets.get(&s.labels, |ls| {
+                    let ub = ls.get("le").and_then(go_parse_float)?;
+                    Some((ub, hash_labels(ls, |n| n != "le")))
+                });
+                let Some((ub, key)) = bucket else {
                     continue;
                 };
-                let mut b = s.labels.builder();
-                b.del("le");
-                let key = b.build();
-                let i = *index.entry(key).or_insert_with_key(|k| {
-                    groups.push((Arc::new(k.without_metric_name()), Vec::new()));
+                let i = *index.entry(key).or_insert_with(|| {
+                    let labels = group_labels
+                        .entry(key)
+                        .or_insert_with(|| {
+                            let mut b = s.labels.builder();
+                            b.del("le");
+                            b.del(argus_model::METRIC_NAME);
+                            Arc::new(b.build())
+                        })
+                        .clone();
+                    groups.push((labels, Vec::new()));
                     groups.len() - 1
                 });
                 if let Some(g) = groups.get_mut(i) {

@@ -6,14 +6,13 @@
 //! `$name` expand with Go's rules (a name is the longest run of word
 //! characters, so `$1x` is the group named `1x`), which Rust's `regex` shares. Perl classes are ASCII-only as in Go (see `regex_go`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use argus_model::{Labels, is_valid_label_name};
 use promql_parser::parser::Expr;
 
 use crate::error::{Error, Result};
-use crate::eval::{Evaluator, Sample, Val};
+use crate::eval::{Evaluator, LabelCache, Sample, Val};
 
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_label_replace(&self, args: &[&Expr]) -> Result<Val> {
@@ -32,29 +31,26 @@ impl Evaluator<'_, '_> {
                 "invalid destination label name in label_replace(): {dst}"
             )));
         }
-        let mut memo: HashMap<Arc<Labels>, Arc<Labels>> = HashMap::new();
+        let mut memo: LabelCache<Arc<Labels>> = LabelCache::new();
         let m = self.range_eval(&[v], |sa, _| {
             let mut out = Vec::new();
             for s in sa[0].take_vector() {
-                let labels = memo
-                    .entry(s.labels.clone())
-                    .or_insert_with(|| {
-                        let src_val = s.labels.get(&src).unwrap_or("");
-                        match re.captures(src_val) {
-                            None => s.labels.clone(),
-                            Some(caps) => {
-                                let mut res = String::new();
-                                caps.expand(&repl, &mut res);
-                                let mut b = s.labels.builder();
-                                b.del(&dst);
-                                if !res.is_empty() {
-                                    b.set(dst.clone(), res);
-                                }
-                                Arc::new(b.build())
+                let labels = memo.get(&s.labels, |ls| {
+                    let src_val = ls.get(&src).unwrap_or("");
+                    match re.captures(src_val) {
+                        None => ls.clone(),
+                        Some(caps) => {
+                            let mut res = String::new();
+                            caps.expand(&repl, &mut res);
+                            let mut b = ls.builder();
+                            b.del(&dst);
+                            if !res.is_empty() {
+                                b.set(dst.clone(), res);
                             }
+                            Arc::new(b.build())
                         }
-                    })
-                    .clone();
+                    }
+                });
                 out.push(Sample { labels, v: s.v });
             }
             Ok(out)
@@ -81,22 +77,23 @@ impl Evaluator<'_, '_> {
                 "invalid destination label name in label_join(): {dst}"
             )));
         }
+        let mut memo: LabelCache<Arc<Labels>> = LabelCache::new();
         let m = self.range_eval(&[v], |sa, _| {
             Ok(sa[0]
                 .take_vector()
                 .into_iter()
                 .map(|s| {
-                    let joined = srcs
-                        .iter()
-                        .map(|n| s.labels.get(n).unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        .join(&sep);
-                    let mut b = s.labels.builder();
-                    b.set(dst.clone(), joined);
-                    Sample {
-                        labels: Arc::new(b.build()),
-                        v: s.v,
-                    }
+                    let labels = memo.get(&s.labels, |ls| {
+                        let joined = srcs
+                            .iter()
+                            .map(|n| ls.get(n).unwrap_or(""))
+                            .collect::<Vec<_>>()
+                            .join(&sep);
+                        let mut b = ls.builder();
+                        b.set(dst.clone(), joined);
+                        Arc::new(b.build())
+                    });
+                    Sample { labels, v: s.v }
                 })
                 .collect())
         })?;

@@ -6,7 +6,7 @@ use promql_parser::parser::Expr;
 
 use super::stats::{go_max, go_min};
 use crate::error::Result;
-use crate::eval::{Evaluator, Sample, Val, drop_name};
+use crate::eval::{Evaluator, NameDropper, Sample, Val};
 
 /// The one-argument float function called `name`, if there is one.
 pub(crate) fn simple(name: &str) -> Option<fn(f64) -> f64> {
@@ -49,12 +49,13 @@ pub(crate) fn simple(name: &str) -> Option<fn(f64) -> f64> {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_simple(&self, f: fn(f64) -> f64, args: &[&Expr]) -> Result<Val> {
         let a = [self.arg_vector(args, 0)?];
+        let mut nd = NameDropper::new();
         let m = self.range_eval(&a, |sa, _| {
             Ok(sa[0]
                 .take_vector()
                 .into_iter()
                 .map(|s| Sample {
-                    labels: drop_name(&s.labels),
+                    labels: nd.drop_name(&s.labels),
                     v: f(s.v),
                 })
                 .collect())
@@ -72,6 +73,7 @@ impl Evaluator<'_, '_> {
             "round" => a.push(self.arg_scalar(args, 1, Some(1.0))?),
             _ => a.push(self.arg_scalar(args, 1, None)?),
         }
+        let mut nd = NameDropper::new();
         let m = self.range_eval(&a, |sa, _| {
             let p1 = sa.get(1).map_or(f64::NAN, |x| x.scalar());
             let p2 = sa.get(2).map_or(f64::NAN, |x| x.scalar());
@@ -91,7 +93,7 @@ impl Evaluator<'_, '_> {
                 .take_vector()
                 .into_iter()
                 .map(|s| Sample {
-                    labels: drop_name(&s.labels),
+                    labels: nd.drop_name(&s.labels),
                     v: f(s.v),
                 })
                 .collect())
