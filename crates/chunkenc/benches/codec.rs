@@ -70,13 +70,7 @@ fn report(title: &str, acc: &BTreeMap<String, Acc>) {
         ts += a.samples;
         tb += a.bytes;
     }
-    println!(
-        "  {:<12} {:>10} samples {:>10} bytes {:>7.4} B/sample",
-        "ALL",
-        ts,
-        tb,
-        tb as f64 / ts as f64
-    );
+    println!("  {:<12} {:>10} samples {:>10} bytes {:>7.4} B/sample", "ALL", ts, tb, tb as f64 / ts as f64);
 }
 
 fn bench_runs(series: &[Series], run_len: usize, codec: RunCodec) {
@@ -107,10 +101,7 @@ fn bench_runs(series: &[Series], run_len: usize, codec: RunCodec) {
             let e = it.next().unwrap();
             let d = decode_run(e).expect("decode");
             assert!(
-                d.len() == run.len()
-                    && d.iter()
-                        .zip(run)
-                        .all(|(x, y)| x.t == y.t && x.v.to_bits() == y.v.to_bits()),
+                d.len() == run.len() && d.iter().zip(run).all(|(x, y)| x.t == y.t && x.v.to_bits() == y.v.to_bits()),
                 "round trip mismatch in {}",
                 s.kind
             );
@@ -118,10 +109,7 @@ fn bench_runs(series: &[Series], run_len: usize, codec: RunCodec) {
             a.bytes += e.len();
         }
     }
-    report(
-        &format!("block runs of <= {run_len} samples, {codec:?}"),
-        &acc,
-    );
+    report(&format!("block runs of <= {run_len} samples, {codec:?}"), &acc);
     println!(
         "  encode {:.1} M samples/s, decode {:.1} M samples/s",
         decoded as f64 / enc_s / 1e6,
@@ -161,10 +149,7 @@ fn bench_xor(series: &[Series]) {
         dec_s = dec_s.min(t0.elapsed().as_secs_f64());
     }
     std::hint::black_box(sink);
-    report(
-        "xor head chunks of 120 samples (chunk bytes, no Prometheus framing)",
-        &acc,
-    );
+    report("xor head chunks of 120 samples (chunk bytes, no Prometheus framing)", &acc);
     for (k, a) in &acc {
         println!("  {k:<12} mean chunk heap {:.0} B", a.heap as f64 / a.chunks as f64);
     }

@@ -36,10 +36,7 @@
 //! # Ok::<(), argus_chunkenc::Error>(())
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
 mod bits;
 mod error;
@@ -50,7 +47,7 @@ mod xor;
 
 pub use error::{Error, Result};
 pub use run::{
-    MAX_RUN_SAMPLES, RUN_VERSION, RunCodec, RunHeader, decode_run, decode_run_into, encode_run,
-    encode_run_with, run_header,
+    MAX_RUN_SAMPLES, RUN_VERSION, RunCodec, RunHeader, decode_run, decode_run_into, encode_run, encode_run_with,
+    run_header,
 };
 pub use xor::{XorChunk, XorIter};

@@ -2,12 +2,13 @@
 //! integer model on top of it, the entropy stage of block runs.
 //!
 //! An integer is coded as its bit length `k` (0..=64, in unary downwards from
-//! the stream's largest length, one adaptive context per step) followed by the `k - 1` bits below its
-//! leading one: the top ones through a per-`k` adaptive tree, the rest as
-//! direct (equiprobable) bits. Small integers are therefore modelled exactly,
+//! the stream's largest length, one adaptive context per step) followed by the
+//! `k - 1` bits below its leading one: the top ones through a per-`k` adaptive
+//! tree, the rest as direct (equiprobable) bits. Small integers are therefore modelled exactly,
 //! and the coder approaches the order-0 entropy of a run's deltas without
 //! storing any table. Each binary context adapts with a Krichevsky–Trofimov
-//! step that slows to 1/130 after 128 observations; the state is ~16 KiB per stream.
+//! step that slows to 1/130 after 128 observations; the state is 4 bytes per
+//! context, at most ~16 KiB per stream and a few hundred bytes for small deltas.
 
 use crate::error::{Result, truncated};
 
@@ -42,10 +43,7 @@ pub(crate) struct Prob {
     n: u16,
 }
 
-const PROB_INIT: Prob = Prob {
-    p: 1 << (PROB_BITS - 1),
-    n: 0,
-};
+const PROB_INIT: Prob = Prob { p: 1 << (PROB_BITS - 1), n: 0 };
 
 impl Prob {
     #[inline]
@@ -73,10 +71,12 @@ fn modelled_bits(k: u32) -> u32 {
 }
 
 /// Offsets of each length's mantissa tree in [`IntModel::mant`].
-fn mant_offsets() -> ([u32; 65], usize) {
+/// Only lengths up to the stream's maximum get a tree, which keeps a model of
+/// small deltas to a few hundred bytes instead of 16 KiB.
+fn mant_offsets(max_len: u32) -> ([u32; 65], usize) {
     let mut off = [0u32; 65];
     let mut total = 0u32;
-    for k in 1..=64u32 {
+    for k in 1..=max_len.min(64) {
         if let Some(o) = off.get_mut(k as usize) {
             *o = total;
         }
@@ -98,13 +98,8 @@ impl IntModel {
     /// A fresh model for a stream whose values have at most `max_len` bits.
     pub(crate) fn new(max_len: u32) -> Self {
         let max_len = max_len.min(64);
-        let (off, total) = mant_offsets();
-        IntModel {
-            max_len,
-            len: [PROB_INIT; 65],
-            mant: vec![PROB_INIT; total],
-            off,
-        }
+        let (off, total) = mant_offsets(max_len);
+        IntModel { max_len, len: [PROB_INIT; 65], mant: vec![PROB_INIT; total], off }
     }
 }
 
@@ -120,14 +115,7 @@ pub(crate) struct Encoder {
 
 impl Encoder {
     pub(crate) fn new() -> Self {
-        Encoder {
-            low: 0,
-            range: u32::MAX,
-            cache: 0,
-            cache_size: 1,
-            first: true,
-            out: Vec::new(),
-        }
+        Encoder { low: 0, range: u32::MAX, cache: 0, cache_size: 1, first: true, out: Vec::new() }
     }
 
     fn shift_low(&mut self) {
@@ -200,6 +188,7 @@ impl Encoder {
     /// Codes one unsigned integer.
     pub(crate) fn put(&mut self, m: &mut IntModel, u: u64) {
         let k = 64 - u.leading_zeros();
+        debug_assert!(k <= m.max_len, "value longer than the model's maximum");
         // Unary from the stream's largest length: one "shorter still" bit per
         // step, each with its own context. Lengths cluster just below the
         // maximum, so this takes ~2 decisions where a 7-level tree takes 7.
@@ -263,12 +252,7 @@ pub(crate) struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     pub(crate) fn new(buf: &'a [u8]) -> Self {
-        let mut d = Decoder {
-            buf,
-            pos: 0,
-            range: u32::MAX,
-            code: 0,
-        };
+        let mut d = Decoder { buf, pos: 0, range: u32::MAX, code: 0 };
         for _ in 0..4 {
             d.code = (d.code << 8) | u32::from(d.next_byte());
         }
@@ -354,10 +338,7 @@ impl<'a> Decoder<'a> {
             return Ok(u64::from(k));
         }
         if k > 64 {
-            return Err(crate::error::invalid(
-                "range coded bit length",
-                u64::from(k),
-            ));
+            return Err(crate::error::invalid("range coded bit length", u64::from(k)));
         }
         let mb = k - 1;
         let top = modelled_bits(k);
@@ -375,11 +356,7 @@ mod tests {
     use super::*;
 
     fn round_trip(vals: &[u64]) -> usize {
-        let max = vals
-            .iter()
-            .map(|v| 64 - v.leading_zeros())
-            .max()
-            .unwrap_or(0);
+        let max = vals.iter().map(|v| 64 - v.leading_zeros()).max().unwrap_or(0);
         let mut e = Encoder::new();
         let mut m = IntModel::new(max);
         for &v in vals {
@@ -398,18 +375,7 @@ mod tests {
     fn integers_round_trip() {
         assert_eq!(round_trip(&[]), 0);
         round_trip(&[0]);
-        round_trip(&[
-            u64::MAX,
-            0,
-            1,
-            2,
-            3,
-            u64::MAX - 1,
-            1 << 63,
-            255,
-            256,
-            1 << 20,
-        ]);
+        round_trip(&[u64::MAX, 0, 1, 2, 3, u64::MAX - 1, 1 << 63, 255, 256, 1 << 20]);
         let mut x = 1u64;
         let vals: Vec<u64> = (0..5000)
             .map(|i| {

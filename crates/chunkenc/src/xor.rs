@@ -53,15 +53,7 @@ impl XorChunk {
     pub fn with_capacity(bytes: usize) -> Self {
         let mut buf = Vec::with_capacity(bytes.max(HEADER_LEN));
         buf.extend_from_slice(&[0, 0]);
-        XorChunk {
-            buf,
-            t: 0,
-            t_delta: 0,
-            v: 0,
-            leading: NO_WINDOW,
-            trailing: 0,
-            free: 0,
-        }
+        XorChunk { buf, t: 0, t_delta: 0, v: 0, leading: NO_WINDOW, trailing: 0, free: 0 }
     }
 
     /// Validates `bytes` (as returned by [`XorChunk::bytes`]) by decoding every
@@ -74,28 +66,20 @@ impl XorChunk {
         let used = dec.r.pos();
         let total = dec.r_len_bits();
         if total - used >= 8 || (total == 0 && used == 0 && buf.len() != HEADER_LEN) {
-            return Err(Error::Inconsistent {
-                what: "xor chunk length",
-            });
+            return Err(Error::Inconsistent { what: "xor chunk length" });
         }
         let free = (total - used) as u8;
         if free > 0 {
             let last = buf.last().copied().unwrap_or(0);
             if last & ((1u8 << free) - 1) != 0 {
-                return Err(Error::Inconsistent {
-                    what: "xor chunk padding",
-                });
+                return Err(Error::Inconsistent { what: "xor chunk padding" });
             }
         }
         Ok(XorChunk {
             t: dec.t,
             t_delta: dec.t_delta,
             v: dec.v,
-            leading: if dec.read >= 2 {
-                dec.w_leading
-            } else {
-                NO_WINDOW
-            },
+            leading: if dec.read >= 2 { dec.w_leading } else { NO_WINDOW },
             trailing: dec.w_trailing,
             free,
             buf,
@@ -288,10 +272,7 @@ impl<'a> XorDecoder<'a> {
         loop {
             let b = self.r.read_bits(8)?;
             if shift > 63 {
-                return Err(Error::Invalid {
-                    what: "xor chunk varint",
-                    value: b,
-                });
+                return Err(Error::Invalid { what: "xor chunk varint", value: b });
             }
             v |= (b & 0x7f) << shift;
             if b < 0x80 {
@@ -359,10 +340,7 @@ impl<'a> XorDecoder<'a> {
                 sig = 64;
             }
             if u32::from(leading) + u32::from(sig) > 64 {
-                return Err(Error::Invalid {
-                    what: "xor chunk value window",
-                    value: u64::from(sig),
-                });
+                return Err(Error::Invalid { what: "xor chunk value window", value: u64::from(sig) });
             }
             self.leading = leading;
             self.trailing = 64 - leading - sig;
@@ -387,14 +365,8 @@ impl<'a> XorIter<'a> {
     /// ends the iteration and is kept in [`XorIter::err`].
     pub fn new(bytes: &'a [u8]) -> Self {
         match XorDecoder::new(bytes) {
-            Ok(d) => XorIter {
-                dec: Some(d),
-                err: None,
-            },
-            Err(e) => XorIter {
-                dec: None,
-                err: Some(e),
-            },
+            Ok(d) => XorIter { dec: Some(d), err: None },
+            Err(e) => XorIter { dec: None, err: Some(e) },
         }
     }
 
@@ -460,19 +432,8 @@ mod tests {
         check(&[(5, 1.0)]);
         check(&[(5, 1.0), (-7, f64::NAN)]);
         let stale = f64::from_bits(argus_model::STALE_NAN_BITS);
-        check(&[
-            (0, 0.0),
-            (15_000, -0.0),
-            (30_000, stale),
-            (45_001, f64::INFINITY),
-            (60_000, 5e-324),
-        ]);
-        check(&[
-            (i64::MIN, f64::MAX),
-            (i64::MAX, f64::MIN),
-            (0, 0.1 + 0.2),
-            (1, 1.0),
-        ]);
+        check(&[(0, 0.0), (15_000, -0.0), (30_000, stale), (45_001, f64::INFINITY), (60_000, 5e-324)]);
+        check(&[(i64::MIN, f64::MAX), (i64::MAX, f64::MIN), (0, 0.1 + 0.2), (1, 1.0)]);
     }
 
     #[test]
@@ -494,11 +455,6 @@ mod tests {
         let mut c = XorChunk::new();
         c.append(1000, 1.0).unwrap();
         c.append(16_000, 1.0).unwrap();
-        assert_eq!(
-            c.bytes(),
-            &[
-                0, 2, 0xd0, 0x0f, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x98, 0x75, 0x00
-            ]
-        );
+        assert_eq!(c.bytes(), &[0, 2, 0xd0, 0x0f, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x98, 0x75, 0x00]);
     }
 }

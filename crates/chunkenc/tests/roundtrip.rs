@@ -2,9 +2,7 @@
 //! round-trip bit for bit through both encodings, and corrupt or truncated
 //! bytes must give an error or a value, never a panic.
 
-use argus_chunkenc::{
-    RunCodec, XorChunk, XorIter, decode_run, encode_run, encode_run_with, run_header,
-};
+use argus_chunkenc::{RunCodec, XorChunk, XorIter, decode_run, encode_run, encode_run_with, run_header};
 use argus_model::{STALE_NAN_BITS, Sample};
 
 /// SplitMix64: small, deterministic, good enough to drive test cases.
@@ -67,27 +65,18 @@ fn series(r: &mut Rng) -> Vec<Sample> {
                     acc += r.below(100) as f64;
                     acc
                 }
-                2 => format!("{:.3}", r.below(1 << 40) as f64 / scale)
-                    .parse()
-                    .unwrap_or(0.0),
+                2 => format!("{:.3}", r.below(1 << 40) as f64 / scale).parse().unwrap_or(0.0),
                 3 => (r.below(2_000_001) as f64 - 1e6) / scale,
                 _ => acc,
             };
-            let v = if r.chance(3) {
-                f64::from_bits(SPECIAL[r.below(12) as usize])
-            } else {
-                v
-            };
+            let v = if r.chance(3) { f64::from_bits(SPECIAL[r.below(12) as usize]) } else { v };
             Sample { t, v }
         })
         .collect()
 }
 
 fn same(a: &[Sample], b: &[Sample]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.t == y.t && x.v.to_bits() == y.v.to_bits())
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.t == y.t && x.v.to_bits() == y.v.to_bits())
 }
 
 #[test]
@@ -111,12 +100,7 @@ fn runs_round_trip_random_series() {
 fn runs_round_trip_all_specials() {
     for &bits in &SPECIAL {
         for n in [1, 2, 3, 200] {
-            let s: Vec<Sample> = (0..n)
-                .map(|i| Sample {
-                    t: i * 15_000,
-                    v: f64::from_bits(bits),
-                })
-                .collect();
+            let s: Vec<Sample> = (0..n).map(|i| Sample { t: i * 15_000, v: f64::from_bits(bits) }).collect();
             assert!(same(&s, &decode_run(&encode_run(&s)).unwrap()), "{bits:#x}");
         }
     }
@@ -184,11 +168,7 @@ fn corrupt_runs_never_panic() {
         // stream may be implied zeros).
         for _ in 0..8 {
             let cut = r.below(good.len() as u64) as usize;
-            assert!(
-                decode_run(&good[..cut]).is_err() || good.len() - cut <= 4,
-                "prefix {cut} of {}",
-                good.len()
-            );
+            assert!(decode_run(&good[..cut]).is_err() || good.len() - cut <= 4, "prefix {cut} of {}", good.len());
         }
     }
     assert!(errors > 0);
@@ -223,4 +203,19 @@ fn corrupt_xor_chunks_never_panic() {
             assert!(partial.is_err() || n == 0, "prefix {cut}");
         }
     }
+}
+
+/// Pins the version 1 byte layout (FORMAT.md) of small runs: a change here is
+/// a format change and needs a new version byte.
+#[test]
+fn run_v1_layout_is_stable() {
+    let run: Vec<Sample> =
+        [1.5, 2.5, 3.5].iter().enumerate().map(|(i, &v)| Sample { t: 15_000 * i as i64, v }).collect();
+    let e = encode_run(&run);
+    // version, count 3, t_first 0, span 30000, regular timestamps, decimal scale 1,
+    // no escapes, order 2, seeds 15 and 10 (zigzag 30, 20), divisor 1, stream all zero.
+    assert_eq!(e, [1, 3, 0, 0xb0, 0xea, 0x01, 0, 0, 1, 0, 2, 30, 20, 1, 0]);
+    assert!(same(&decode_run(&e).unwrap(), &run));
+    assert_eq!(decode_run(&[1, 0]).unwrap(), []);
+    assert_eq!(decode_run(&[2, 0]), Err(argus_chunkenc::Error::UnknownVersion(2)));
 }

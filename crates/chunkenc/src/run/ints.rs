@@ -153,13 +153,7 @@ fn prepare(xs: &[i64], order: u8) -> Candidate {
     }
     let zz: Vec<u64> = stream.iter().map(|&x| zigzag(x / g as i64)).collect();
     let estimate = zz.iter().map(|&u| u64::from(65 - u.leading_zeros())).sum();
-    Candidate {
-        order,
-        seeds,
-        divisor: g,
-        zz,
-        estimate,
-    }
+    Candidate { order, seeds, divisor: g, zz, estimate }
 }
 
 /// Encodes one candidate: order byte, seeds, divisor, stream.
@@ -211,10 +205,7 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
         CODER_ZERO => out.resize(len, 0),
         CODER_VARINT => {
             let nbytes = c.uvarint("int column length")?;
-            let bytes = c.bytes(
-                usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
-                "int column",
-            )?;
+            let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
             read_varints(bytes, len, g, &mut out)?;
         }
         CODER_ZSTD => {
@@ -225,12 +216,8 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
                 return Err(invalid("int column raw length", raw_len));
             }
             let nbytes = c.uvarint("int column length")?;
-            let bytes = c.bytes(
-                usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
-                "int column",
-            )?;
-            let raw = zstd_decompress(bytes, raw_len as usize)
-                .map_err(|_| invalid("int column zstd frame", nbytes))?;
+            let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
+            let raw = zstd_decompress(bytes, raw_len as usize).map_err(|_| invalid("int column zstd frame", nbytes))?;
             if raw.len() as u64 != raw_len {
                 return Err(invalid("int column raw length", raw_len));
             }
@@ -238,10 +225,7 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
         }
         CODER_RANGE => {
             let nbytes = c.uvarint("int column length")?;
-            let bytes = c.bytes(
-                usize::try_from(nbytes).map_err(|_| truncated("int column"))?,
-                "int column",
-            )?;
+            let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
             let (max_len, bytes) = bytes.split_first().ok_or(truncated("range coded stream"))?;
             if *max_len > 64 {
                 return Err(invalid("range coded max bit length", u64::from(*max_len)));

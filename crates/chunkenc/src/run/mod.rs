@@ -65,11 +65,7 @@ pub enum RunCodec {
 
 /// [`encode_run`] with a chosen entropy stage. Same contract and panics.
 pub fn encode_run_with(samples: &[Sample], codec: RunCodec) -> Vec<u8> {
-    assert!(
-        samples.len() <= MAX_RUN_SAMPLES,
-        "run of {} samples exceeds MAX_RUN_SAMPLES",
-        samples.len()
-    );
+    assert!(samples.len() <= MAX_RUN_SAMPLES, "run of {} samples exceeds MAX_RUN_SAMPLES", samples.len());
     let mut out = vec![RUN_VERSION];
     put_uvarint(&mut out, samples.len() as u64);
     let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
@@ -103,9 +99,7 @@ fn is_regular(ts: &[i64]) -> bool {
         return false;
     }
     let step = span / steps;
-    ts.iter()
-        .enumerate()
-        .all(|(i, &t)| i128::from(t) == i128::from(first) + step * i as i128)
+    ts.iter().enumerate().all(|(i, &t)| i128::from(t) == i128::from(first) + step * i as i128)
 }
 
 /// Reads the header of a run without decoding its columns.
@@ -123,19 +117,11 @@ fn read_header(c: &mut Cursor<'_>) -> Result<RunHeader> {
         return Err(invalid("run count", count));
     }
     if count == 0 {
-        return Ok(RunHeader {
-            min_t: 0,
-            max_t: 0,
-            count: 0,
-        });
+        return Ok(RunHeader { min_t: 0, max_t: 0, count: 0 });
     }
     let min_t = c.varint("run min time")?;
     let span = c.uvarint("run time span")?;
-    Ok(RunHeader {
-        min_t,
-        max_t: min_t.wrapping_add(span as i64),
-        count: count as usize,
-    })
+    Ok(RunHeader { min_t, max_t: min_t.wrapping_add(span as i64), count: count as usize })
 }
 
 /// Decodes a run written by [`encode_run`].
@@ -155,11 +141,7 @@ pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
     let mut c = Cursor::new(bytes);
     let h = read_header(&mut c)?;
     if h.count == 0 {
-        return if c.rest().is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Inconsistent { what: "run length" })
-        };
+        return if c.rest().is_empty() { Ok(()) } else { Err(Error::Inconsistent { what: "run length" }) };
     }
     let ts = match c.u8("timestamp mode")? {
         TS_REGULAR => regular(h),
@@ -177,22 +159,14 @@ pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
 
 fn regular(h: RunHeader) -> Vec<i64> {
     let span = i128::from(h.max_t) - i128::from(h.min_t);
-    let step = if h.count > 1 {
-        span / (h.count as i128 - 1)
-    } else {
-        0
-    };
-    (0..h.count)
-        .map(|i| (i128::from(h.min_t) + step * i as i128) as i64)
-        .collect()
+    let step = if h.count > 1 { span / (h.count as i128 - 1) } else { 0 };
+    (0..h.count).map(|i| (i128::from(h.min_t) + step * i as i128) as i64).collect()
 }
 
 fn ints_checked(c: &mut Cursor<'_>, h: RunHeader) -> Result<Vec<i64>> {
     let ts = ints::decode_ints(c, h.count)?;
     if ts.first() != Some(&h.min_t) || ts.last() != Some(&h.max_t) {
-        return Err(Error::Inconsistent {
-            what: "run timestamps",
-        });
+        return Err(Error::Inconsistent { what: "run timestamps" });
     }
     Ok(ts)
 }

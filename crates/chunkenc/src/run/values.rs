@@ -22,10 +22,8 @@ const MAX_SCALE: u8 = 18;
 /// Mantissas must be exact in an `f64`.
 const MANT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
 
-const POW10: [f64; 19] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18,
-];
+const POW10: [f64; 19] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
 
 #[inline]
 fn pow10(s: u8) -> f64 {
@@ -37,11 +35,7 @@ fn pow10(s: u8) -> f64 {
 fn mantissa(v: f64, s: u8) -> Option<i64> {
     let p = pow10(s);
     let m = (v * p).round();
-    if m.abs() < MANT_LIMIT && (m / p).to_bits() == v.to_bits() {
-        Some(m as i64)
-    } else {
-        None
-    }
+    if m.abs() < MANT_LIMIT && (m / p).to_bits() == v.to_bits() { Some(m as i64) } else { None }
 }
 
 /// Whether `v` can take part in the decimal form at all.
@@ -160,9 +154,7 @@ fn decode_decimal(c: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>> {
     let mut vals: Vec<f64> = mants.into_iter().map(|m| m as f64 / p).collect();
     for (i, bits) in escapes {
         let slot = usize::try_from(i).ok().and_then(|i| vals.get_mut(i));
-        *slot.ok_or(Error::Inconsistent {
-            what: "value escape position",
-        })? = f64::from_bits(bits);
+        *slot.ok_or(Error::Inconsistent { what: "value escape position" })? = f64::from_bits(bits);
     }
     Ok(vals)
 }
@@ -208,36 +200,14 @@ mod tests {
         let stale = f64::from_bits(argus_model::STALE_NAN_BITS);
         check(&[]);
         check(&[stale]);
-        check(&[
-            0.1 + 0.2,
-            -0.0,
-            0.0,
-            f64::NAN,
-            f64::NEG_INFINITY,
-            5e-324,
-            f64::MAX,
-            1e300,
-            0.35,
-        ]);
-        check(&[
-            1.5,
-            2.25,
-            stale,
-            3.125,
-            f64::from_bits(0x7ff8_dead_beef_0001),
-        ]);
+        check(&[0.1 + 0.2, -0.0, 0.0, f64::NAN, f64::NEG_INFINITY, 5e-324, f64::MAX, 1e300, 0.35]);
+        check(&[1.5, 2.25, stale, 3.125, f64::from_bits(0x7ff8_dead_beef_0001)]);
         check(&[123456789.123456, 1e-18, 9007199254740993.0]);
     }
 
     #[test]
     fn decimals_are_compact() {
-        let v: Vec<f64> = (0..1000)
-            .map(|i| {
-                format!("{:.3}", 0.35 + (i % 7) as f64 * 0.025)
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
+        let v: Vec<f64> = (0..1000).map(|i| format!("{:.3}", 0.35 + (i % 7) as f64 * 0.025).parse().unwrap()).collect();
         assert!(check(&v) < 450);
     }
 }
