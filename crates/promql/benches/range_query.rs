@@ -25,9 +25,7 @@ fn main() {
                 ("job", format!("job{job}")),
                 ("instance", format!("host{inst}:9100")),
             ]);
-            let samples: Vec<Sample> = (0..=n)
-                .map(|k| Sample::new(k * SCRAPE_MS, (k * (inst + 1)) as f64))
-                .collect();
+            let samples: Vec<Sample> = (0..=n).map(|k| Sample::new(k * SCRAPE_MS, (k * (inst + 1)) as f64)).collect();
             st.add(ls, &samples);
         }
     }

@@ -62,11 +62,7 @@ pub(crate) fn format_f(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        }
+        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
     } else {
         format!("{v}")
     }
@@ -75,8 +71,7 @@ pub(crate) fn format_f(v: f64) -> String {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_aggregate(&self, a: &AggregateExpr) -> Result<Val> {
         let name = a.op.to_string();
-        let op = op_of(&name)
-            .ok_or_else(|| Error::Parse(format!("parse error: unknown aggregation {name}")))?;
+        let op = op_of(&name).ok_or_else(|| Error::Parse(format!("parse error: unknown aggregation {name}")))?;
         let (without, grouping): (bool, Vec<String>) = match &a.modifier {
             Some(LabelModifier::Include(l)) => (false, l.labels.clone()),
             Some(LabelModifier::Exclude(l)) => (true, l.labels.clone()),
@@ -128,10 +123,7 @@ fn aggregate(
     if matches!(op, Op::Topk | Op::Bottomk) {
         let f = param.map_or(f64::NAN, |p| p.scalar());
         if !(f > -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18) {
-            return Err(Error::exec(format!(
-                "Scalar value {} overflows int64",
-                format_f(f)
-            )));
+            return Err(Error::exec(format!("Scalar value {} overflows int64", format_f(f))));
         }
         let ki = f as i64;
         if ki < 1 {
@@ -167,11 +159,7 @@ fn aggregate(
         };
         // count_values derives fresh labels each step, so only the other
         // operators can cache by input series.
-        let key = if op == Op::CountValues {
-            key_of(&s.labels)
-        } else {
-            cache.keys.get(&s.labels, key_of)
-        };
+        let key = if op == Op::CountValues { key_of(&s.labels) } else { cache.keys.get(&s.labels, key_of) };
         let gi = match index.get(&key) {
             Some(&i) => i,
             None => {
@@ -180,13 +168,7 @@ fn aggregate(
                     .entry(key)
                     .or_insert_with(|| Arc::new(group_labels(&s.labels, &grouping, without)))
                     .clone();
-                let mut g = Group {
-                    labels,
-                    value: s.v,
-                    mean: s.v,
-                    count: 1.0,
-                    members: Vec::new(),
-                };
+                let mut g = Group { labels, value: s.v, mean: s.v, count: 1.0, members: Vec::new() };
                 match op {
                     Op::Stddev | Op::Stdvar => g.value = 0.0,
                     Op::Group => g.value = 1.0,
@@ -254,10 +236,7 @@ fn aggregate(
             Op::Quantile => quantile(q, g.members.iter().map(|s| s.v).collect()),
             Op::Sum | Op::Min | Op::Max | Op::Group => g.value,
         };
-        out.push(Sample {
-            labels: g.labels,
-            v,
-        });
+        out.push(Sample { labels: g.labels, v });
     }
     Ok(out)
 }

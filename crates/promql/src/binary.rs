@@ -11,9 +11,7 @@ use argus_model::{Labels, METRIC_NAME};
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
 use crate::error::{Error, Result};
-use crate::eval::{
-    Evaluator, IntMap, IntSet, LabelCache, NameDropper, Sample, Val, Vector, hash_labels,
-};
+use crate::eval::{Evaluator, IntMap, IntSet, LabelCache, NameDropper, Sample, Val, Vector, hash_labels};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Op {
@@ -63,10 +61,7 @@ impl Op {
     }
 
     fn drops_name(self) -> bool {
-        matches!(
-            self,
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow
-        )
+        matches!(self, Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod | Op::Pow)
     }
 }
 
@@ -104,15 +99,9 @@ impl Matching {
             Some(m) => (m.card.clone(), m.matching.clone()),
             None => (VectorMatchCardinality::OneToOne, None),
         };
-        let card = if set_op {
-            VectorMatchCardinality::ManyToMany
-        } else {
-            card
-        };
+        let card = if set_op { VectorMatchCardinality::ManyToMany } else { card };
         let include = match &card {
-            VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => {
-                l.labels.clone()
-            }
+            VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => l.labels.clone(),
             _ => Vec::new(),
         };
         let (on, labels) = match matching {
@@ -120,12 +109,7 @@ impl Matching {
             Some(LabelModifier::Exclude(l)) => (false, l.labels),
             None => (false, Vec::new()),
         };
-        Matching {
-            card,
-            on,
-            labels,
-            include,
-        }
+        Matching { card, on, labels, include }
     }
 
     /// The hash of the match signature of a label set.
@@ -133,9 +117,7 @@ impl Matching {
         if self.on {
             hash_labels(ls, |n| self.labels.iter().any(|x| x == n))
         } else {
-            hash_labels(ls, |n| {
-                n != METRIC_NAME && !self.labels.iter().any(|x| x == n)
-            })
+            hash_labels(ls, |n| n != METRIC_NAME && !self.labels.iter().any(|x| x == n))
         }
     }
 
@@ -154,8 +136,7 @@ impl Matching {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_binary(&self, b: &BinaryExpr) -> Result<Val> {
         let op_s = b.op.to_string();
-        let op = Op::parse(&op_s)
-            .ok_or_else(|| Error::Parse(format!("parse error: unknown operator {op_s}")))?;
+        let op = Op::parse(&op_s).ok_or_else(|| Error::Parse(format!("parse error: unknown operator {op_s}")))?;
         let return_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
         let lhs = self.eval(&b.lhs)?;
         let rhs = self.eval(&b.rhs)?;
@@ -165,11 +146,7 @@ impl Evaluator<'_, '_> {
                     .zip(r.iter())
                     .map(|(&a, &c)| {
                         let (v, keep) = elem(op, a, c);
-                        if op.is_comparison() {
-                            if keep { 1.0 } else { 0.0 }
-                        } else {
-                            v
-                        }
+                        if op.is_comparison() { if keep { 1.0 } else { 0.0 } } else { v }
                     })
                     .collect(),
             )),
@@ -224,14 +201,7 @@ impl Cache {
     }
 }
 
-fn vector_scalar(
-    op: Op,
-    v: Vector,
-    scalar: f64,
-    swap: bool,
-    return_bool: bool,
-    nd: &mut NameDropper,
-) -> Vector {
+fn vector_scalar(op: Op, v: Vector, scalar: f64, swap: bool, return_bool: bool, nd: &mut NameDropper) -> Vector {
     let mut out = Vec::with_capacity(v.len());
     for mut s in v {
         let (l, r) = if swap { (scalar, s.v) } else { (s.v, scalar) };
@@ -259,29 +229,17 @@ fn and_unless(lhs: Vector, rhs: Vector, m: &Matching, and: bool, c: &mut Cache) 
         return Vec::new();
     }
     let right: IntSet<u64> = rhs.iter().map(|s| c.sig(m, &s.labels)).collect();
-    lhs.into_iter()
-        .filter(|s| right.contains(&c.sig(m, &s.labels)) == and)
-        .collect()
+    lhs.into_iter().filter(|s| right.contains(&c.sig(m, &s.labels)) == and).collect()
 }
 
 fn or(lhs: Vector, rhs: Vector, m: &Matching, c: &mut Cache) -> Vector {
     let left: IntSet<u64> = lhs.iter().map(|s| c.sig(m, &s.labels)).collect();
     let mut out = lhs;
-    out.extend(
-        rhs.into_iter()
-            .filter(|s| !left.contains(&c.sig(m, &s.labels))),
-    );
+    out.extend(rhs.into_iter().filter(|s| !left.contains(&c.sig(m, &s.labels))));
     out
 }
 
-fn vector_binop(
-    op: Op,
-    lhs: Vector,
-    rhs: Vector,
-    m: &Matching,
-    return_bool: bool,
-    c: &mut Cache,
-) -> Result<Vector> {
+fn vector_binop(op: Op, lhs: Vector, rhs: Vector, m: &Matching, return_bool: bool, c: &mut Cache) -> Result<Vector> {
     if lhs.is_empty() || rhs.is_empty() {
         return Ok(Vec::new());
     }
@@ -308,11 +266,7 @@ fn vector_binop(
     for ls in lhs {
         let sig = c.sig(m, &ls.labels);
         let Some(rs) = right.get(&sig) else { continue };
-        let (l, r) = if one_to_many {
-            (rs.v, ls.v)
-        } else {
-            (ls.v, rs.v)
-        };
+        let (l, r) = if one_to_many { (rs.v, ls.v) } else { (ls.v, rs.v) };
         let (mut value, mut keep) = elem(op, l, r);
         if return_bool {
             value = if keep { 1.0 } else { 0.0 };
@@ -321,10 +275,7 @@ fn vector_binop(
         if !keep {
             continue;
         }
-        let key = (
-            Arc::as_ptr(&ls.labels) as usize,
-            Arc::as_ptr(&rs.labels) as usize,
-        );
+        let key = (Arc::as_ptr(&ls.labels) as usize, Arc::as_ptr(&rs.labels) as usize);
         let (metric, metric_hash) = c
             .result
             .entry(key)
@@ -342,15 +293,10 @@ fn vector_binop(
             }
         } else {
             if !matched.insert((sig, metric_hash)) {
-                return Err(Error::exec(
-                    "multiple matches for labels: grouping labels must ensure unique matches",
-                ));
+                return Err(Error::exec("multiple matches for labels: grouping labels must ensure unique matches"));
             }
         }
-        out.push(Sample {
-            labels: metric,
-            v: value,
-        });
+        out.push(Sample { labels: metric, v: value });
     }
     Ok(out)
 }

@@ -5,6 +5,7 @@
 //! and converts the internal step-wise result to a public [`Value`].
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use argus_model::Labels;
@@ -40,6 +41,17 @@ impl Default for EngineOpts {
     }
 }
 
+/// Per-query settings on top of the engine's options.
+#[derive(Debug, Clone, Default)]
+pub struct QueryOpts {
+    /// A deadline shorter than the engine's (e.g. the HTTP `timeout`
+    /// parameter); the shorter of the two applies.
+    pub timeout: Option<Duration>,
+    /// Set to `true` from another thread to cancel the query, which then
+    /// fails with [`Error::Canceled`] at its next check (between steps and series).
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
 /// Evaluates PromQL queries against any [`Queryable`]. Cheap to clone and
 /// safe to share between threads; queries block the calling thread.
 #[derive(Debug, Clone, Default)]
@@ -64,8 +76,19 @@ impl Engine {
     /// [`Error::TooManySamples`] for evaluation failures, [`Error::Timeout`]
     /// past the deadline, [`Error::Storage`] when storage fails.
     pub fn instant_query(&self, q: &dyn Queryable, expr: &str, t_ms: i64) -> Result<QueryResult> {
+        self.instant_query_with(q, expr, t_ms, &QueryOpts::default())
+    }
+
+    /// [`Engine::instant_query`] with per-query settings.
+    pub fn instant_query_with(
+        &self,
+        q: &dyn Queryable,
+        expr: &str,
+        t_ms: i64,
+        opts: &QueryOpts,
+    ) -> Result<QueryResult> {
         let e = crate::parser::parse(expr)?;
-        self.exec_instant(q, &e, t_ms)
+        self.exec_instant(q, &e, t_ms, opts)
     }
 
     /// Evaluates `expr` at `start, start+step, ... <= end` (all ms). The
@@ -80,27 +103,33 @@ impl Engine {
         end: i64,
         step_ms: i64,
     ) -> Result<QueryResult> {
-        let e = crate::parser::parse(expr)?;
-        self.exec_range(q, &e, start, end, step_ms)
+        self.range_query_with(q, expr, start, end, step_ms, &QueryOpts::default())
     }
 
-    pub(crate) fn exec_instant(&self, q: &dyn Queryable, e: &Expr, t: i64) -> Result<QueryResult> {
-        let (val, warnings) = self.run(q, e, t, t, 0)?;
+    /// [`Engine::range_query`] with per-query settings.
+    pub fn range_query_with(
+        &self,
+        q: &dyn Queryable,
+        expr: &str,
+        start: i64,
+        end: i64,
+        step_ms: i64,
+        opts: &QueryOpts,
+    ) -> Result<QueryResult> {
+        let e = crate::parser::parse(expr)?;
+        self.exec_range(q, &e, start, end, step_ms, opts)
+    }
+
+    pub(crate) fn exec_instant(&self, q: &dyn Queryable, e: &Expr, t: i64, opts: &QueryOpts) -> Result<QueryResult> {
+        let (val, warnings) = self.run(q, e, t, t, 0, opts)?;
         let value = match val {
-            Val::Scalar(s) => Value::Scalar(Scalar {
-                t,
-                v: s.first().copied().unwrap_or(f64::NAN),
-            }),
+            Val::Scalar(s) => Value::Scalar(Scalar { t, v: s.first().copied().unwrap_or(f64::NAN) }),
             Val::String(s) => Value::String { t, v: s },
             Val::Vector(m) => Value::Vector(
                 m.into_iter()
                     .filter_map(|s| {
                         let p = s.points.first()?;
-                        Some(VectorSample {
-                            labels: unshare(s.labels),
-                            t,
-                            v: p.v,
-                        })
+                        Some(VectorSample { labels: unshare(s.labels), t, v: p.v })
                     })
                     .collect(),
             ),
@@ -116,6 +145,7 @@ impl Engine {
         start: i64,
         end: i64,
         step: i64,
+        opts: &QueryOpts,
     ) -> Result<QueryResult> {
         if step <= 0 {
             return Err(Error::BadData(
@@ -123,9 +153,7 @@ impl Engine {
             ));
         }
         if end < start {
-            return Err(Error::BadData(
-                "end timestamp must not be before start time".into(),
-            ));
+            return Err(Error::BadData("end timestamp must not be before start time".into()));
         }
         let ty = e.value_type();
         if !matches!(ty, ValueType::Scalar | ValueType::Vector) {
@@ -138,30 +166,17 @@ impl Engine {
                 "invalid expression type \"{name}\" for range query, must be Scalar or instant Vector"
             )));
         }
-        let (val, warnings) = self.run(q, e, start, end, step)?;
+        let (val, warnings) = self.run(q, e, start, end, step, opts)?;
         let mut m = match val {
             Val::Scalar(s) => {
-                let points = s
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &v)| Point {
-                        t: start + k as i64 * step,
-                        v,
-                    })
-                    .collect();
-                vec![RangeSeries {
-                    labels: Labels::empty(),
-                    points,
-                }]
+                let points = s.iter().enumerate().map(|(k, &v)| Point { t: start + k as i64 * step, v }).collect();
+                vec![RangeSeries { labels: Labels::empty(), points }]
             }
             Val::Vector(m) | Val::Range(m) => to_public(m),
             Val::String(_) => Vec::new(),
         };
         m.sort_by(|a, b| a.labels.cmp(&b.labels));
-        Ok(QueryResult {
-            value: Value::Matrix(m),
-            warnings,
-        })
+        Ok(QueryResult { value: Value::Matrix(m), warnings })
     }
 
     fn run(
@@ -171,18 +186,16 @@ impl Engine {
         start: i64,
         end: i64,
         step: i64,
+        opts: &QueryOpts,
     ) -> Result<(Val, Vec<String>)> {
         let lookback = self.opts.lookback_delta.as_millis() as i64;
         let default_step = (self.opts.default_evaluation_interval.as_millis() as i64).max(1);
         let (mint, maxt) = bounds(e, start, end, lookback, (start, end));
         let querier = q.querier(mint.min(maxt), maxt)?;
-        let mut ctx = Ctx::new(
-            querier.as_ref(),
-            lookback,
-            default_step,
-            self.opts.max_samples,
-        );
-        ctx.deadline = Instant::now().checked_add(self.opts.timeout);
+        let mut ctx = Ctx::new(querier.as_ref(), lookback, default_step, self.opts.max_samples);
+        let timeout = opts.timeout.map_or(self.opts.timeout, |t| t.min(self.opts.timeout));
+        ctx.deadline = Instant::now().checked_add(timeout);
+        ctx.cancel = opts.cancel.clone();
         ctx.query_start = start;
         ctx.query_end = end;
         let ev = Evaluator::new(&ctx, start, end, step);
@@ -200,11 +213,7 @@ fn to_public(m: Matrix) -> Vec<RangeSeries> {
     m.into_iter()
         .map(|s| RangeSeries {
             labels: unshare(s.labels),
-            points: s
-                .points
-                .into_iter()
-                .map(|p| Point { t: p.t, v: p.v })
-                .collect(),
+            points: s.points.into_iter().map(|p| Point { t: p.t, v: p.v }).collect(),
         })
         .collect()
 }

@@ -80,13 +80,7 @@ mod tests {
             Error::TooManySamples("query execution").to_string(),
             "query processing would load too many samples into memory in query execution"
         );
-        assert_eq!(
-            Error::Timeout("expression evaluation").to_string(),
-            "query timed out in expression evaluation"
-        );
-        assert_eq!(
-            Error::TooManySamples("query execution").kind(),
-            ErrorKind::Execution
-        );
+        assert_eq!(Error::Timeout("expression evaluation").to_string(), "query timed out in expression evaluation");
+        assert_eq!(Error::TooManySamples("query execution").kind(), ErrorKind::Execution);
     }
 }

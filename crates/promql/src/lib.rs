@@ -39,6 +39,6 @@ pub mod promqltest;
 mod regex_go;
 mod value;
 
-pub use engine::{Engine, EngineOpts};
+pub use engine::{Engine, EngineOpts, QueryOpts};
 pub use error::{Error, ErrorKind, Result};
 pub use value::{Point, QueryResult, RangeSeries, Scalar, Value, VectorSample};

@@ -77,8 +77,7 @@ fn rewrite_function_names(query: &str) -> Result<String> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':')
-                {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':') {
                     i += 1;
                 }
                 let name = &query[start..i];
@@ -90,9 +89,7 @@ fn rewrite_function_names(query: &str) -> Result<String> {
                     out.push_str(&query[last_copied..start]);
                     out.push_str(DOUBLE_EXP_SMOOTHING);
                     last_copied = i;
-                } else if ONLY_IN_3X.contains(&name)
-                    || (matches!(name, "start" | "end") && !after_at)
-                {
+                } else if ONLY_IN_3X.contains(&name) || (matches!(name, "start" | "end") && !after_at) {
                     let (line, col) = line_col(query, start);
                     return Err(Error::Parse(format!(
                         "{line}:{col}: parse error: unknown function with name \"{name}\""
@@ -156,9 +153,7 @@ fn line_col(q: &str, pos: usize) -> (usize, usize) {
 fn check_2_42(expr: &Expr) -> Result<()> {
     let bad = |m: &str| Err(Error::Parse(format!("parse error: {m}")));
     match expr {
-        Expr::VectorSelector(vs) if !vs.matchers.or_matchers.is_empty() => {
-            bad("unexpected \"or\" in label matching")
-        }
+        Expr::VectorSelector(vs) if !vs.matchers.or_matchers.is_empty() => bad("unexpected \"or\" in label matching"),
         Expr::MatrixSelector(ms) if !ms.vs.matchers.or_matchers.is_empty() => {
             bad("unexpected \"or\" in label matching")
         }
@@ -168,10 +163,7 @@ fn check_2_42(expr: &Expr) -> Result<()> {
         }
         Expr::Unary(u) => check_2_42(&u.expr),
         Expr::Binary(b) => {
-            if b.modifier
-                .as_ref()
-                .is_some_and(|m| m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some())
-            {
+            if b.modifier.as_ref().is_some_and(|m| m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some()) {
                 return bad("unexpected fill modifier");
             }
             check_2_42(&b.lhs)?;
@@ -194,10 +186,7 @@ mod tests {
         assert!(parse("holt_winters(x[5m], 0.5, 0.5)").is_ok());
         assert!(parse(r#"x{a="holt_winters("}"#).is_ok());
         let e = parse("sum(x) + mad_over_time(x[5m])").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "1:10: parse error: unknown function with name \"mad_over_time\""
-        );
+        assert_eq!(e.to_string(), "1:10: parse error: unknown function with name \"mad_over_time\"");
         assert!(parse("double_exponential_smoothing(x[5m], 0.5, 0.5)").is_err());
         assert!(parse("limitk(2, x)").is_err());
         assert!(parse("x @ start()").is_ok());

@@ -79,11 +79,7 @@ mod tests {
     use super::*;
 
     fn check(re: &str, v: &str, want: bool) {
-        assert_eq!(
-            compile_anchored(re).unwrap().is_match(v),
-            want,
-            "{re} on {v:?}"
-        );
+        assert_eq!(compile_anchored(re).unwrap().is_match(v), want, "{re} on {v:?}");
     }
 
     #[test]

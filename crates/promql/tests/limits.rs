@@ -10,20 +10,14 @@ fn storage() -> MemStorage {
     let st = MemStorage::new();
     for i in 0..10 {
         let ls = Labels::from_pairs([("__name__", "m".to_string()), ("i", i.to_string())]);
-        let samples: Vec<Sample> = (0..100)
-            .map(|k| Sample::new(k * 10_000, k as f64))
-            .collect();
+        let samples: Vec<Sample> = (0..100).map(|k| Sample::new(k * 10_000, k as f64)).collect();
         st.add(ls, &samples);
     }
     st
 }
 
 fn engine(max_samples: usize, timeout: Duration) -> Engine {
-    Engine::new(EngineOpts {
-        max_samples,
-        timeout,
-        ..EngineOpts::default()
-    })
+    Engine::new(EngineOpts { max_samples, timeout, ..EngineOpts::default() })
 }
 
 #[test]
@@ -31,10 +25,7 @@ fn too_many_samples_has_prometheus_message() {
     let st = storage();
     let e = engine(50, Duration::from_secs(60));
     let err = e.range_query(&st, "m", 0, 990_000, 10_000).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "query processing would load too many samples into memory in query execution"
-    );
+    assert_eq!(err.to_string(), "query processing would load too many samples into memory in query execution");
     assert_eq!(err.kind(), ErrorKind::Execution);
     // The same data fits when the limit allows it.
     let e = engine(10_000, Duration::from_secs(60));
@@ -44,9 +35,7 @@ fn too_many_samples_has_prometheus_message() {
 #[test]
 fn timeout_has_prometheus_message() {
     let st = storage();
-    let err = engine(10_000, Duration::ZERO)
-        .instant_query(&st, "sum(m)", 0)
-        .unwrap_err();
+    let err = engine(10_000, Duration::ZERO).instant_query(&st, "sum(m)", 0).unwrap_err();
     assert_eq!(err.to_string(), "query timed out in expression evaluation");
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
@@ -66,49 +55,29 @@ fn error_kinds() {
     let err = e.instant_query(&st, "m + on() m", 0).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Execution);
     assert!(
-        err.to_string()
-            .starts_with("found duplicate series for the match group {} on the right hand-side"),
+        err.to_string().starts_with("found duplicate series for the match group {} on the right hand-side"),
         "{err}"
     );
-    let err = e
-        .instant_query(&st, "holt_winters(m[5m], 1, 0.5)", 100_000)
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid smoothing factor. Expected: 0 < sf < 1, got: 1.000000"
-    );
+    let err = e.instant_query(&st, "holt_winters(m[5m], 1, 0.5)", 100_000).unwrap_err();
+    assert_eq!(err.to_string(), "invalid smoothing factor. Expected: 0 < sf < 1, got: 1.000000");
     let err = e.instant_query(&st, "topk(NaN, m)", 0).unwrap_err();
     assert_eq!(err.to_string(), "Scalar value NaN overflows int64");
     let err = e.instant_query(&st, "mad_over_time(m[5m])", 0).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "1:1: parse error: unknown function with name \"mad_over_time\""
-    );
+    assert_eq!(err.to_string(), "1:1: parse error: unknown function with name \"mad_over_time\"");
 }
 
 #[test]
 fn range_query_is_sorted_and_scalar_becomes_one_series() {
     let st = storage();
     let e = Engine::default();
-    let Value::Matrix(m) = e
-        .range_query(&st, "sort_desc(m)", 0, 60_000, 30_000)
-        .unwrap()
-        .value
-    else {
+    let Value::Matrix(m) = e.range_query(&st, "sort_desc(m)", 0, 60_000, 30_000).unwrap().value else {
         panic!("want matrix");
     };
-    let names: Vec<String> = m
-        .iter()
-        .map(|s| s.labels.get("i").unwrap_or("").to_string())
-        .collect();
+    let names: Vec<String> = m.iter().map(|s| s.labels.get("i").unwrap_or("").to_string()).collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
-    let Value::Matrix(m) = e
-        .range_query(&st, "1 + 1", 0, 60_000, 30_000)
-        .unwrap()
-        .value
-    else {
+    let Value::Matrix(m) = e.range_query(&st, "1 + 1", 0, 60_000, 30_000).unwrap().value else {
         panic!("want matrix");
     };
     assert_eq!(m.len(), 1);
@@ -120,15 +89,26 @@ fn range_query_is_sorted_and_scalar_becomes_one_series() {
 fn holt_winters_is_2_42_name() {
     let st = storage();
     let e = Engine::default();
-    let r = e
-        .instant_query(&st, "holt_winters(m{i=\"0\"}[1m], 0.5, 0.5)", 100_000)
-        .unwrap();
-    let Value::Vector(v) = r.value else {
-        panic!("want vector")
-    };
+    let r = e.instant_query(&st, "holt_winters(m{i=\"0\"}[1m], 0.5, 0.5)", 100_000).unwrap();
+    let Value::Vector(v) = r.value else { panic!("want vector") };
     assert_eq!(v.len(), 1);
-    assert!(
-        e.instant_query(&st, "double_exponential_smoothing(m[1m], 0.5, 0.5)", 0)
-            .is_err()
-    );
+    assert!(e.instant_query(&st, "double_exponential_smoothing(m[1m], 0.5, 0.5)", 0).is_err());
+}
+
+#[test]
+fn canceled_and_per_query_timeout() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    use argus_promql::QueryOpts;
+
+    let st = storage();
+    let e = Engine::default();
+    let opts = QueryOpts { cancel: Some(Arc::new(AtomicBool::new(true))), ..QueryOpts::default() };
+    let err = e.instant_query_with(&st, "sum(m)", 0, &opts).unwrap_err();
+    assert_eq!(err.to_string(), "query was canceled in expression evaluation");
+    assert_eq!(err.kind(), ErrorKind::Canceled);
+    let opts = QueryOpts { timeout: Some(Duration::ZERO), ..QueryOpts::default() };
+    let err = e.range_query_with(&st, "m", 0, 60_000, 15_000, &opts).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
 }

@@ -51,10 +51,7 @@ fn upstream_scripts() {
         all_pass += report.passed;
         all_total += report.total;
         if report.passed < *floor {
-            regressions.push(format!(
-                "{file}: {} passed, floor is {floor}",
-                report.passed
-            ));
+            regressions.push(format!("{file}: {} passed, floor is {floor}", report.passed));
         }
     }
     println!("{:<22} {all_pass:>6} {all_total:>6}", "TOTAL");
@@ -72,20 +69,9 @@ fn argus_scripts() {
             continue;
         }
         let report = run_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        println!(
-            "{:<22} {:>6} {:>6}",
-            path.display(),
-            report.passed,
-            report.total
-        );
+        println!("{:<22} {:>6} {:>6}", path.display(), report.passed, report.total);
         for f in report.failures {
-            failed.push(format!(
-                "{}:{} {}: {}",
-                path.display(),
-                f.line,
-                f.expr,
-                f.reason
-            ));
+            failed.push(format!("{}:{} {}: {}", path.display(), f.line, f.expr, f.reason));
         }
         failed.extend(report.errors);
     }

@@ -38,9 +38,7 @@ fn pinned(e: &Expr) -> bool {
         Expr::Unary(u) => pinned(&u.expr),
         Expr::Binary(b) => pinned(&b.lhs) && pinned(&b.rhs),
         Expr::Aggregate(a) => pinned(&a.expr) && a.param.as_deref().is_none_or(pinned),
-        Expr::Call(c) => {
-            !STEP_DEPENDENT.contains(&c.func.name) && c.args.args.iter().all(|a| pinned(a))
-        }
+        Expr::Call(c) => !STEP_DEPENDENT.contains(&c.func.name) && c.args.args.iter().all(|a| pinned(a)),
         Expr::Extension(_) => false,
     }
 }

@@ -49,18 +49,13 @@ pub(crate) struct LabelCache<T: Clone> {
 
 impl<T: Clone> LabelCache<T> {
     pub(crate) fn new() -> Self {
-        LabelCache {
-            map: IntMap::default(),
-        }
+        LabelCache { map: IntMap::default() }
     }
 
     /// The value derived from `ls`, computing it with `f` the first time.
     /// `ls` must be kept alive by the caller for as long as the cache lives.
     pub(crate) fn get(&mut self, ls: &Arc<Labels>, f: impl FnOnce(&Arc<Labels>) -> T) -> T {
-        self.map
-            .entry(Arc::as_ptr(ls) as usize)
-            .or_insert_with(|| f(ls))
-            .clone()
+        self.map.entry(Arc::as_ptr(ls) as usize).or_insert_with(|| f(ls)).clone()
     }
 }
 

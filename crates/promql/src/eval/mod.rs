@@ -17,6 +17,7 @@ mod subquery;
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use argus_model::Labels;
@@ -73,6 +74,7 @@ pub(crate) struct Ctx<'q> {
     pub default_step: i64,
     pub max_samples: usize,
     pub deadline: Option<Instant>,
+    pub cancel: Option<Arc<AtomicBool>>,
     /// The query's own start and end, for `@ start()` and `@ end()`.
     pub query_start: i64,
     pub query_end: i64,
@@ -81,18 +83,14 @@ pub(crate) struct Ctx<'q> {
 }
 
 impl<'q> Ctx<'q> {
-    pub(crate) fn new(
-        querier: &'q dyn Querier,
-        lookback: i64,
-        default_step: i64,
-        max_samples: usize,
-    ) -> Self {
+    pub(crate) fn new(querier: &'q dyn Querier, lookback: i64, default_step: i64, max_samples: usize) -> Self {
         Ctx {
             querier,
             lookback,
             default_step,
             max_samples,
             deadline: None,
+            cancel: None,
             query_start: 0,
             query_end: 0,
             samples: Cell::new(0),
@@ -115,7 +113,11 @@ impl<'q> Ctx<'q> {
         self.samples.set(self.samples.get().saturating_sub(n));
     }
 
+    /// Fails once the query is past its deadline or canceled.
     pub(crate) fn check_deadline(&self) -> Result<()> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::Canceled("expression evaluation"));
+        }
         match self.deadline {
             Some(d) if Instant::now() >= d => Err(Error::Timeout("expression evaluation")),
             _ => Ok(()),
@@ -134,12 +136,7 @@ pub(crate) struct Evaluator<'c, 'q> {
 
 impl<'c, 'q> Evaluator<'c, 'q> {
     pub(crate) fn new(ctx: &'c Ctx<'q>, start: i64, end: i64, interval: i64) -> Self {
-        Evaluator {
-            ctx,
-            start,
-            end,
-            interval: interval.max(1),
-        }
+        Evaluator { ctx, start, end, interval: interval.max(1) }
     }
 
     /// Number of steps.
@@ -223,9 +220,7 @@ impl<'c, 'q> Evaluator<'c, 'q> {
                 check_matrix_unique(&mut out)?;
                 Ok(Val::Vector(out))
             }
-            _ => Err(Error::exec(
-                "unary expression only allowed on scalars and instant vectors",
-            )),
+            _ => Err(Error::exec("unary expression only allowed on scalars and instant vectors")),
         }
     }
 
@@ -279,11 +274,7 @@ pub(crate) fn offset_ms(o: &Option<Offset>) -> i64 {
 
 /// The label set without `__name__`, sharing the original when there is none.
 pub(crate) fn drop_name(ls: &Arc<Labels>) -> Arc<Labels> {
-    if ls.metric_name().is_some() {
-        Arc::new(ls.without_metric_name())
-    } else {
-        ls.clone()
-    }
+    if ls.metric_name().is_some() { Arc::new(ls.without_metric_name()) } else { ls.clone() }
 }
 
 /// Fails when two series of a matrix share a label set (after name dropping).
@@ -291,9 +282,7 @@ pub(crate) fn check_matrix_unique(m: &mut Matrix) -> Result<()> {
     let mut seen = std::collections::HashSet::with_capacity(m.len());
     for s in m.iter() {
         if !seen.insert(s.labels.clone()) {
-            return Err(Error::exec(
-                "vector cannot contain metrics with the same labelset",
-            ));
+            return Err(Error::exec("vector cannot contain metrics with the same labelset"));
         }
     }
     Ok(())

@@ -52,11 +52,7 @@ pub(crate) struct Collector {
 
 impl Collector {
     pub(crate) fn new() -> Self {
-        Collector {
-            index: HashMap::new(),
-            by_ptr: IntMap::default(),
-            series: Vec::new(),
-        }
+        Collector { index: HashMap::new(), by_ptr: IntMap::default(), series: Vec::new() }
     }
 
     /// Adds one output point; a second point for the same labels at `t` is a duplicate.
@@ -70,19 +66,14 @@ impl Collector {
             Some(i) => {
                 let s = &mut self.series[i];
                 if s.points.last().is_some_and(|p| p.t == t) {
-                    return Err(Error::exec(
-                        "vector cannot contain metrics with the same labelset",
-                    ));
+                    return Err(Error::exec("vector cannot contain metrics with the same labelset"));
                 }
                 s.points.push(Point { t, v });
             }
             None => {
                 self.by_ptr.insert(ptr, self.series.len());
                 self.index.insert(labels.clone(), self.series.len());
-                self.series.push(Series {
-                    labels,
-                    points: vec![Point { t, v }],
-                });
+                self.series.push(Series { labels, points: vec![Point { t, v }] });
             }
         }
         Ok(())
@@ -147,10 +138,7 @@ pub(crate) fn vector_at(m: &Matrix, cur: &mut [usize], ts: i64) -> Vector {
         if let Some(p) = s.points.get(*c)
             && p.t == ts
         {
-            v.push(Sample {
-                labels: s.labels.clone(),
-                v: p.v,
-            });
+            v.push(Sample { labels: s.labels.clone(), v: p.v });
         }
     }
     v

@@ -27,11 +27,7 @@ impl Evaluator<'_, '_> {
     /// Evaluates an instant-vector selector at every step. With `sample_ts`,
     /// each point's value is the selected sample's own timestamp in seconds
     /// (what `timestamp(x)` returns).
-    pub(crate) fn eval_vector_selector(
-        &self,
-        vs: &VectorSelector,
-        sample_ts: bool,
-    ) -> Result<Matrix> {
+    pub(crate) fn eval_vector_selector(&self, vs: &VectorSelector, sample_ts: bool) -> Result<Matrix> {
         let offset = offset_ms(&vs.offset);
         let at = self.at_ms(&vs.at);
         let lookback = self.ctx.lookback;
@@ -60,10 +56,7 @@ impl Evaluator<'_, '_> {
             }
             if !points.is_empty() {
                 self.ctx.add_samples(points.len())?;
-                out.push(Series {
-                    labels: s.labels,
-                    points,
-                });
+                out.push(Series { labels: s.labels, points });
             }
         }
         Ok(out)
@@ -84,41 +77,23 @@ impl Evaluator<'_, '_> {
             s.points.retain(|p| !is_stale_nan(p.v));
         }
         series.retain(|s| !s.points.is_empty());
-        Ok(RangeSource {
-            series,
-            range,
-            offset,
-            at,
-        })
+        Ok(RangeSource { series, range, offset, at })
     }
 
     fn select(&self, vs: &VectorSelector, start: i64, end: i64, range: i64) -> Result<Matrix> {
         let matchers = model_matchers(vs)?;
-        let hints = SelectHints {
-            start,
-            end,
-            step: self.interval,
-            range,
-            ..Default::default()
-        };
+        let hints = SelectHints { start, end, step: self.interval, range, ..Default::default() };
         let set = self.ctx.querier.select(&matchers, &hints)?;
         let mut out = Vec::new();
         for s in set {
             self.ctx.check_deadline()?;
             let s = s?;
-            let points: Vec<Point> = s
-                .samples
-                .iter()
-                .filter(|x| x.t >= start && x.t <= end)
-                .map(|x| Point { t: x.t, v: x.v })
-                .collect();
+            let points: Vec<Point> =
+                s.samples.iter().filter(|x| x.t >= start && x.t <= end).map(|x| Point { t: x.t, v: x.v }).collect();
             if points.is_empty() {
                 continue;
             }
-            out.push(Series {
-                labels: Arc::new(s.labels),
-                points,
-            });
+            out.push(Series { labels: Arc::new(s.labels), points });
         }
         Ok(out)
     }
@@ -138,8 +113,7 @@ pub(crate) fn model_matchers(vs: &VectorSelector) -> Result<Vec<Matcher>> {
             PMatchOp::NotRe(_) => MatchOp::NotRe,
         };
         out.push(
-            Matcher::new(op, m.name.clone(), m.value.clone())
-                .map_err(|e| Error::Parse(format!("parse error: {e}")))?,
+            Matcher::new(op, m.name.clone(), m.value.clone()).map_err(|e| Error::Parse(format!("parse error: {e}")))?,
         );
     }
     Ok(out)

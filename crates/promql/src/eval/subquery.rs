@@ -15,12 +15,7 @@ impl Evaluator<'_, '_> {
     pub(crate) fn eval_subquery(&self, sq: &SubqueryExpr) -> Result<RangeSource> {
         let offset = offset_ms(&sq.offset);
         let range = sq.range.as_millis() as i64;
-        let step = sq
-            .step
-            .map(|d| d.as_millis() as i64)
-            .filter(|s| *s > 0)
-            .unwrap_or(self.ctx.default_step)
-            .max(1);
+        let step = sq.step.map(|d| d.as_millis() as i64).filter(|s| *s > 0).unwrap_or(self.ctx.default_step).max(1);
         let at = self.at_ms(&sq.at);
         let (outer_start, outer_end) = match at {
             Some(a) => (a, a),
@@ -36,11 +31,6 @@ impl Evaluator<'_, '_> {
             super::Val::Vector(m) => m,
             _ => return Err(Error::exec("subquery is only allowed on instant vector")),
         };
-        Ok(RangeSource {
-            series,
-            range,
-            offset,
-            at,
-        })
+        Ok(RangeSource { series, range, offset, at })
     }
 }

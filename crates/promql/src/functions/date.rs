@@ -16,14 +16,7 @@ use crate::eval::{Evaluator, NameDropper, Point, Sample, Series, Val};
 pub(crate) fn is_date_function(name: &str) -> bool {
     matches!(
         name,
-        "day_of_month"
-            | "day_of_week"
-            | "day_of_year"
-            | "days_in_month"
-            | "hour"
-            | "minute"
-            | "month"
-            | "year"
+        "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month" | "hour" | "minute" | "month" | "year"
     )
 }
 
@@ -74,16 +67,8 @@ fn date_value(name: &str, v: f64) -> f64 {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_date(&self, name: &str, args: &[&Expr]) -> Result<Val> {
         let arg = if args.is_empty() {
-            let points = (0..self.steps())
-                .map(|k| Point {
-                    t: self.ts(k),
-                    v: self.ts(k) as f64 / 1000.0,
-                })
-                .collect();
-            Val::Vector(vec![Series {
-                labels: Arc::new(Labels::empty()),
-                points,
-            }])
+            let points = (0..self.steps()).map(|k| Point { t: self.ts(k), v: self.ts(k) as f64 / 1000.0 }).collect();
+            Val::Vector(vec![Series { labels: Arc::new(Labels::empty()), points }])
         } else {
             self.arg_vector(args, 0)?
         };
@@ -92,10 +77,7 @@ impl Evaluator<'_, '_> {
             Ok(sa[0]
                 .take_vector()
                 .into_iter()
-                .map(|s| Sample {
-                    labels: nd.drop_name(&s.labels),
-                    v: date_value(name, s.v),
-                })
+                .map(|s| Sample { labels: nd.drop_name(&s.labels), v: date_value(name, s.v) })
                 .collect())
         })?;
         Ok(Val::Vector(m))
@@ -104,9 +86,7 @@ impl Evaluator<'_, '_> {
     /// `timestamp(v)`: the sample's own time for a bare selector argument,
     /// otherwise the evaluation time.
     pub(crate) fn eval_timestamp(&self, args: &[&Expr]) -> Result<Val> {
-        let mut e = *args
-            .first()
-            .ok_or_else(|| Error::exec("missing function argument"))?;
+        let mut e = *args.first().ok_or_else(|| Error::exec("missing function argument"))?;
         while let Expr::Paren(p) = e {
             e = &p.expr;
         }
@@ -122,14 +102,7 @@ impl Evaluator<'_, '_> {
         };
         let mut nd = NameDropper::new();
         let m = self.range_eval(&[arg], |sa, _| {
-            Ok(sa[0]
-                .take_vector()
-                .into_iter()
-                .map(|s| Sample {
-                    labels: nd.drop_name(&s.labels),
-                    v: s.v,
-                })
-                .collect())
+            Ok(sa[0].take_vector().into_iter().map(|s| Sample { labels: nd.drop_name(&s.labels), v: s.v }).collect())
         })?;
         Ok(Val::Vector(m))
     }

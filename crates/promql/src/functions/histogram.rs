@@ -14,11 +14,7 @@ pub(crate) fn go_parse_float(s: &str) -> Option<f64> {
     let lower = s.to_ascii_lowercase();
     let body = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
     if matches!(body, "inf" | "infinity" | "nan") {
-        let v = if body == "nan" {
-            f64::NAN
-        } else {
-            f64::INFINITY
-        };
+        let v = if body == "nan" { f64::NAN } else { f64::INFINITY };
         return Some(if lower.starts_with('-') { -v } else { v });
     }
     if body.starts_with("0x") {
@@ -149,13 +145,7 @@ impl Evaluator<'_, '_> {
                     g.1.push((ub, s.v));
                 }
             }
-            Ok(groups
-                .into_iter()
-                .map(|(labels, b)| Sample {
-                    labels,
-                    v: bucket_quantile(q, b),
-                })
-                .collect())
+            Ok(groups.into_iter().map(|(labels, b)| Sample { labels, v: bucket_quantile(q, b) }).collect())
         })?;
         Ok(Val::Vector(m))
     }

@@ -21,15 +21,10 @@ impl Evaluator<'_, '_> {
         let repl = self.arg_string(args, 2)?;
         let src = self.arg_string(args, 3)?;
         let re_str = self.arg_string(args, 4)?;
-        let re = crate::regex_go::compile_anchored(&re_str).map_err(|_| {
-            Error::exec(format!(
-                "invalid regular expression in label_replace(): {re_str}"
-            ))
-        })?;
+        let re = crate::regex_go::compile_anchored(&re_str)
+            .map_err(|_| Error::exec(format!("invalid regular expression in label_replace(): {re_str}")))?;
         if !is_valid_label_name(&dst) {
-            return Err(Error::exec(format!(
-                "invalid destination label name in label_replace(): {dst}"
-            )));
+            return Err(Error::exec(format!("invalid destination label name in label_replace(): {dst}")));
         }
         let mut memo: LabelCache<Arc<Labels>> = LabelCache::new();
         let m = self.range_eval(&[v], |sa, _| {
@@ -66,16 +61,12 @@ impl Evaluator<'_, '_> {
         for i in 3..args.len() {
             let s = self.arg_string(args, i)?;
             if !is_valid_label_name(&s) {
-                return Err(Error::exec(format!(
-                    "invalid source label name in label_join(): {s}"
-                )));
+                return Err(Error::exec(format!("invalid source label name in label_join(): {s}")));
             }
             srcs.push(s);
         }
         if !is_valid_label_name(&dst) {
-            return Err(Error::exec(format!(
-                "invalid destination label name in label_join(): {dst}"
-            )));
+            return Err(Error::exec(format!("invalid destination label name in label_join(): {dst}")));
         }
         let mut memo: LabelCache<Arc<Labels>> = LabelCache::new();
         let m = self.range_eval(&[v], |sa, _| {
@@ -84,11 +75,7 @@ impl Evaluator<'_, '_> {
                 .into_iter()
                 .map(|s| {
                     let labels = memo.get(&s.labels, |ls| {
-                        let joined = srcs
-                            .iter()
-                            .map(|n| ls.get(n).unwrap_or(""))
-                            .collect::<Vec<_>>()
-                            .join(&sep);
+                        let joined = srcs.iter().map(|n| ls.get(n).unwrap_or("")).collect::<Vec<_>>().join(&sep);
                         let mut b = ls.builder();
                         b.set(dst.clone(), joined);
                         Arc::new(b.build())

@@ -51,14 +51,7 @@ impl Evaluator<'_, '_> {
         let a = [self.arg_vector(args, 0)?];
         let mut nd = NameDropper::new();
         let m = self.range_eval(&a, |sa, _| {
-            Ok(sa[0]
-                .take_vector()
-                .into_iter()
-                .map(|s| Sample {
-                    labels: nd.drop_name(&s.labels),
-                    v: f(s.v),
-                })
-                .collect())
+            Ok(sa[0].take_vector().into_iter().map(|s| Sample { labels: nd.drop_name(&s.labels), v: f(s.v) }).collect())
         })?;
         Ok(Val::Vector(m))
     }
@@ -89,14 +82,7 @@ impl Evaluator<'_, '_> {
                     (v * inv + 0.5).floor() / inv
                 }
             };
-            Ok(sa[0]
-                .take_vector()
-                .into_iter()
-                .map(|s| Sample {
-                    labels: nd.drop_name(&s.labels),
-                    v: f(s.v),
-                })
-                .collect())
+            Ok(sa[0].take_vector().into_iter().map(|s| Sample { labels: nd.drop_name(&s.labels), v: f(s.v) }).collect())
         })?;
         Ok(Val::Vector(m))
     }

@@ -58,11 +58,7 @@ impl Evaluator<'_, '_> {
             return self.eval_range_function(name, &args);
         }
         match name {
-            "time" => Ok(Val::Scalar(
-                (0..self.steps())
-                    .map(|k| self.ts(k) as f64 / 1000.0)
-                    .collect(),
-            )),
+            "time" => Ok(Val::Scalar((0..self.steps()).map(|k| self.ts(k) as f64 / 1000.0).collect())),
             "pi" => Ok(Val::Scalar(vec![std::f64::consts::PI; self.steps()])),
             "timestamp" => self.eval_timestamp(&args),
             "absent" => self.eval_absent(&args),
@@ -84,18 +80,14 @@ impl Evaluator<'_, '_> {
             n if date::is_date_function(n) => self.eval_date(n, &args),
             n => match math::simple(n) {
                 Some(f) => self.eval_simple(f, &args),
-                None => Err(Error::Parse(format!(
-                    "parse error: unknown function with name \"{n}\""
-                ))),
+                None => Err(Error::Parse(format!("parse error: unknown function with name \"{n}\""))),
             },
         }
     }
 
     /// Evaluates the single instant-vector argument of a function.
     pub(crate) fn arg_vector(&self, args: &[&Expr], i: usize) -> Result<Val> {
-        let e = args
-            .get(i)
-            .ok_or_else(|| Error::exec("missing function argument"))?;
+        let e = args.get(i).ok_or_else(|| Error::exec("missing function argument"))?;
         match self.eval(e)? {
             v @ Val::Vector(_) => Ok(v),
             _ => Err(Error::exec("expected instant vector argument")),
@@ -112,9 +104,7 @@ impl Evaluator<'_, '_> {
     }
 
     pub(crate) fn arg_string(&self, args: &[&Expr], i: usize) -> Result<String> {
-        let e = args
-            .get(i)
-            .ok_or_else(|| Error::exec("missing function argument"))?;
+        let e = args.get(i).ok_or_else(|| Error::exec("missing function argument"))?;
         self.eval_string(e)
     }
 }

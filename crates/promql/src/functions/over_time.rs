@@ -91,10 +91,6 @@ pub(crate) fn resets(w: &Window<'_>) -> Result<Option<f64>> {
 }
 
 pub(crate) fn changes(w: &Window<'_>) -> Result<Option<f64>> {
-    let n = w
-        .points
-        .windows(2)
-        .filter(|p| p[1].v != p[0].v && !(p[1].v.is_nan() && p[0].v.is_nan()))
-        .count();
+    let n = w.points.windows(2).filter(|p| p[1].v != p[0].v && !(p[1].v.is_nan() && p[0].v.is_nan())).count();
     Ok(Some(n as f64))
 }

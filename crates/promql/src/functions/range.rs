@@ -66,10 +66,7 @@ fn unwrap_parens(mut e: &Expr) -> &Expr {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_range_function(&self, name: &str, args: &[&Expr]) -> Result<Val> {
         let matrix_index = usize::from(name == "quantile_over_time");
-        let marg = unwrap_parens(
-            args.get(matrix_index)
-                .ok_or_else(|| Error::exec("missing range argument"))?,
-        );
+        let marg = unwrap_parens(args.get(matrix_index).ok_or_else(|| Error::exec("missing range argument"))?);
         let mut params = Vec::new();
         for (i, a) in args.iter().enumerate() {
             if i != matrix_index {
@@ -80,9 +77,7 @@ impl Evaluator<'_, '_> {
             Expr::MatrixSelector(ms) => self.select_range(ms)?,
             Expr::Subquery(sq) => self.eval_subquery(sq)?,
             _ => {
-                return Err(Error::exec(format!(
-                    "expected range vector argument in call to {name}"
-                )));
+                return Err(Error::exec(format!("expected range vector argument in call to {name}")));
             }
         };
         let out = if name == "absent_over_time" {
@@ -100,13 +95,7 @@ impl Evaluator<'_, '_> {
         Ok(out)
     }
 
-    fn slide(
-        &self,
-        src: &RangeSource,
-        params: &[Vec<f64>],
-        f: RangeFn,
-        drop: bool,
-    ) -> Result<crate::eval::Matrix> {
+    fn slide(&self, src: &RangeSource, params: &[Vec<f64>], f: RangeFn, drop: bool) -> Result<crate::eval::Matrix> {
         let steps = self.steps();
         let mut out = Vec::new();
         let mut step_params = vec![0.0; params.len()];
@@ -130,13 +119,8 @@ impl Evaluator<'_, '_> {
                 for (sp, p) in step_params.iter_mut().zip(params) {
                     *sp = p.get(k).copied().unwrap_or(f64::NAN);
                 }
-                let w = Window {
-                    points: &s.points[lo..hi],
-                    ts,
-                    range_start: start,
-                    range_end: end,
-                    params: &step_params,
-                };
+                let w =
+                    Window { points: &s.points[lo..hi], ts, range_start: start, range_end: end, params: &step_params };
                 // Like Prometheus, only the current window counts as held.
                 self.ctx.add_samples(hi - lo)?;
                 self.ctx.release_samples(hi - lo);
@@ -146,11 +130,7 @@ impl Evaluator<'_, '_> {
             }
             if !points.is_empty() {
                 self.ctx.add_samples(points.len())?;
-                let labels = if drop {
-                    drop_name(&s.labels)
-                } else {
-                    s.labels.clone()
-                };
+                let labels = if drop { drop_name(&s.labels) } else { s.labels.clone() };
                 out.push(crate::eval::Series { labels, points });
             }
         }

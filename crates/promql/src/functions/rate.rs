@@ -54,16 +54,8 @@ fn extrapolated(w: &Window<'_>, counter: bool, per_second: bool) -> Option<f64> 
     }
     let threshold = avg * 1.1;
     let mut interval = sampled;
-    interval += if to_start < threshold {
-        to_start
-    } else {
-        avg / 2.0
-    };
-    interval += if to_end < threshold {
-        to_end
-    } else {
-        avg / 2.0
-    };
+    interval += if to_start < threshold { to_start } else { avg / 2.0 };
+    interval += if to_end < threshold { to_end } else { avg / 2.0 };
     let mut factor = interval / sampled;
     if per_second {
         factor /= (w.range_end - w.range_start) as f64 / 1000.0;
@@ -77,11 +69,7 @@ fn instant(w: &Window<'_>, is_rate: bool) -> Option<f64> {
         return None;
     }
     let (prev, last) = (w.points.get(n - 2)?, w.points.get(n - 1)?);
-    let mut v = if is_rate && last.v < prev.v {
-        last.v
-    } else {
-        last.v - prev.v
-    };
+    let mut v = if is_rate && last.v < prev.v { last.v } else { last.v - prev.v };
     let dt = last.t - prev.t;
     if dt == 0 {
         return None;

@@ -57,11 +57,7 @@ fn go_f6(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        }
+        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
     } else {
         format!("{v:.6}")
     }
@@ -71,16 +67,10 @@ pub(crate) fn holt_winters(w: &Window<'_>) -> Result<Option<f64>> {
     let sf = w.params.first().copied().unwrap_or(f64::NAN);
     let tf = w.params.get(1).copied().unwrap_or(f64::NAN);
     if !(sf > 0.0 && sf < 1.0) {
-        return Err(Error::exec(format!(
-            "invalid smoothing factor. Expected: 0 < sf < 1, got: {}",
-            go_f6(sf)
-        )));
+        return Err(Error::exec(format!("invalid smoothing factor. Expected: 0 < sf < 1, got: {}", go_f6(sf))));
     }
     if !(tf > 0.0 && tf < 1.0) {
-        return Err(Error::exec(format!(
-            "invalid trend factor. Expected: 0 < tf < 1, got: {}",
-            go_f6(tf)
-        )));
+        return Err(Error::exec(format!("invalid trend factor. Expected: 0 < tf < 1, got: {}", go_f6(tf))));
     }
     let p = w.points;
     if p.len() < 2 {

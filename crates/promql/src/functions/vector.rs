@@ -12,9 +12,7 @@ use crate::eval::{Evaluator, Sample, Val, vector_at};
 
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_absent(&self, args: &[&Expr]) -> Result<Val> {
-        let first = *args
-            .first()
-            .ok_or_else(|| Error::exec("missing function argument"))?;
+        let first = *args.first().ok_or_else(|| Error::exec("missing function argument"))?;
         let ls = Arc::new(match first {
             Expr::VectorSelector(vs) => absent_labels(vs),
             _ => Labels::empty(),
@@ -22,10 +20,7 @@ impl Evaluator<'_, '_> {
         let a = [self.arg_vector(args, 0)?];
         let m = self.range_eval(&a, |sa, _| {
             Ok(match &sa[0] {
-                crate::eval::StepArg::Vector(v) if v.is_empty() => vec![Sample {
-                    labels: ls.clone(),
-                    v: 1.0,
-                }],
+                crate::eval::StepArg::Vector(v) if v.is_empty() => vec![Sample { labels: ls.clone(), v: 1.0 }],
                 _ => Vec::new(),
             })
         })?;
@@ -35,12 +30,7 @@ impl Evaluator<'_, '_> {
     pub(crate) fn eval_vector_fn(&self, args: &[&Expr]) -> Result<Val> {
         let a = [self.arg_scalar(args, 0, None)?];
         let empty = Arc::new(Labels::empty());
-        let m = self.range_eval(&a, |sa, _| {
-            Ok(vec![Sample {
-                labels: empty.clone(),
-                v: sa[0].scalar(),
-            }])
-        })?;
+        let m = self.range_eval(&a, |sa, _| Ok(vec![Sample { labels: empty.clone(), v: sa[0].scalar() }]))?;
         Ok(Val::Vector(m))
     }
 

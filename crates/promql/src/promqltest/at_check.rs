@@ -37,9 +37,7 @@ pub(crate) fn pin(e: &Expr, t: i64) -> Option<Expr> {
 
 fn uses_time(e: &Expr) -> bool {
     match e {
-        Expr::Call(c) => {
-            TIME_DEPENDENT.contains(&c.func.name) || c.args.args.iter().any(|a| uses_time(a))
-        }
+        Expr::Call(c) => TIME_DEPENDENT.contains(&c.func.name) || c.args.args.iter().any(|a| uses_time(a)),
         Expr::Aggregate(a) => uses_time(&a.expr) || a.param.as_deref().is_some_and(uses_time),
         Expr::Unary(u) => uses_time(&u.expr),
         Expr::Binary(b) => uses_time(&b.lhs) || uses_time(&b.rhs),

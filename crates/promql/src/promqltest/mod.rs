@@ -19,7 +19,7 @@ use argus_model::storage::{Appendable, MemStorage};
 use argus_model::{Labels, is_stale_nan};
 use promql_parser::parser::Expr;
 
-use crate::engine::{Engine, EngineOpts};
+use crate::engine::{Engine, EngineOpts, QueryOpts};
 use crate::value::Value;
 
 pub use series::{parse_duration, parse_labels, parse_number, parse_series};
@@ -95,11 +95,7 @@ fn parse_script(text: &str) -> Result<Vec<Cmd>, String> {
         if is_blank(l) {
             continue;
         }
-        let word = l
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let word = l.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
         if word == "clear" {
             cmds.push(Cmd::Clear);
         } else if word == "load" {
@@ -107,8 +103,7 @@ fn parse_script(text: &str) -> Result<Vec<Cmd>, String> {
             let iv = iv.ok_or_else(|| format!("line {i}: invalid load command {l:?}"))?;
             let mut series: Vec<(Labels, Vec<Option<f64>>)> = Vec::new();
             while i < lines.len() && !is_blank(lines[i]) {
-                let (ls, vals) =
-                    parse_series(lines[i]).map_err(|e| format!("line {}: {e}", i + 1))?;
+                let (ls, vals) = parse_series(lines[i]).map_err(|e| format!("line {}: {e}", i + 1))?;
                 match series.iter_mut().find(|(l, _)| *l == ls) {
                     Some(s) => s.1 = vals,
                     None => series.push((ls, vals)),
@@ -138,11 +133,7 @@ fn parse_eval(lines: &[&str], at: usize) -> Result<(Eval, usize), String> {
         "eval_ordered" => (false, true),
         _ => return Err(bad()),
     };
-    let rest = rest
-        .trim_start()
-        .strip_prefix("instant")
-        .ok_or_else(bad)?
-        .trim_start();
+    let rest = rest.trim_start().strip_prefix("instant").ok_or_else(bad)?.trim_start();
     let rest = rest.strip_prefix("at").ok_or_else(bad)?.trim_start();
     let (t, expr_text) = rest.split_once(char::is_whitespace).ok_or_else(bad)?;
     let t = parse_duration(t).ok_or_else(bad)?;
@@ -160,9 +151,7 @@ fn parse_eval(lines: &[&str], at: usize) -> Result<(Eval, usize), String> {
         }
         let (ls, vals) = parse_series(el).map_err(|e| format!("line {i}: {e}"))?;
         if vals.len() != 1 {
-            return Err(format!(
-                "line {i}: expecting multiple values in instant evaluation not allowed"
-            ));
+            return Err(format!("line {i}: expecting multiple values in instant evaluation not allowed"));
         }
         let v = vals.first().copied().flatten().unwrap_or(f64::NAN);
         samples.retain(|(l, _, _): &(Labels, f64, usize)| *l != ls);
@@ -172,18 +161,7 @@ fn parse_eval(lines: &[&str], at: usize) -> Result<(Eval, usize), String> {
         // Positions are the lines' order in the block.
         expect = Expect::Samples(samples);
     }
-    Ok((
-        Eval {
-            line,
-            expr_text,
-            expr,
-            at: t,
-            fail,
-            ordered,
-            expect,
-        },
-        i,
-    ))
+    Ok((Eval { line, expr_text, expr, at: t, fail, ordered, expect }, i))
 }
 
 /// Runs a script's text; `Err` means the script itself does not parse.
@@ -204,11 +182,7 @@ pub fn run_script(text: &str) -> Result<Report, String> {
                 report.total += 1;
                 match run_eval(&engine, &storage, &ev) {
                     Ok(()) => report.passed += 1,
-                    Err(reason) => report.failures.push(Failure {
-                        line: ev.line,
-                        expr: ev.expr_text.clone(),
-                        reason,
-                    }),
+                    Err(reason) => report.failures.push(Failure { line: ev.line, expr: ev.expr_text.clone(), reason }),
                 }
             }
         }
@@ -221,8 +195,7 @@ fn load(st: &MemStorage, iv: i64, series: &[(Labels, Vec<Option<f64>>)]) -> Resu
     for (ls, vals) in series {
         for (i, v) in vals.iter().enumerate() {
             if let Some(v) = v {
-                app.append(0, ls, i as i64 * iv, *v)
-                    .map_err(|e| format!("cannot load {ls}: {e}"))?;
+                app.append(0, ls, i as i64 * iv, *v).map_err(|e| format!("cannot load {ls}: {e}"))?;
             }
         }
     }
@@ -234,27 +207,17 @@ fn run_eval(engine: &Engine, st: &MemStorage, ev: &Eval) -> Result<(), String> {
     check_at(engine, st, ev, expr, ev.at)?;
     if let Some(pinned) = at_check::pin(expr, ev.at) {
         let t = ev.at;
-        let times: Vec<i64> = if t == 0 {
-            vec![-1000, 0, 1000]
-        } else {
-            vec![-10 * t, 0, t / 5, t, 10 * t]
-        };
+        let times: Vec<i64> = if t == 0 { vec![-1000, 0, 1000] } else { vec![-10 * t, 0, t / 5, t, 10 * t] };
         for at in times {
-            check_at(engine, st, ev, &pinned, at)
-                .map_err(|e| format!("with @ {} at {at}ms: {e}", ev.at))?;
+            check_at(engine, st, ev, &pinned, at).map_err(|e| format!("with @ {} at {at}ms: {e}", ev.at))?;
         }
     }
     Ok(())
 }
 
-fn check_at(
-    engine: &Engine,
-    st: &MemStorage,
-    ev: &Eval,
-    expr: &Expr,
-    t: i64,
-) -> Result<(), String> {
-    let res = engine.exec_instant(st, expr, t);
+fn check_at(engine: &Engine, st: &MemStorage, ev: &Eval, expr: &Expr, t: i64) -> Result<(), String> {
+    let opts = QueryOpts::default();
+    let res = engine.exec_instant(st, expr, t, &opts);
     let res = match (res, ev.fail) {
         (Err(_), true) => return Ok(()),
         (Ok(_), true) => return Err("expected error but got none".into()),
@@ -266,7 +229,7 @@ fn check_at(
         return Ok(());
     }
     let range = engine
-        .exec_range(st, expr, t - 60_000, t + 60_000, 60_000)
+        .exec_range(st, expr, t - 60_000, t + 60_000, 60_000, &opts)
         .map_err(|e| format!("range mode: unexpected error: {e}"))?;
     let Value::Matrix(m) = range.value else {
         return Err("range mode: no matrix".into());
@@ -275,18 +238,11 @@ fn check_at(
         .into_iter()
         .filter_map(|s| {
             let p = s.points.iter().find(|p| p.t == t)?;
-            Some(crate::value::VectorSample {
-                labels: s.labels,
-                t,
-                v: p.v,
-            })
+            Some(crate::value::VectorSample { labels: s.labels, t, v: p.v })
         })
         .collect();
     let v = match res {
-        Value::Scalar(_) => Value::Scalar(crate::value::Scalar {
-            t,
-            v: vec.first().map_or(f64::NAN, |s| s.v),
-        }),
+        Value::Scalar(_) => Value::Scalar(crate::value::Scalar { t, v: vec.first().map_or(f64::NAN, |s| s.v) }),
         _ => Value::Vector(vec),
     };
     compare(ev, &v).map_err(|e| format!("range mode: {e}"))
@@ -307,26 +263,17 @@ fn compare(ev: &Eval, got: &Value) -> Result<(), String> {
                 Expect::Samples(s) => s,
                 Expect::Empty => &empty,
                 Expect::Scalar(x) => {
-                    return Err(format!(
-                        "expected scalar {x} but got a vector of {} samples",
-                        v.len()
-                    ));
+                    return Err(format!("expected scalar {x} but got a vector of {} samples", v.len()));
                 }
             };
             let mut seen = vec![false; want.len()];
             for (pos, s) in v.iter().enumerate() {
                 let Some(i) = want.iter().position(|(l, _, _)| *l == s.labels) else {
-                    return Err(format!(
-                        "unexpected metric {} in result (value {})",
-                        s.labels, s.v
-                    ));
+                    return Err(format!("unexpected metric {} in result (value {})", s.labels, s.v));
                 };
                 let (ls, wv, wpos) = &want[i];
                 if ev.ordered && *wpos != pos + 1 {
-                    return Err(format!(
-                        "expected metric {ls} with {wv} at position {wpos} but was at {}",
-                        pos + 1
-                    ));
+                    return Err(format!("expected metric {ls} with {wv} at position {wpos} but was at {}", pos + 1));
                 }
                 if !almost_equal(*wv, s.v) {
                     return Err(format!("expected {wv} for {ls} but got {}", s.v));
@@ -334,10 +281,7 @@ fn compare(ev: &Eval, got: &Value) -> Result<(), String> {
                 seen[i] = true;
             }
             if let Some(i) = seen.iter().position(|s| !s) {
-                return Err(format!(
-                    "expected metric {} with {} not found",
-                    want[i].0, want[i].1
-                ));
+                return Err(format!("expected metric {} with {} not found", want[i].0, want[i].1));
             }
             Ok(())
         }
@@ -364,8 +308,7 @@ pub fn almost_equal(a: f64, b: f64) -> bool {
 
 /// Runs a script file; `Err` means it cannot be read or parsed.
 pub fn run_file(path: &std::path::Path) -> Result<Report, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     run_script(&text)
 }
 

@@ -53,8 +53,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
         i64::from_str_radix(o, 8).ok()
     } else if let Some(bn) = lower.strip_prefix("0b") {
         i64::from_str_radix(bn, 2).ok()
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit())
-    {
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit()) {
         i64::from_str_radix(&lower[1..], 8).ok()
     } else {
         None
@@ -64,11 +63,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
         None => match lower.as_str() {
             "inf" | "infinity" => f64::INFINITY,
             "nan" => f64::NAN,
-            l if l
-                .bytes()
-                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-'))
-                && !l.is_empty() =>
-            {
+            l if l.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-')) && !l.is_empty() => {
                 l.parse::<f64>().ok()?
             }
             _ => return None,
@@ -90,9 +85,7 @@ pub fn parse_series(line: &str) -> Result<(Labels, Vec<Option<f64>>), String> {
 /// Parses the leading metric notation of a line; returns it and the rest.
 pub fn parse_labels(line: &str) -> Result<(Labels, &str), String> {
     let line = line.trim();
-    let name_end = line
-        .find(|c: char| c == '{' || c.is_whitespace())
-        .unwrap_or(line.len());
+    let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
     let name = &line[..name_end];
     let mut pairs: Vec<(String, String)> = Vec::new();
     if !name.is_empty() {
@@ -133,9 +126,7 @@ fn find_close(s: &str) -> Option<usize> {
 fn parse_pairs(s: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
     let mut rest = s.trim();
     while !rest.is_empty() {
-        let eq = rest
-            .find('=')
-            .ok_or_else(|| format!("bad label pair in {s:?}"))?;
+        let eq = rest.find('=').ok_or_else(|| format!("bad label pair in {s:?}"))?;
         let name = rest[..eq].trim().to_string();
         let after = rest[eq + 1..].trim_start();
         let (value, used) = unquote(after).ok_or_else(|| format!("bad label value in {s:?}"))?;
@@ -174,9 +165,7 @@ fn unquote(s: &str) -> Option<(String, usize)> {
                         'u' => 4,
                         _ => 8,
                     };
-                    let hex: String = (0..n)
-                        .filter_map(|_| chars.next().map(|(_, c)| c))
-                        .collect();
+                    let hex: String = (0..n).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
                     out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
                 }
                 other => out.push(other),
@@ -198,9 +187,8 @@ fn expand_value(tok: &str, out: &mut Vec<Option<f64>>) -> Result<(), String> {
         out.push(Some(stale_nan()));
         return Ok(());
     }
-    let Some((head, times)) = tok
-        .rsplit_once('x')
-        .filter(|(h, t)| !h.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) && !t.is_empty())
+    let Some((head, times)) =
+        tok.rsplit_once('x').filter(|(h, t)| !h.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) && !t.is_empty())
     else {
         out.push(Some(parse_number(tok).ok_or_else(bad)?));
         return Ok(());
@@ -212,15 +200,10 @@ fn expand_value(tok: &str, out: &mut Vec<Option<f64>>) -> Result<(), String> {
     }
     // Find the `+`/`-` between A and B (not a sign, not an exponent's).
     let hb = head.as_bytes();
-    let op =
-        (1..hb.len()).find(|&i| matches!(hb[i], b'+' | b'-') && !matches!(hb[i - 1], b'e' | b'E'));
+    let op = (1..hb.len()).find(|&i| matches!(hb[i], b'+' | b'-') && !matches!(hb[i - 1], b'e' | b'E'));
     let (start, step) = match op {
         Some(i) => {
-            let a = if &head[..i] == "stale" {
-                stale_nan()
-            } else {
-                parse_number(&head[..i]).ok_or_else(bad)?
-            };
+            let a = if &head[..i] == "stale" { stale_nan() } else { parse_number(&head[..i]).ok_or_else(bad)? };
             let b = parse_number(&head[i + 1..]).ok_or_else(bad)?;
             (a, if hb[i] == b'-' { -b } else { b })
         }
