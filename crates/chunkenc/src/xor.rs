@@ -65,7 +65,7 @@ impl XorChunk {
         while dec.next_sample()?.is_some() {}
         let used = dec.r.pos();
         let total = dec.r_len_bits();
-        if total - used >= 8 || (total == 0 && used == 0 && buf.len() != HEADER_LEN) {
+        if total - used >= 8 {
             return Err(Error::Inconsistent { what: "xor chunk length" });
         }
         let free = (total - used) as u8;
@@ -79,7 +79,7 @@ impl XorChunk {
             t: dec.t,
             t_delta: dec.t_delta,
             v: dec.v,
-            leading: if dec.read >= 2 { dec.w_leading } else { NO_WINDOW },
+            leading: dec.w_leading,
             trailing: dec.w_trailing,
             free,
             buf,

@@ -52,12 +52,12 @@ pub fn encode_run(samples: &[Sample]) -> Vec<u8> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum RunCodec {
-    /// Adaptive range coder: smallest (0.45 B/sample on the benchmark data at
-    /// 1440 samples per run), decodes at ~20 M samples/s.
+    /// Adaptive range coder: smallest (0.448 B/sample on the benchmark data at
+    /// 1440 samples per run), decodes at ~35 M samples/s (BENCH.md).
     #[default]
     Compact,
-    /// zstd over varints: ~15 % larger, decodes several times faster; for data
-    /// that is read far more often than it is stored.
+    /// zstd over varints: 10 % larger at 1440 samples per run (16 % at 480),
+    /// decodes ~4x faster; for data that is read far more often than stored.
     FastDecode,
     /// Varints only, no entropy stage: fastest, ~2x larger.
     Plain,
