@@ -39,8 +39,7 @@ struct RawScrape {
 pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
     let (text, name) = match path {
         Some(p) => (
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read config file {}", p.display()))?,
+            std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?,
             p.display().to_string(),
         ),
         None => (DEFAULT_CONFIG.to_string(), "<embedded default>".to_string()),
@@ -56,8 +55,7 @@ fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
     };
     let scrape_interval = match raw.global.scrape_interval.as_deref() {
         Some(s) => Duration::from_millis(
-            parse_duration(s).with_context(|| format!("{name}: invalid global.scrape_interval"))?
-                as u64,
+            parse_duration(s).with_context(|| format!("{name}: invalid global.scrape_interval"))? as u64,
         ),
         None => Duration::from_secs(60),
     };
@@ -85,9 +83,7 @@ pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
         if digits == 0 {
             bail!("not a valid duration string: {s:?}");
         }
-        let n: i64 = rest[..digits]
-            .parse()
-            .with_context(|| format!("duration out of range: {s:?}"))?;
+        let n: i64 = rest[..digits].parse().with_context(|| format!("duration out of range: {s:?}"))?;
         rest = &rest[digits..];
         let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
         let mult = match &rest[..unit_len] {
@@ -117,9 +113,7 @@ pub(crate) fn parse_bytes(s: &str) -> anyhow::Result<u64> {
         return Ok(0);
     }
     let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
-    let n: u64 = s[..digits]
-        .parse()
-        .with_context(|| format!("not a valid size: {s:?}"))?;
+    let n: u64 = s[..digits].parse().with_context(|| format!("not a valid size: {s:?}"))?;
     let mult: u64 = match s[digits..].to_ascii_uppercase().as_str() {
         "B" | "" => 1,
         "KB" | "KIB" => 1 << 10,
@@ -130,8 +124,7 @@ pub(crate) fn parse_bytes(s: &str) -> anyhow::Result<u64> {
         "EB" | "EIB" => 1 << 60,
         u => bail!("unknown unit {u:?} in size {s:?}"),
     };
-    n.checked_mul(mult)
-        .with_context(|| format!("size out of range: {s:?}"))
+    n.checked_mul(mult).with_context(|| format!("size out of range: {s:?}"))
 }
 
 #[cfg(test)]
@@ -158,18 +151,12 @@ mod tests {
 
     #[test]
     fn embedded_default_parses() {
-        assert_eq!(
-            parse(DEFAULT_CONFIG, "default").unwrap().scrape_interval,
-            Duration::from_secs(15)
-        );
+        assert_eq!(parse(DEFAULT_CONFIG, "default").unwrap().scrape_interval, Duration::from_secs(15));
     }
 
     #[test]
     fn syntax_errors_name_the_line() {
-        let e = format!(
-            "{:#}",
-            parse("global:\n  scrape_interval: [\n", "p.yml").unwrap_err()
-        );
+        let e = format!("{:#}", parse("global:\n  scrape_interval: [\n", "p.yml").unwrap_err());
         assert!(e.contains("p.yml") && e.contains("line"), "{e}");
     }
 }

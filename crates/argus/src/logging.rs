@@ -18,15 +18,9 @@ pub(crate) fn init(args: &LogArgs) {
         LogLevel::Warn => tracing::Level::WARN,
         LogLevel::Error => tracing::Level::ERROR,
     };
-    let b = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr);
     let _ = match args.format {
-        LogFormat::Json => b
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .try_init(),
+        LogFormat::Json => b.json().flatten_event(true).with_current_span(false).try_init(),
         LogFormat::Logfmt => b.event_format(Logfmt).try_init(),
     };
 }
@@ -65,12 +59,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(
-        &self,
-        _ctx: &FmtContext<'_, S, N>,
-        mut w: Writer<'_>,
-        event: &Event<'_>,
-    ) -> std::fmt::Result {
+    fn format_event(&self, _ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
         let mut f = Fields::default();
         event.record(&mut f);
         let meta = event.metadata();
@@ -91,9 +80,7 @@ where
 
 /// UTC wall-clock time as RFC 3339 with milliseconds, without a date crate.
 pub(crate) fn now_rfc3339() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     rfc3339_millis(d.as_millis() as i64)
 }
 
@@ -111,13 +98,7 @@ pub(crate) fn rfc3339_millis(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms.rem_euclid(1000)
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms.rem_euclid(1000))
 }
 
 #[cfg(test)]
@@ -125,13 +106,7 @@ mod tests {
     #[test]
     fn rfc3339() {
         assert_eq!(super::rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            super::rfc3339_millis(1_672_617_600_123),
-            "2023-01-02T00:00:00.123Z"
-        );
-        assert_eq!(
-            super::rfc3339_millis(951_782_400_000),
-            "2000-02-29T00:00:00.000Z"
-        );
+        assert_eq!(super::rfc3339_millis(1_672_617_600_123), "2023-01-02T00:00:00.123Z");
+        assert_eq!(super::rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 }

@@ -44,22 +44,12 @@ pub(crate) fn render(reg: &Registry) -> String {
 
 pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-fn counter(
-    enc: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    v: f64,
-) -> Result<(), std::fmt::Error> {
+fn counter(enc: &mut DescriptorEncoder, name: &str, help: &str, v: f64) -> Result<(), std::fmt::Error> {
     let c = ConstCounter::new(v);
     c.encode(enc.encode_descriptor(name, help, None, c.metric_type())?)
 }
 
-fn gauge(
-    enc: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    v: f64,
-) -> Result<(), std::fmt::Error> {
+fn gauge(enc: &mut DescriptorEncoder, name: &str, help: &str, v: f64) -> Result<(), std::fmt::Error> {
     let g = ConstGauge::new(v);
     g.encode(enc.encode_descriptor(name, help, None, g.metric_type())?)
 }
@@ -72,36 +62,16 @@ impl Collector for ProcessCollector {
         let Some(p) = ProcStat::read() else {
             return Ok(());
         };
-        counter(
-            &mut enc,
-            "process_cpu_seconds",
-            "Total user and system CPU time spent in seconds",
-            p.cpu_seconds,
-        )?;
-        gauge(
-            &mut enc,
-            "process_resident_memory_bytes",
-            "Resident memory size in bytes",
-            p.rss_bytes,
-        )?;
-        gauge(
-            &mut enc,
-            "process_virtual_memory_bytes",
-            "Virtual memory size in bytes",
-            p.vsize_bytes,
-        )?;
+        counter(&mut enc, "process_cpu_seconds", "Total user and system CPU time spent in seconds", p.cpu_seconds)?;
+        gauge(&mut enc, "process_resident_memory_bytes", "Resident memory size in bytes", p.rss_bytes)?;
+        gauge(&mut enc, "process_virtual_memory_bytes", "Virtual memory size in bytes", p.vsize_bytes)?;
         gauge(
             &mut enc,
             "process_start_time_seconds",
             "Start time of the process since unix epoch in seconds",
             p.start_time,
         )?;
-        gauge(
-            &mut enc,
-            "process_open_fds",
-            "Number of open file descriptors",
-            p.open_fds,
-        )?;
+        gauge(&mut enc, "process_open_fds", "Number of open file descriptors", p.open_fds)?;
         Ok(())
     }
 }
@@ -127,13 +97,8 @@ impl ProcStat {
         let boot = std::fs::read_to_string("/proc/stat")
             .ok()?
             .lines()
-            .find_map(|l| {
-                l.strip_prefix("btime ")
-                    .and_then(|v| v.trim().parse::<f64>().ok())
-            })?;
-        let open_fds = std::fs::read_dir("/proc/self/fd")
-            .map(|d| d.count() as f64)
-            .unwrap_or(0.0);
+            .find_map(|l| l.strip_prefix("btime ").and_then(|v| v.trim().parse::<f64>().ok()))?;
+        let open_fds = std::fs::read_dir("/proc/self/fd").map(|d| d.count() as f64).unwrap_or(0.0);
         Some(ProcStat {
             cpu_seconds: (num(11)? + num(12)?) / TICKS,
             vsize_bytes: num(20)?,

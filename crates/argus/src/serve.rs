@@ -18,22 +18,21 @@ use crate::{config, logging, selfmetrics};
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     logging::init(&args.log);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     rt.block_on(serve(args))?;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let cfg = config::load(args.config_file.as_deref())?;
+    // A file-size limit (`ulimit -f`) must make writes fail with EFBIG, which
+    // storage reports and survives, instead of SIGXFSZ killing the process.
+    // 25 is SIGXFSZ on every Linux architecture argus builds for.
+    let _xfsz =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25)).context("cannot handle SIGXFSZ")?;
     let db_opts = db_options(&args)?;
-    tracing::info!(
-        version = crate::cli::VERSION,
-        revision = env!("ARGUS_GIT_REVISION"),
-        "starting argus"
-    );
+    tracing::info!(version = crate::cli::VERSION, revision = env!("ARGUS_GIT_REVISION"), "starting argus");
 
     let db_cell: selfmetrics::StatsSource = Arc::new(OnceLock::new());
     let registry = Arc::new(selfmetrics::registry(db_cell.clone()));
@@ -50,18 +49,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen_address))?;
-    let local = listener
-        .local_addr()
-        .context("cannot read the listen address")?;
+    let local = listener.local_addr().context("cannot read the listen address")?;
     tracing::info!(address = %local, "listening");
     let mut http_stop = stop_rx.clone();
-    let http = tokio::spawn(argus_web::serve(
-        listener,
-        argus_web::router(state),
-        async move {
-            let _ = http_stop.wait_for(|s| *s).await.map(|_| ());
-        },
-    ));
+    let http = tokio::spawn(argus_web::serve(listener, argus_web::router(state), async move {
+        let _ = http_stop.wait_for(|s| *s).await.map(|_| ());
+    }));
 
     let path = args.tsdb_path.clone();
     let db = tokio::task::spawn_blocking(move || Db::open(&path, db_opts))
@@ -79,8 +72,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cfg.scrape_interval,
     );
     let reg = registry.clone();
-    let source: argus_scrape::Source =
-        Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
+    let source: argus_scrape::Source = Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
     let scrape = tokio::spawn(self_target.run(db.clone(), source, stop_rx.clone()));
 
     // Housekeeping: compaction and retention once a minute, WAL fsync timer.
@@ -107,10 +99,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let config_file = args.config_file.clone();
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .context("cannot watch SIGHUP")?;
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot watch SIGTERM")?;
+    let mut sighup =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("cannot watch SIGTERM")?;
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
@@ -128,9 +120,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Ok(Err(e)) => tracing::error!(err = %e, "web server stopped with an error"),
         _ => tracing::info!("web server stopped"),
     }
-    tokio::task::spawn_blocking(move || db.close())
-        .await
-        .context("storage shutdown panicked")??;
+    tokio::task::spawn_blocking(move || db.close()).await.context("storage shutdown panicked")??;
     tracing::info!("storage closed; see you next time");
     Ok(())
 }
@@ -175,8 +165,7 @@ fn db_options(args: &ServeArgs) -> anyhow::Result<DbOptions> {
     Ok(DbOptions {
         retention_time: config::parse_duration(&args.retention_time)
             .context("invalid --storage.tsdb.retention.time")?,
-        retention_size: config::parse_bytes(&args.retention_size)
-            .context("invalid --storage.tsdb.retention.size")?,
+        retention_size: config::parse_bytes(&args.retention_size).context("invalid --storage.tsdb.retention.size")?,
         head,
         wal_fsync,
         ..DbOptions::default()

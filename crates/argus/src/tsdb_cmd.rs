@@ -20,24 +20,18 @@ pub(crate) fn run(cmd: TsdbCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn backfill(a: OpenMetricsArgs) -> anyhow::Result<ExitCode> {
-    let file = std::fs::File::open(&a.input)
-        .with_context(|| format!("cannot open input {}", a.input.display()))?;
+    let file = std::fs::File::open(&a.input).with_context(|| format!("cannot open input {}", a.input.display()))?;
     // SAFETY: the input is mapped read-only; like promtool we assume nobody
     // truncates it while we read (that would be a SIGBUS, not corrupt data).
-    let input = unsafe { memmap2::Mmap::map(&file) }
-        .with_context(|| format!("cannot map input {}", a.input.display()))?;
+    let input =
+        unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("cannot map input {}", a.input.display()))?;
     let opts = argus_tsdb::backfill::BackfillOptions {
-        max_block_duration: parse_duration(&a.max_block_duration)
-            .context("invalid --max-block-duration")?,
+        max_block_duration: parse_duration(&a.max_block_duration).context("invalid --max-block-duration")?,
     };
     if opts.max_block_duration <= 0 {
         bail!("--max-block-duration must be greater than 0");
     }
-    let bar = if a.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::new_spinner()
-    };
+    let bar = if a.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
@@ -48,12 +42,7 @@ fn backfill(a: OpenMetricsArgs) -> anyhow::Result<ExitCode> {
         let rate = n as f64 / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("{n} samples read ({rate:.0}/s)"));
     };
-    let result = argus_tsdb::backfill::create_blocks_from_openmetrics(
-        &input,
-        &a.output,
-        &opts,
-        &mut progress,
-    );
+    let result = argus_tsdb::backfill::create_blocks_from_openmetrics(&input, &a.output, &opts, &mut progress);
     bar.finish_and_clear();
     let report = result.context("block creation")?;
     for b in &report.blocks {
@@ -74,9 +63,7 @@ fn backfill(a: OpenMetricsArgs) -> anyhow::Result<ExitCode> {
 
 fn open_blocks(dir: &std::path::Path) -> anyhow::Result<Vec<Arc<Block>>> {
     let mut out = Vec::new();
-    for p in argus_block::list_blocks(dir)
-        .with_context(|| format!("cannot list blocks in {}", dir.display()))?
-    {
+    for p in argus_block::list_blocks(dir).with_context(|| format!("cannot list blocks in {}", dir.display()))? {
         match Block::open(&p) {
             Ok(b) => out.push(Arc::new(b)),
             Err(e) => eprintln!("skipping corrupt block {}: {e}", p.display()),
@@ -104,11 +91,7 @@ fn list(a: TsdbListArgs) -> anyhow::Result<ExitCode> {
     );
     for b in blocks {
         let m = b.meta();
-        let size = if a.human {
-            human_bytes(b.size_bytes())
-        } else {
-            b.size_bytes().to_string()
-        };
+        let size = if a.human { human_bytes(b.size_bytes()) } else { b.size_bytes().to_string() };
         let dur = std::time::Duration::from_millis((m.max_time - m.min_time + 1).max(0) as u64);
         println!(
             "{}  {}  {}  {:<12}  {:<11}  {:<10}  {}",
@@ -127,18 +110,14 @@ fn list(a: TsdbListArgs) -> anyhow::Result<ExitCode> {
 fn analyze(a: TsdbAnalyzeArgs) -> anyhow::Result<ExitCode> {
     let blocks = open_blocks(&a.dir)?;
     let block = match &a.block_id {
-        Some(id) => blocks
-            .iter()
-            .find(|b| b.meta().ulid.to_string() == *id)
-            .with_context(|| format!("block {id} not found"))?,
+        Some(id) => {
+            blocks.iter().find(|b| b.meta().ulid.to_string() == *id).with_context(|| format!("block {id} not found"))?
+        }
         None => blocks.last().context("no blocks found")?,
     };
     let m = block.meta();
     println!("Block ID: {}", m.ulid);
-    println!(
-        "Duration: {:?}",
-        std::time::Duration::from_millis((m.max_time - m.min_time + 1).max(0) as u64)
-    );
+    println!("Duration: {:?}", std::time::Duration::from_millis((m.max_time - m.min_time + 1).max(0) as u64));
     println!("Series: {}", m.stats.num_series);
     println!("Samples: {}", m.stats.num_samples);
     println!(
@@ -148,10 +127,7 @@ fn analyze(a: TsdbAnalyzeArgs) -> anyhow::Result<ExitCode> {
         human_bytes(block.chunks_bytes())
     );
     if m.stats.num_samples > 0 {
-        println!(
-            "Bytes per sample: {:.3}",
-            block.size_bytes() as f64 / m.stats.num_samples as f64
-        );
+        println!("Bytes per sample: {:.3}", block.size_bytes() as f64 / m.stats.num_samples as f64);
     }
     let mut label_values: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
     let mut pair_series: HashMap<(String, String), u64> = HashMap::new();
@@ -163,23 +139,13 @@ fn analyze(a: TsdbAnalyzeArgs) -> anyhow::Result<ExitCode> {
             *names.entry(n.to_string()).or_default() += 1;
         }
         // A series that starts after or ends before the block's range is churn.
-        let (smin, smax) = (
-            runs.first().map(|r| r.min_time),
-            runs.last().map(|r| r.max_time),
-        );
-        if smin.is_some_and(|t| t > m.min_time + 60_000)
-            || smax.is_some_and(|t| t < m.max_time - 60_000)
-        {
+        let (smin, smax) = (runs.first().map(|r| r.min_time), runs.last().map(|r| r.max_time));
+        if smin.is_some_and(|t| t > m.min_time + 60_000) || smax.is_some_and(|t| t < m.max_time - 60_000) {
             churn_series += 1;
         }
         for l in labels.iter() {
-            label_values
-                .entry(l.name.clone())
-                .or_default()
-                .insert(l.value.clone());
-            *pair_series
-                .entry((l.name.clone(), l.value.clone()))
-                .or_default() += 1;
+            label_values.entry(l.name.clone()).or_default().insert(l.value.clone());
+            *pair_series.entry((l.name.clone(), l.value.clone())).or_default() += 1;
         }
     }
     println!("Series that start or end inside the block (churn): {churn_series}");
@@ -190,23 +156,8 @@ fn analyze(a: TsdbAnalyzeArgs) -> anyhow::Result<ExitCode> {
             println!("{n} {k}");
         }
     };
-    top(
-        "Highest cardinality labels",
-        label_values
-            .iter()
-            .map(|(k, v)| (k.clone(), v.len() as u64))
-            .collect(),
-    );
-    top(
-        "Highest cardinality metric names",
-        names.into_iter().collect(),
-    );
-    top(
-        "Most common label pairs",
-        pair_series
-            .into_iter()
-            .map(|((n, v), c)| (format!("{n}={v}"), c))
-            .collect(),
-    );
+    top("Highest cardinality labels", label_values.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect());
+    top("Highest cardinality metric names", names.into_iter().collect());
+    top("Most common label pairs", pair_series.into_iter().map(|((n, v), c)| (format!("{n}={v}"), c)).collect());
     Ok(ExitCode::SUCCESS)
 }

@@ -27,35 +27,18 @@ fn backfill_list_analyze() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "good.om", GOOD);
     let out = dir.path().join("out");
-    let r = util::run(&[
-        "tsdb",
-        "create-blocks-from",
-        "openmetrics",
-        "--quiet",
-        &input,
-        &out.display().to_string(),
-    ]);
+    let r = util::run(&["tsdb", "create-blocks-from", "openmetrics", "--quiet", &input, &out.display().to_string()]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stdout = String::from_utf8_lossy(&r.stdout);
-    assert!(
-        stdout.contains("SAMPLES 4") && stdout.contains("SERIES 3"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("SAMPLES 4") && stdout.contains("SERIES 3"), "{stdout}");
     let r = util::run(&["tsdb", "list", "-r", &out.display().to_string()]);
     assert!(r.status.success());
     let listing = String::from_utf8_lossy(&r.stdout);
-    assert!(
-        listing.contains("2023-01-02T00:00:00.000Z")
-            && listing.contains("2023-01-02T00:00:15.000Z"),
-        "{listing}"
-    );
+    assert!(listing.contains("2023-01-02T00:00:00.000Z") && listing.contains("2023-01-02T00:00:15.000Z"), "{listing}");
     let r = util::run(&["tsdb", "analyze", &out.display().to_string()]);
     let report = String::from_utf8_lossy(&r.stdout);
     assert!(r.status.success());
-    assert!(
-        report.contains("Series: 3") && report.contains("2 code"),
-        "{report}"
-    );
+    assert!(report.contains("Series: 3") && report.contains("2 code"), "{report}");
 }
 
 #[test]
@@ -64,20 +47,11 @@ fn bad_backfill_input_names_the_line_and_writes_nothing() {
     for (name, text) in BAD {
         let input = write(dir.path(), name, text);
         let out = dir.path().join(format!("out-{name}"));
-        let r = util::run(&[
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "--quiet",
-            &input,
-            &out.display().to_string(),
-        ]);
+        let r =
+            util::run(&["tsdb", "create-blocks-from", "openmetrics", "--quiet", &input, &out.display().to_string()]);
         assert_eq!(r.status.code(), Some(1), "{name}");
         let err = String::from_utf8_lossy(&r.stderr);
-        assert!(
-            err.contains("line ") || err.contains("EOF"),
-            "{name}: {err}"
-        );
+        assert!(err.contains("line ") || err.contains("EOF"), "{name}: {err}");
         let blocks = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
         assert_eq!(blocks, 0, "{name}: no blocks on bad input");
     }
@@ -98,30 +72,15 @@ fn same_verdicts_as_promtool() {
         let pout = dir.path().join(format!("p-{name}"));
         let aout = dir.path().join(format!("a-{name}"));
         let p = Command::new(&promtool)
-            .args([
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                &input,
-                &pout.display().to_string(),
-            ])
+            .args(["tsdb", "create-blocks-from", "openmetrics", &input, &pout.display().to_string()])
             .output()
             .unwrap();
-        let a = util::run(&[
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "--quiet",
-            &input,
-            &aout.display().to_string(),
-        ]);
+        let a =
+            util::run(&["tsdb", "create-blocks-from", "openmetrics", "--quiet", &input, &aout.display().to_string()]);
         if name == "out_of_order" {
             // Deliberate difference (README): promtool drops an out-of-order
             // sample silently inside one commit batch; argus refuses the input.
-            assert!(
-                p.status.success() && !a.status.success(),
-                "{name}: the documented difference changed"
-            );
+            assert!(p.status.success() && !a.status.success(), "{name}: the documented difference changed");
             continue;
         }
         assert_eq!(
@@ -137,15 +96,7 @@ fn same_verdicts_as_promtool() {
 }
 
 fn which(name: &str) -> Result<String, ()> {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {name}"))
-        .output()
-        .map_err(|_| ())?;
+    let out = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().map_err(|_| ())?;
     let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if out.status.success() && !p.is_empty() {
-        Ok(p)
-    } else {
-        Err(())
-    }
+    if out.status.success() && !p.is_empty() { Ok(p) } else { Err(()) }
 }

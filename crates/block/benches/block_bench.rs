@@ -24,9 +24,7 @@ const HANDLERS: [&str; 10] = [
     "/healthz",
     "/metrics",
 ];
-const LES: [&str; 10] = [
-    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf",
-];
+const LES: [&str; 10] = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"];
 const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
 const SAMPLES: u32 = 1440;
 
@@ -58,12 +56,8 @@ fn run(name: &str, instances: usize, spb: u32, run_len: usize) {
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut bytes = vec![0u8; 300];
     let start = Instant::now();
-    let opts = WriterOptions {
-        series_per_block: spb,
-        ..Default::default()
-    };
-    let mut w =
-        BlockWriter::new(tmp.path(), 0, i64::from(SAMPLES) * 15_000 - 1, opts).expect("writer");
+    let opts = WriterOptions { series_per_block: spb, ..Default::default() };
+    let mut w = BlockWriter::new(tmp.path(), 0, i64::from(SAMPLES) * 15_000 - 1, opts).expect("writer");
     for ls in &sets {
         for b in bytes.iter_mut() {
             rng ^= rng << 13;
@@ -74,18 +68,8 @@ fn run(name: &str, instances: usize, spb: u32, run_len: usize) {
         let half = i64::from(SAMPLES / 2) * 15_000;
         let len = run_len - (rng % 50) as usize;
         let runs = [
-            RunRef {
-                min_time: 0,
-                max_time: half - 15_000,
-                num_samples: SAMPLES / 2,
-                bytes: &bytes[..len],
-            },
-            RunRef {
-                min_time: half,
-                max_time: 2 * half - 15_000,
-                num_samples: SAMPLES / 2,
-                bytes: &bytes[..len],
-            },
+            RunRef { min_time: 0, max_time: half - 15_000, num_samples: SAMPLES / 2, bytes: &bytes[..len] },
+            RunRef { min_time: half, max_time: 2 * half - 15_000, num_samples: SAMPLES / 2, bytes: &bytes[..len] },
         ];
         w.add_series(ls, &runs).expect("add");
     }
@@ -107,43 +91,18 @@ fn run(name: &str, instances: usize, spb: u32, run_len: usize) {
         idx / (n * f64::from(SAMPLES)),
     );
     for (sec, stored, raw) in b.index_sections() {
-        println!(
-            "  section {sec:<20} {stored:>8} B stored ({:.2} B/series), {raw:>8} B raw",
-            stored as f64 / n
-        );
+        println!("  section {sec:<20} {stored:>8} B stored ({:.2} B/series), {raw:>8} B raw", stored as f64 / n);
     }
     let m = |op, n: &str, v: &str| Matcher::new(op, n, v).expect("matcher");
     let cases: Vec<(&str, Vec<Matcher>)> = vec![
-        (
-            "__name__=X (all)",
-            vec![m(
-                MatchOp::Equal,
-                "__name__",
-                "http_request_duration_seconds_bucket",
-            )],
-        ),
-        (
-            "handler=,le=",
-            vec![
-                m(MatchOp::Equal, "handler", "/api/v1/users"),
-                m(MatchOp::Equal, "le", "0.005"),
-            ],
-        ),
+        ("__name__=X (all)", vec![m(MatchOp::Equal, "__name__", "http_request_duration_seconds_bucket")]),
+        ("handler=,le=", vec![m(MatchOp::Equal, "handler", "/api/v1/users"), m(MatchOp::Equal, "le", "0.005")]),
         ("instance=", vec![m(MatchOp::Equal, "instance", "t0001")]),
         (
             "instance=~t00[0-1].*,method!=GET",
-            vec![
-                m(MatchOp::Re, "instance", "t00[0-1].*"),
-                m(MatchOp::NotEqual, "method", "GET"),
-            ],
+            vec![m(MatchOp::Re, "instance", "t00[0-1].*"), m(MatchOp::NotEqual, "method", "GET")],
         ),
-        (
-            "le=~.+,job=bench",
-            vec![
-                m(MatchOp::Re, "le", ".+"),
-                m(MatchOp::Equal, "job", "bench"),
-            ],
-        ),
+        ("le=~.+,job=bench", vec![m(MatchOp::Re, "le", ".+"), m(MatchOp::Equal, "job", "bench")]),
     ];
     for (label, ms) in cases {
         let (iters, dt, found) = time(|| b.select(&ms).expect("select").len());
@@ -152,23 +111,13 @@ fn run(name: &str, instances: usize, spb: u32, run_len: usize) {
             dt.as_secs_f64() * 1e6 / iters as f64
         );
     }
-    let ids = b
-        .select(&[m(MatchOp::Equal, "instance", "t0001")])
-        .expect("select");
-    let (iters, dt, _) = time(|| {
-        ids.iter()
-            .map(|&id| b.series(id).expect("series").1.len())
-            .sum::<usize>()
-    });
+    let ids = b.select(&[m(MatchOp::Equal, "instance", "t0001")]).expect("select");
+    let (iters, dt, _) = time(|| ids.iter().map(|&id| b.series(id).expect("series").1.len()).sum::<usize>());
     println!(
         "  series() lookup                            {:>9.2} us/series",
         dt.as_secs_f64() * 1e6 / (iters * ids.len()) as f64
     );
-    let (iters, dt, _) = time(|| {
-        b.series_of(&ids)
-            .map(|s| s.expect("series").2.len())
-            .sum::<usize>()
-    });
+    let (iters, dt, _) = time(|| b.series_of(&ids).map(|s| s.expect("series").2.len()).sum::<usize>());
     println!(
         "  series_of(selected) lookup                 {:>9.2} us/series",
         dt.as_secs_f64() * 1e6 / (iters * ids.len()) as f64
@@ -181,10 +130,7 @@ fn run(name: &str, instances: usize, spb: u32, run_len: usize) {
     );
     let t = Instant::now();
     b.verify().expect("verify");
-    println!(
-        "  verify                                     {:>9.0} ms",
-        t.elapsed().as_secs_f64() * 1e3
-    );
+    println!("  verify                                     {:>9.0} ms", t.elapsed().as_secs_f64() * 1e3);
 }
 
 fn time<T>(mut f: impl FnMut() -> T) -> (usize, Duration, T) {

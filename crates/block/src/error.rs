@@ -69,13 +69,6 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Builds a closure mapping an `io::Error` to [`Error::Io`] for `path`.
-pub(crate) fn io_err<'a>(
-    op: &'static str,
-    path: &'a std::path::Path,
-) -> impl FnOnce(std::io::Error) -> Error + 'a {
-    move |source| Error::Io {
-        op,
-        path: path.to_path_buf(),
-        source,
-    }
+pub(crate) fn io_err<'a>(op: &'static str, path: &'a std::path::Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |source| Error::Io { op, path: path.to_path_buf(), source }
 }

@@ -27,13 +27,8 @@ pub(crate) const SEC_SERIES_TABLE: usize = 2;
 pub(crate) const SEC_POSTINGS: usize = 3;
 pub(crate) const SEC_LABEL_INDEX: usize = 4;
 pub(crate) const NUM_SECTIONS: usize = 5;
-pub(crate) const SECTION_NAMES: [&str; NUM_SECTIONS] = [
-    "symbol table",
-    "series",
-    "series block table",
-    "postings",
-    "label index",
-];
+pub(crate) const SECTION_NAMES: [&str; NUM_SECTIONS] =
+    ["symbol table", "series", "series block table", "postings", "label index"];
 
 /// Section payload stored as is.
 pub(crate) const CODEC_RAW: u8 = 0;
@@ -128,9 +123,7 @@ pub(crate) fn check_header(b: &[u8], magic: u32, version: u8) -> Result<(), Stri
     }
     match d.byte() {
         Some(v) if v == version => Ok(()),
-        Some(v) => Err(format!(
-            "unsupported format version {v} (this build reads {version})"
-        )),
+        Some(v) => Err(format!("unsupported format version {v} (this build reads {version})")),
         None => Err("file header too short".into()),
     }
 }

@@ -21,24 +21,10 @@ fn write(dir: &Path) -> std::path::PathBuf {
         })
         .collect();
     sets.sort();
-    let mut w = BlockWriter::new(
-        dir,
-        0,
-        100,
-        WriterOptions {
-            series_per_block: 8,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut w = BlockWriter::new(dir, 0, 100, WriterOptions { series_per_block: 8, ..Default::default() }).unwrap();
     for (i, ls) in sets.iter().enumerate() {
         let bytes = vec![i as u8; i % 20];
-        let r = RunRef {
-            min_time: i as i64 % 50,
-            max_time: 60,
-            num_samples: 3,
-            bytes: &bytes,
-        };
+        let r = RunRef { min_time: i as i64 % 50, max_time: 60, num_samples: 3, bytes: &bytes };
         w.add_series(ls, &[r, r]).unwrap();
     }
     dir.join(w.finish().unwrap().ulid.to_string())
@@ -47,10 +33,8 @@ fn write(dir: &Path) -> std::path::PathBuf {
 fn read_all(dir: &Path) -> crate::Result<()> {
     let b = Block::open(dir)?;
     let _ = b.verify();
-    let ms = [
-        Matcher::new(MatchOp::Re, "instance", "i1.*").unwrap(),
-        Matcher::new(MatchOp::NotEqual, "job", "a").unwrap(),
-    ];
+    let ms =
+        [Matcher::new(MatchOp::Re, "instance", "i1.*").unwrap(), Matcher::new(MatchOp::NotEqual, "job", "a").unwrap()];
     for m in [&ms[..], &ms[..1], &[]] {
         if let Ok(ids) = b.select(m) {
             for s in b.series_of(&ids) {

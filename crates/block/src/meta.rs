@@ -58,11 +58,7 @@ pub struct Compaction {
 
 impl Default for Compaction {
     fn default() -> Self {
-        Compaction {
-            level: 1,
-            sources: Vec::new(),
-            parents: Vec::new(),
-        }
+        Compaction { level: 1, sources: Vec::new(), parents: Vec::new() }
     }
 }
 
@@ -88,10 +84,6 @@ impl BlockMeta {
 
     /// The description of this block as a parent of a merged block.
     pub fn desc(&self) -> BlockDesc {
-        BlockDesc {
-            ulid: self.ulid,
-            min_time: self.min_time,
-            max_time: self.max_time,
-        }
+        BlockDesc { ulid: self.ulid, min_time: self.min_time, max_time: self.max_time }
     }
 }

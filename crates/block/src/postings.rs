@@ -44,11 +44,7 @@ pub(crate) fn encode(ids: &[u32], out: &mut Vec<u8>) {
     let mut ranges = vec![ENC_RANGES];
     put_uvarint(&mut ranges, nranges);
     ranges.extend_from_slice(&ranges_body);
-    out.extend_from_slice(if ranges.len() < deltas.len() {
-        &ranges
-    } else {
-        &deltas
-    });
+    out.extend_from_slice(if ranges.len() < deltas.len() { &ranges } else { &deltas });
 }
 
 /// Decodes one list, checking that IDs increase and stay below `num_series`.
@@ -63,9 +59,7 @@ pub(crate) fn decode(b: &[u8], num_series: u32, out: &mut Vec<u32>) -> Result<()
             }
             let mut next: u64 = 0;
             for _ in 0..n {
-                let v = next
-                    .checked_add(d.uvarint().ok_or(short)?)
-                    .ok_or("postings ID overflows")?;
+                let v = next.checked_add(d.uvarint().ok_or(short)?).ok_or("postings ID overflows")?;
                 if v >= u64::from(num_series) {
                     return Err("postings ID beyond the series count");
                 }
@@ -77,12 +71,8 @@ pub(crate) fn decode(b: &[u8], num_series: u32, out: &mut Vec<u32>) -> Result<()
             let n = d.uvarint().ok_or(short)?;
             let mut end: u64 = 0;
             for _ in 0..n {
-                let start = end
-                    .checked_add(d.uvarint().ok_or(short)?)
-                    .ok_or("postings ID overflows")?;
-                let stop = start
-                    .checked_add(d.uvarint().ok_or(short)?)
-                    .ok_or("postings ID overflows")?;
+                let start = end.checked_add(d.uvarint().ok_or(short)?).ok_or("postings ID overflows")?;
+                let stop = start.checked_add(d.uvarint().ok_or(short)?).ok_or("postings ID overflows")?;
                 if stop >= u64::from(num_series) {
                     return Err("postings ID beyond the series count");
                 }

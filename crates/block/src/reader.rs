@@ -125,83 +125,45 @@ impl Block {
     /// in-memory tables. Never panics on bad data; a `.tmp` directory is
     /// rejected with [`Error::NotABlock`]. Blocking (reads the index once).
     pub fn open(dir: &Path) -> Result<Block> {
-        if dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(crate::TMP_SUFFIX))
-        {
-            return Err(Error::NotABlock {
-                path: dir.to_path_buf(),
-                reason: "unfinished .tmp directory".into(),
-            });
+        if dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(crate::TMP_SUFFIX)) {
+            return Err(Error::NotABlock { path: dir.to_path_buf(), reason: "unfinished .tmp directory".into() });
         }
         let meta = BlockMeta::read(dir)?;
         let index_path = dir.join(INDEX_FILE);
         let chunks_path = dir.join(CHUNKS_FILE);
         let index = mmap(&index_path)?;
         let chunks = mmap(&chunks_path)?;
-        let corrupt = |path: &Path, offset: u64, what: String| Error::Corrupt {
-            path: path.to_path_buf(),
-            offset,
-            what,
-        };
+        let corrupt =
+            |path: &Path, offset: u64, what: String| Error::Corrupt { path: path.to_path_buf(), offset, what };
 
         check_header(&index, INDEX_MAGIC, INDEX_VERSION).map_err(|w| corrupt(&index_path, 0, w))?;
-        check_header(&chunks, CHUNKS_MAGIC, CHUNKS_VERSION)
-            .map_err(|w| corrupt(&chunks_path, 0, w))?;
+        check_header(&chunks, CHUNKS_MAGIC, CHUNKS_VERSION).map_err(|w| corrupt(&chunks_path, 0, w))?;
         let foot_off = index
             .len()
             .checked_sub(FOOTER_LEN)
             .filter(|&o| o >= HEADER_LEN)
-            .ok_or_else(|| {
-                corrupt(
-                    &index_path,
-                    index.len() as u64,
-                    "file too short for a footer".into(),
-                )
-            })?;
+            .ok_or_else(|| corrupt(&index_path, index.len() as u64, "file too short for a footer".into()))?;
         let footer = Footer::decode(index.get(foot_off..).unwrap_or_default())
             .map_err(|w| corrupt(&index_path, foot_off as u64, w.into()))?;
         if footer.chunks_len != chunks.len() as u64 {
             return Err(corrupt(
                 &chunks_path,
                 chunks.len() as u64,
-                format!(
-                    "file is {} bytes but the index expects {}",
-                    chunks.len(),
-                    footer.chunks_len
-                ),
+                format!("file is {} bytes but the index expects {}", chunks.len(), footer.chunks_len),
             ));
         }
         if u64::from(footer.num_series) != meta.stats.num_series {
-            return Err(corrupt(
-                &index_path,
-                foot_off as u64,
-                "series count differs from meta.json".into(),
-            ));
+            return Err(corrupt(&index_path, foot_off as u64, "series count differs from meta.json".into()));
         }
         if footer.series_per_block == 0 || footer.series_per_block > MAX_SERIES_PER_BLOCK {
-            return Err(corrupt(
-                &index_path,
-                foot_off as u64,
-                "bad series-per-block count".into(),
-            ));
+            return Err(corrupt(&index_path, foot_off as u64, "bad series-per-block count".into()));
         }
         for (i, s) in footer.sections.iter().enumerate() {
             let name = SECTION_NAMES.get(i).copied().unwrap_or("section");
-            let bytes = section_bytes(&index, s, foot_off).ok_or_else(|| {
-                corrupt(
-                    &index_path,
-                    s.offset,
-                    format!("{name} section runs past the end"),
-                )
-            })?;
+            let bytes = section_bytes(&index, s, foot_off)
+                .ok_or_else(|| corrupt(&index_path, s.offset, format!("{name} section runs past the end")))?;
             if crc32c::crc32c(bytes) != s.crc {
-                return Err(corrupt(
-                    &index_path,
-                    s.offset,
-                    format!("{name} section checksum mismatch"),
-                ));
+                return Err(corrupt(&index_path, s.offset, format!("{name} section checksum mismatch")));
             }
         }
         let mut b = Block {
@@ -226,11 +188,7 @@ impl Block {
     }
 
     pub(crate) fn corrupt(&self, offset: u64, what: impl Into<String>) -> Error {
-        Error::Corrupt {
-            path: self.index_path.clone(),
-            offset,
-            what: what.into(),
-        }
+        Error::Corrupt { path: self.index_path.clone(), offset, what: what.into() }
     }
 
     /// The raw (decompressed) bytes of section `i`.
@@ -243,8 +201,8 @@ impl Block {
         match s.codec {
             CODEC_RAW => Ok(std::borrow::Cow::Borrowed(bytes)),
             CODEC_ZSTD => {
-                let raw = decompress(bytes, s.raw_len)
-                    .map_err(|w| self.corrupt(s.offset, format!("{name} section: {w}")))?;
+                let raw =
+                    decompress(bytes, s.raw_len).map_err(|w| self.corrupt(s.offset, format!("{name} section: {w}")))?;
                 Ok(std::borrow::Cow::Owned(raw))
             }
             c => Err(self.corrupt(s.offset, format!("{name} section has unknown codec {c}"))),
@@ -266,9 +224,7 @@ impl Block {
         for _ in 0..n {
             let shared = d.uvarint().ok_or_else(|| err("truncated"))? as usize;
             let suffix_len = d.uvarint().ok_or_else(|| err("truncated"))? as usize;
-            let suffix = d
-                .bytes(suffix_len)
-                .ok_or_else(|| err("symbol runs past the end"))?;
+            let suffix = d.bytes(suffix_len).ok_or_else(|| err("symbol runs past the end"))?;
             if shared > prev.len() {
                 return Err(err("shared prefix longer than the previous symbol"));
             }
@@ -311,11 +267,7 @@ impl Block {
         let post_end = post.offset + post.len;
         for _ in 0..n {
             let name = d.uvarint().ok_or_else(|| err("truncated"))?;
-            if name >= nsyms
-                || names
-                    .last()
-                    .is_some_and(|p: &NameEntry| u64::from(p.sym) >= name)
-            {
+            if name >= nsyms || names.last().is_some_and(|p: &NameEntry| u64::from(p.sym) >= name) {
                 return Err(err("name symbol out of range or out of order"));
             }
             let nv = d.uvarint().ok_or_else(|| err("truncated"))?;
@@ -329,25 +281,16 @@ impl Block {
                 if i > 0 && delta == 0 {
                     return Err(err("values not sorted"));
                 }
-                sym = sym
-                    .checked_add(delta)
-                    .filter(|&s| s < nsyms)
-                    .ok_or_else(|| err("value symbol out of range"))?;
+                sym = sym.checked_add(delta).filter(|&s| s < nsyms).ok_or_else(|| err("value symbol out of range"))?;
                 let len = d.uvarint().ok_or_else(|| err("truncated"))?;
                 let end = pos
                     .checked_add(len)
                     .filter(|&e| e <= post_end)
                     .ok_or_else(|| err("postings beyond their section"))?;
-                values.push(ValueEntry {
-                    sym: sym as u32,
-                    postings: pos as usize..end as usize,
-                });
+                values.push(ValueEntry { sym: sym as u32, postings: pos as usize..end as usize });
                 pos = end;
             }
-            names.push(NameEntry {
-                sym: name as u32,
-                values: first..values.len(),
-            });
+            names.push(NameEntry { sym: name as u32, values: first..values.len() });
         }
         if !d.is_empty() || pos != post_end {
             return Err(err("does not cover the postings section exactly"));
@@ -362,10 +305,7 @@ impl Block {
         let s = self.footer.sections[SEC_SERIES_TABLE];
         let series_len = self.footer.sections[SEC_SERIES].len;
         let bytes = self.section_raw(SEC_SERIES_TABLE)?;
-        let nblocks = self
-            .footer
-            .num_series
-            .div_ceil(self.footer.series_per_block) as usize;
+        let nblocks = self.footer.num_series.div_ceil(self.footer.series_per_block) as usize;
         if bytes.len() != (nblocks + 1) * 16 {
             return Err(self.corrupt(s.offset, "series block table has the wrong size"));
         }
@@ -373,24 +313,15 @@ impl Block {
         let mut table = Vec::with_capacity(nblocks + 1);
         let mut prev = (0u64, HEADER_LEN as u64);
         for i in 0..=nblocks {
-            let e = (
-                d.u64_le().unwrap_or(u64::MAX),
-                d.u64_le().unwrap_or(u64::MAX),
-            );
+            let e = (d.u64_le().unwrap_or(u64::MAX), d.u64_le().unwrap_or(u64::MAX));
             if e.0 < prev.0 || e.1 < prev.1 || e.0 > series_len || e.1 > self.footer.chunks_len {
-                return Err(self.corrupt(
-                    s.offset + i as u64 * 16,
-                    "series block table entry out of order or range",
-                ));
+                return Err(self.corrupt(s.offset + i as u64 * 16, "series block table entry out of order or range"));
             }
             table.push(e);
             prev = e;
         }
         if prev != (series_len, self.footer.chunks_len) || table.first().is_some_and(|f| f.0 != 0) {
-            return Err(self.corrupt(
-                s.offset,
-                "series block table does not cover the series section",
-            ));
+            return Err(self.corrupt(s.offset, "series block table does not cover the series section"));
         }
         drop(bytes);
         self.series_table = table;
@@ -425,11 +356,7 @@ impl Block {
     /// Index sections as `(name, stored bytes, uncompressed bytes)`, in
     /// file order; for `argus tsdb analyze` and the format benchmark.
     pub fn index_sections(&self) -> Vec<(&'static str, u64, u64)> {
-        SECTION_NAMES
-            .iter()
-            .zip(&self.footer.sections)
-            .map(|(n, s)| (*n, s.len, s.raw_len))
-            .collect()
+        SECTION_NAMES.iter().zip(&self.footer.sections).map(|(n, s)| (*n, s.len, s.raw_len)).collect()
     }
 
     /// Size of the chunks file in bytes.
@@ -440,23 +367,11 @@ impl Block {
     /// The bytes of one run, borrowed from the mmap. Checks bounds and the
     /// run's CRC32C; a mismatch is [`Error::Corrupt`] naming the chunks file.
     pub fn run_bytes(&self, run: &RunMeta) -> Result<&[u8]> {
-        let err = |what: &str| Error::Corrupt {
-            path: self.chunks_path.clone(),
-            offset: run.offset,
-            what: what.into(),
-        };
+        let err = |what: &str| Error::Corrupt { path: self.chunks_path.clone(), offset: run.offset, what: what.into() };
         let start = usize::try_from(run.offset).map_err(|_| err("run offset out of range"))?;
-        let end = start
-            .checked_add(run.len as usize)
-            .ok_or_else(|| err("run offset out of range"))?;
-        let bytes = self
-            .chunks
-            .get(start..end)
-            .ok_or_else(|| err("run runs past the end of the file"))?;
-        let crc = self
-            .chunks
-            .get(end..end + 4)
-            .ok_or_else(|| err("run checksum runs past the end of the file"))?;
+        let end = start.checked_add(run.len as usize).ok_or_else(|| err("run offset out of range"))?;
+        let bytes = self.chunks.get(start..end).ok_or_else(|| err("run runs past the end of the file"))?;
+        let crc = self.chunks.get(end..end + 4).ok_or_else(|| err("run checksum runs past the end of the file"))?;
         if crc32c::crc32c(bytes).to_le_bytes() != crc {
             return Err(err("run checksum mismatch"));
         }
@@ -465,11 +380,11 @@ impl Block {
 
     /// The postings list of one label value.
     pub(crate) fn postings_of(&self, v: &ValueEntry, out: &mut Vec<u32>) -> Result<()> {
-        let bytes = self.index.get(v.postings.clone()).ok_or_else(|| {
-            self.corrupt(v.postings.start as u64, "postings list runs past the end")
-        })?;
-        postings::decode(bytes, self.footer.num_series, out)
-            .map_err(|w| self.corrupt(v.postings.start as u64, w))
+        let bytes = self
+            .index
+            .get(v.postings.clone())
+            .ok_or_else(|| self.corrupt(v.postings.start as u64, "postings list runs past the end"))?;
+        postings::decode(bytes, self.footer.num_series, out).map_err(|w| self.corrupt(v.postings.start as u64, w))
     }
 }
 
@@ -501,9 +416,7 @@ pub(crate) fn decompress(bytes: &[u8], raw_len: u64) -> std::result::Result<Vec<
     }
     let out = DCTX
         .with(|c| {
-            let mut c = c
-                .try_borrow_mut()
-                .map_err(|_| std::io::Error::other("decompressor busy"))?;
+            let mut c = c.try_borrow_mut().map_err(|_| std::io::Error::other("decompressor busy"))?;
             if c.is_none() {
                 *c = Some(zstd::bulk::Decompressor::new()?);
             }
@@ -514,10 +427,7 @@ pub(crate) fn decompress(bytes: &[u8], raw_len: u64) -> std::result::Result<Vec<
         })
         .map_err(|e| format!("cannot decompress: {e}"))?;
     if out.len() as u64 != raw_len {
-        return Err(format!(
-            "decompressed to {} bytes, expected {raw_len}",
-            out.len()
-        ));
+        return Err(format!("decompressed to {} bytes, expected {raw_len}", out.len()));
     }
     Ok(out)
 }

@@ -45,22 +45,15 @@ impl Block {
             };
             let vals = self.values_of(n);
             let mut out = Vec::new();
-            if let Some(v) = vals
-                .binary_search_by(|v| v.sym.cmp(&sym))
-                .ok()
-                .and_then(|i| vals.get(i))
-            {
+            if let Some(v) = vals.binary_search_by(|v| v.sym.cmp(&sym)).ok().and_then(|i| vals.get(i)) {
                 self.postings_of(v, &mut out)?;
             }
             return Ok(out);
         }
         // Several lists: OR them into a bitmap over all series, which is
         // linear in the output instead of sorting the concatenation.
-        let vals: Vec<&ValueEntry> = self
-            .values_of(n)
-            .iter()
-            .filter(|v| keep(self.symbols.get(v.sym).unwrap_or_default()))
-            .collect();
+        let vals: Vec<&ValueEntry> =
+            self.values_of(n).iter().filter(|v| keep(self.symbols.get(v.sym).unwrap_or_default())).collect();
         let mut out = Vec::new();
         if let [v] = vals.as_slice() {
             self.postings_of(v, &mut out)?;
@@ -90,11 +83,7 @@ impl Block {
     /// Series IDs (ascending = label order) whose label sets satisfy all
     /// `matchers`. No matchers selects every series. Errors only on corrupt postings.
     pub fn select(&self, matchers: &[Matcher]) -> Result<Vec<SeriesId>> {
-        Ok(self
-            .select_raw(matchers)?
-            .into_iter()
-            .map(SeriesId)
-            .collect())
+        Ok(self.select_raw(matchers)?.into_iter().map(SeriesId).collect())
     }
 
     pub(crate) fn select_raw(&self, matchers: &[Matcher]) -> Result<Vec<u32>> {
@@ -124,12 +113,7 @@ impl Block {
     /// Sorted label names present on series selected by `matchers` (all names when empty).
     pub fn label_names(&self, matchers: &[Matcher]) -> Result<Vec<String>> {
         if matchers.is_empty() {
-            return Ok(self
-                .names
-                .iter()
-                .filter_map(|n| self.symbols.get(n.sym))
-                .map(str::to_string)
-                .collect());
+            return Ok(self.names.iter().filter_map(|n| self.symbols.get(n.sym)).map(str::to_string).collect());
         }
         let sel = self.select_raw(matchers)?;
         // A small selection is cheapest to read series by series; a large one
@@ -172,11 +156,7 @@ impl Block {
         let Some(n) = self.name_entry(name) else {
             return Ok(Vec::new());
         };
-        let sel = if matchers.is_empty() {
-            None
-        } else {
-            Some(self.select_raw(matchers)?)
-        };
+        let sel = if matchers.is_empty() { None } else { Some(self.select_raw(matchers)?) };
         let mut out = Vec::new();
         let mut list = Vec::new();
         for v in self.values_of(n) {

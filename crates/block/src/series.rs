@@ -24,25 +24,19 @@ impl Block {
             .get(off as usize..(sec.offset + end) as usize)
             .ok_or_else(|| self.corrupt(off, "series block runs past the end"))?;
         let mut d = Dec::new(bytes);
-        let codec = d
-            .byte()
-            .ok_or_else(|| self.corrupt(off, "empty series block"))?;
-        let raw_len = d
-            .uvarint()
-            .ok_or_else(|| self.corrupt(off, "truncated series block header"))?;
+        let codec = d.byte().ok_or_else(|| self.corrupt(off, "empty series block"))?;
+        let raw_len = d.uvarint().ok_or_else(|| self.corrupt(off, "truncated series block header"))?;
         let payload = bytes.get(d.pos()..).unwrap_or_default();
         match codec {
             CODEC_RAW if payload.len() as u64 == raw_len => Ok(payload.to_vec()),
-            CODEC_ZSTD => decompress(payload, raw_len)
-                .map_err(|w| self.corrupt(off, format!("series block: {w}"))),
+            CODEC_ZSTD => decompress(payload, raw_len).map_err(|w| self.corrupt(off, format!("series block: {w}"))),
             _ => Err(self.corrupt(off, "series block has a bad codec or length")),
         }
     }
 
     /// File offset of series block `b` (for error messages).
     fn block_offset(&self, b: usize) -> u64 {
-        self.footer.sections[SEC_SERIES].offset
-            + self.series_table.get(b).map(|e| e.0).unwrap_or_default()
+        self.footer.sections[SEC_SERIES].offset + self.series_table.get(b).map(|e| e.0).unwrap_or_default()
     }
 
     /// Parses one series entry from `d` (whose byte 0 is at file offset
@@ -69,10 +63,7 @@ impl Block {
                 if ls.last().is_some_and(|p: &Label| p.name.as_str() >= name) || value.is_empty() {
                     return Err(err("has unsorted or empty labels"));
                 }
-                ls.push(Label {
-                    name: name.to_string(),
-                    value: value.to_string(),
-                });
+                ls.push(Label { name: name.to_string(), value: value.to_string() });
             }
         }
         let nr = d.uvarint().ok_or_else(short)?;
@@ -91,13 +82,7 @@ impl Block {
                 return Err(err("has a run ending before it starts"));
             }
             if let Some((_, rs)) = out.as_mut() {
-                rs.push(RunMeta {
-                    min_time,
-                    max_time,
-                    num_samples,
-                    offset,
-                    len,
-                });
+                rs.push(RunMeta { min_time, max_time, num_samples, offset, len });
             }
             prev_t = max_time;
         }
@@ -117,34 +102,20 @@ impl Block {
     /// block once. Items are `(id, labels, runs)`; after an error the
     /// iterator stops. For compaction and merging.
     pub fn series_iter(&self) -> SeriesIter<'_> {
-        SeriesIter {
-            block: self,
-            ids: Ids::All(0),
-            cursor: Cursor::default(),
-            failed: false,
-        }
+        SeriesIter { block: self, ids: Ids::All(0), cursor: Cursor::default(), failed: false }
     }
 
     /// Iterates the given series (typically the output of [`Block::select`]).
     /// IDs in ascending order cost one decompression per series block; out
     /// of order IDs work but may decompress a block again.
     pub fn series_of<'a>(&'a self, ids: &'a [SeriesId]) -> SeriesIter<'a> {
-        SeriesIter {
-            block: self,
-            ids: Ids::List(ids.iter()),
-            cursor: Cursor::default(),
-            failed: false,
-        }
+        SeriesIter { block: self, ids: Ids::List(ids.iter()), cursor: Cursor::default(), failed: false }
     }
 
     /// Reads series `id` from the cursor's block, moving the cursor.
     fn read_at(&self, c: &mut Cursor, id: SeriesId) -> Result<(Labels, Vec<RunMeta>)> {
         if id.0 >= self.footer.num_series {
-            return Err(Error::NoSuchSeries {
-                path: self.dir.clone(),
-                id: id.0,
-                num_series: self.footer.num_series,
-            });
+            return Err(Error::NoSuchSeries { path: self.dir.clone(), id: id.0, num_series: self.footer.num_series });
         }
         let spb = self.footer.series_per_block;
         let blk = (id.0 / spb) as usize;

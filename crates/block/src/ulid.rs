@@ -20,18 +20,10 @@ impl Ulid {
     /// A new ULID for the current time.
     pub fn new() -> Self {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
+        h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
         h.write_u32(std::process::id());
         let r1 = h.finish();
         h.write_u64(r1);
@@ -77,10 +69,7 @@ impl FromStr for Ulid {
         }
         let mut v: u128 = 0;
         for (i, c) in s.bytes().enumerate() {
-            let d = ALPHABET
-                .iter()
-                .position(|&a| a == c.to_ascii_uppercase())
-                .ok_or_else(err)? as u128;
+            let d = ALPHABET.iter().position(|&a| a == c.to_ascii_uppercase()).ok_or_else(err)? as u128;
             // The first character carries only 3 bits (128 = 3 + 25 * 5).
             if i == 0 && d > 7 {
                 return Err(err());

@@ -69,23 +69,17 @@ impl Block {
             list.clear();
             self.postings_of(v, &mut list)?;
             for &id in &list {
-                let c = label_counts.get_mut(id as usize).ok_or_else(|| {
-                    self.corrupt(v.postings.start as u64, "postings ID out of range")
-                })?;
+                let c = label_counts
+                    .get_mut(id as usize)
+                    .ok_or_else(|| self.corrupt(v.postings.start as u64, "postings ID out of range"))?;
                 *c = c.checked_sub(1).ok_or_else(|| {
-                    self.corrupt(
-                        v.postings.start as u64,
-                        "series listed in more postings than it has labels",
-                    )
+                    self.corrupt(v.postings.start as u64, "series listed in more postings than it has labels")
                 })?;
             }
             rep.postings += list.len() as u64;
         }
         if let Some(id) = label_counts.iter().position(|&c| c != 0) {
-            return Err(self.corrupt(
-                0,
-                format!("series {id} is missing from some postings lists"),
-            ));
+            return Err(self.corrupt(0, format!("series {id} is missing from some postings lists")));
         }
         Ok(rep)
     }

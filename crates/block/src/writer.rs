@@ -50,11 +50,7 @@ pub struct WriterOptions {
 
 impl Default for WriterOptions {
     fn default() -> Self {
-        WriterOptions {
-            series_per_block: 128,
-            zstd_level: 3,
-            compaction: Compaction::default(),
-        }
+        WriterOptions { series_per_block: 128, zstd_level: 3, compaction: Compaction::default() }
     }
 }
 
@@ -89,21 +85,14 @@ pub struct BlockWriter {
 impl BlockWriter {
     /// Creates `<parent_dir>/<ULID>.tmp/` and its chunks file. `min_time` and
     /// `max_time` are the block's inclusive time range as recorded in meta.json.
-    pub fn new(
-        parent_dir: &Path,
-        min_time: i64,
-        max_time: i64,
-        opts: WriterOptions,
-    ) -> Result<Self> {
+    pub fn new(parent_dir: &Path, min_time: i64, max_time: i64, opts: WriterOptions) -> Result<Self> {
         let ulid = Ulid::new();
         let tmp_dir = parent_dir.join(format!("{ulid}{}", crate::TMP_SUFFIX));
         std::fs::create_dir_all(&tmp_dir).map_err(io_err("create", &tmp_dir))?;
         let chunks_path = tmp_dir.join(CHUNKS_FILE);
         let f = File::create(&chunks_path).map_err(io_err("create", &chunks_path))?;
         let mut chunks = BufWriter::with_capacity(1 << 20, f);
-        chunks
-            .write_all(&header(CHUNKS_MAGIC, CHUNKS_VERSION))
-            .map_err(io_err("write", &chunks_path))?;
+        chunks.write_all(&header(CHUNKS_MAGIC, CHUNKS_VERSION)).map_err(io_err("write", &chunks_path))?;
         let mut opts = opts;
         opts.series_per_block = opts.series_per_block.clamp(1, MAX_SERIES_PER_BLOCK);
         Ok(BlockWriter {
@@ -131,11 +120,7 @@ impl BlockWriter {
     }
 
     fn bad(&self, labels: &Labels, reason: impl Into<String>) -> Error {
-        Error::BadInput {
-            path: self.tmp_dir.clone(),
-            labels: labels.to_string(),
-            reason: reason.into(),
-        }
+        Error::BadInput { path: self.tmp_dir.clone(), labels: labels.to_string(), reason: reason.into() }
     }
 
     fn intern(&mut self, s: &str) -> u32 {
@@ -158,22 +143,15 @@ impl BlockWriter {
             return Err(self.bad(labels, "empty label set"));
         }
         if self.prev.as_ref().is_some_and(|p| p >= labels) {
-            return Err(self.bad(
-                labels,
-                "series not added in strictly increasing label order",
-            ));
+            return Err(self.bad(labels, "series not added in strictly increasing label order"));
         }
         if let Some(r) = runs.iter().find(|r| r.min_time > r.max_time) {
-            return Err(self.bad(
-                labels,
-                format!("run min time {} after max time {}", r.min_time, r.max_time),
-            ));
+            return Err(self.bad(labels, format!("run min time {} after max time {}", r.min_time, r.max_time)));
         }
         if runs.iter().any(|r| u32::try_from(r.bytes.len()).is_err()) {
             return Err(self.bad(labels, "run longer than 4 GiB"));
         }
-        let id = u32::try_from(self.stats.num_series)
-            .map_err(|_| self.bad(labels, "more than 2^32 series"))?;
+        let id = u32::try_from(self.stats.num_series).map_err(|_| self.bad(labels, "more than 2^32 series"))?;
         if id.is_multiple_of(self.opts.series_per_block) {
             self.block_chunk_offs.push(self.chunks_len);
         }
@@ -190,19 +168,12 @@ impl BlockWriter {
         let mut prev_t = self.min_time;
         for r in runs {
             put_varint(&mut self.entries, r.min_time.wrapping_sub(prev_t));
-            put_uvarint(
-                &mut self.entries,
-                r.max_time.wrapping_sub(r.min_time) as u64,
-            );
+            put_uvarint(&mut self.entries, r.max_time.wrapping_sub(r.min_time) as u64);
             put_uvarint(&mut self.entries, u64::from(r.num_samples));
             put_uvarint(&mut self.entries, r.bytes.len() as u64);
             prev_t = r.max_time;
-            self.chunks
-                .write_all(r.bytes)
-                .map_err(io_err("write", &path))?;
-            self.chunks
-                .write_all(&crc32c::crc32c(r.bytes).to_le_bytes())
-                .map_err(io_err("write", &path))?;
+            self.chunks.write_all(r.bytes).map_err(io_err("write", &path))?;
+            self.chunks.write_all(&crc32c::crc32c(r.bytes).to_le_bytes()).map_err(io_err("write", &path))?;
             self.chunks_len += r.bytes.len() as u64 + RUN_CRC_LEN;
             self.stats.num_samples += u64::from(r.num_samples);
         }
@@ -217,10 +188,7 @@ impl BlockWriter {
     pub fn finish(mut self) -> Result<BlockMeta> {
         let chunks_path = self.tmp_dir.join(CHUNKS_FILE);
         self.chunks.flush().map_err(io_err("write", &chunks_path))?;
-        self.chunks
-            .get_ref()
-            .sync_all()
-            .map_err(io_err("fsync", &chunks_path))?;
+        self.chunks.get_ref().sync_all().map_err(io_err("fsync", &chunks_path))?;
 
         let index = self.build_index()?;
         let index_path = self.tmp_dir.join(INDEX_FILE);
@@ -239,10 +207,8 @@ impl BlockWriter {
             version: META_VERSION,
         };
         let meta_path = self.tmp_dir.join(META_FILE);
-        let json = serde_json::to_vec_pretty(&meta).map_err(|source| Error::Meta {
-            path: meta_path.clone(),
-            source,
-        })?;
+        let json =
+            serde_json::to_vec_pretty(&meta).map_err(|source| Error::Meta { path: meta_path.clone(), source })?;
         write_synced(&meta_path, &json)?;
         sync_dir(&self.tmp_dir)?;
         let final_dir = self.parent.join(self.ulid.to_string());
@@ -276,11 +242,8 @@ impl BlockWriter {
 
         let (series_raw, table_raw) = self.build_series(&remap)?;
 
-        let mut keys: Vec<(u32, u32, u32, u32)> = self
-            .postings
-            .keys()
-            .map(|&(n, v)| (remap[n as usize], remap[v as usize], n, v))
-            .collect();
+        let mut keys: Vec<(u32, u32, u32, u32)> =
+            self.postings.keys().map(|&(n, v)| (remap[n as usize], remap[v as usize], n, v)).collect();
         keys.sort_unstable();
         let mut post_raw = Vec::new();
         let mut li_raw = Vec::new();
@@ -378,8 +341,7 @@ impl BlockWriter {
             }
             table.extend_from_slice(&(series.len() as u64).to_le_bytes());
             table.extend_from_slice(&chunk_off.to_le_bytes());
-            let z = zstd::bulk::compress(&group, self.opts.zstd_level)
-                .map_err(io_err("compress", &path))?;
+            let z = zstd::bulk::compress(&group, self.opts.zstd_level).map_err(io_err("compress", &path))?;
             if z.len() + 4 < group.len() {
                 series.push(CODEC_ZSTD);
                 put_uvarint(&mut series, group.len() as u64);
@@ -413,7 +375,5 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|f| f.sync_all())
-        .map_err(io_err("fsync", dir))
+    File::open(dir).and_then(|f| f.sync_all()).map_err(io_err("fsync", dir))
 }

@@ -2,9 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use argus_block::{
-    Block, BlockWriter, Error, RunRef, SeriesId, WriterOptions, list_blocks, remove_tmp_dirs,
-};
+use argus_block::{Block, BlockWriter, Error, RunRef, SeriesId, WriterOptions, list_blocks, remove_tmp_dirs};
 use argus_model::{Labels, MatchOp, Matcher};
 
 /// Deterministic label sets: some series lack `method` or `le`, so empty-match rules matter.
@@ -35,9 +33,7 @@ fn runs_for(i: usize) -> Vec<(i64, i64, u32, Vec<u8>)> {
     (0..i % 4)
         .map(|r| {
             let t = r as i64 * 1000;
-            let bytes: Vec<u8> = (0..(i * 7 + r * 13) % 300)
-                .map(|k| (k * 31 + i + r) as u8)
-                .collect();
+            let bytes: Vec<u8> = (0..(i * 7 + r * 13) % 300).map(|k| (k * 31 + i + r) as u8).collect();
             (t, t + 999, (i % 120) as u32 + 1, bytes)
         })
         .collect()
@@ -47,15 +43,8 @@ fn write_block(dir: &Path, sets: &[Labels], opts: WriterOptions) -> PathBuf {
     let mut w = BlockWriter::new(dir, 0, 3999, opts).unwrap();
     for (i, ls) in sets.iter().enumerate() {
         let runs = runs_for(i);
-        let refs: Vec<RunRef<'_>> = runs
-            .iter()
-            .map(|(a, b, n, bytes)| RunRef {
-                min_time: *a,
-                max_time: *b,
-                num_samples: *n,
-                bytes,
-            })
-            .collect();
+        let refs: Vec<RunRef<'_>> =
+            runs.iter().map(|(a, b, n, bytes)| RunRef { min_time: *a, max_time: *b, num_samples: *n, bytes }).collect();
         w.add_series(ls, &refs).unwrap();
     }
     let meta = w.finish().unwrap();
@@ -78,14 +67,7 @@ fn brute(sets: &[Labels], ms: &[Matcher]) -> Vec<SeriesId> {
 fn roundtrip_and_matchers() {
     let tmp = tempfile::tempdir().unwrap();
     let sets = label_sets(3000);
-    let dir = write_block(
-        tmp.path(),
-        &sets,
-        WriterOptions {
-            series_per_block: 50,
-            ..Default::default()
-        },
-    );
+    let dir = write_block(tmp.path(), &sets, WriterOptions { series_per_block: 50, ..Default::default() });
     let b = Block::open(&dir).unwrap();
     assert_eq!(b.num_series(), 3000);
     assert_eq!(b.meta().stats.num_series, 3000);
@@ -127,16 +109,8 @@ fn roundtrip_and_matchers() {
         vec![m(NotRe, "method", "")],
         vec![m(NotRe, "le", ".*")],
         vec![m(Re, "le", "0\\.[1-3]"), m(Equal, "job", "web")],
-        vec![
-            m(Equal, "__name__", "metric_3"),
-            m(NotEqual, "instance", "host-007"),
-            m(Re, "method", "P.*"),
-        ],
-        vec![
-            m(Equal, "__name__", "metric_3"),
-            m(NotRe, "le", "0\\.1|"),
-            m(Equal, "method", ""),
-        ],
+        vec![m(Equal, "__name__", "metric_3"), m(NotEqual, "instance", "host-007"), m(Re, "method", "P.*")],
+        vec![m(Equal, "__name__", "metric_3"), m(NotRe, "le", "0\\.1|"), m(Equal, "method", "")],
         vec![m(NotEqual, "job", "api"), m(NotRe, "instance", "host-00.")],
         vec![m(Equal, "job", "api"), m(Equal, "job", "web")],
     ];
@@ -145,25 +119,16 @@ fn roundtrip_and_matchers() {
     }
 
     // Label names and values, with and without matchers.
+    assert_eq!(b.label_names(&[]).unwrap(), ["__name__", "instance", "job", "le", "method", "series"]);
     assert_eq!(
-        b.label_names(&[]).unwrap(),
-        ["__name__", "instance", "job", "le", "method", "series"]
-    );
-    assert_eq!(
-        b.label_names(&[m(Equal, "method", ""), m(Equal, "le", "")])
-            .unwrap(),
+        b.label_names(&[m(Equal, "method", ""), m(Equal, "le", "")]).unwrap(),
         ["__name__", "instance", "job", "series"]
     );
     assert_eq!(b.label_values("job", &[]).unwrap(), ["api", "db", "web"]);
     assert!(b.label_values("nolabel", &[]).unwrap().is_empty());
-    let sel = [
-        m(Equal, "__name__", "metric_1"),
-        m(Re, "instance", "host-00[0-4]"),
-    ];
-    let mut want: Vec<String> = brute(&sets, &sel)
-        .iter()
-        .filter_map(|id| sets[id.0 as usize].get("method").map(str::to_string))
-        .collect();
+    let sel = [m(Equal, "__name__", "metric_1"), m(Re, "instance", "host-00[0-4]")];
+    let mut want: Vec<String> =
+        brute(&sets, &sel).iter().filter_map(|id| sets[id.0 as usize].get("method").map(str::to_string)).collect();
     want.sort();
     want.dedup();
     assert_eq!(b.label_values("method", &sel).unwrap(), want);
@@ -184,26 +149,12 @@ fn block_is_send_sync() {
 fn unsorted_input_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     let mut w = BlockWriter::new(tmp.path(), 0, 10, WriterOptions::default()).unwrap();
-    w.add_series(&Labels::from_pairs([("a", "2")]), &[])
-        .unwrap();
-    let e = w
-        .add_series(&Labels::from_pairs([("a", "1")]), &[])
-        .unwrap_err();
+    w.add_series(&Labels::from_pairs([("a", "2")]), &[]).unwrap();
+    let e = w.add_series(&Labels::from_pairs([("a", "1")]), &[]).unwrap_err();
     assert!(e.to_string().contains("label order"), "{e}");
-    assert!(
-        w.add_series(&Labels::from_pairs([("a", "2")]), &[])
-            .is_err()
-    );
-    let bad = RunRef {
-        min_time: 5,
-        max_time: 4,
-        num_samples: 1,
-        bytes: b"",
-    };
-    assert!(
-        w.add_series(&Labels::from_pairs([("a", "3")]), &[bad])
-            .is_err()
-    );
+    assert!(w.add_series(&Labels::from_pairs([("a", "2")]), &[]).is_err());
+    let bad = RunRef { min_time: 5, max_time: 4, num_samples: 1, bytes: b"" };
+    assert!(w.add_series(&Labels::from_pairs([("a", "3")]), &[bad]).is_err());
 }
 
 #[test]
@@ -221,14 +172,10 @@ fn empty_block() {
 fn tmp_dir_is_not_a_block() {
     let tmp = tempfile::tempdir().unwrap();
     let mut w = BlockWriter::new(tmp.path(), 0, 10, WriterOptions::default()).unwrap();
-    w.add_series(&Labels::from_pairs([("a", "1")]), &[])
-        .unwrap();
+    w.add_series(&Labels::from_pairs([("a", "1")]), &[]).unwrap();
     let tmp_dir = tmp.path().join(format!("{}.tmp", w.ulid()));
     assert!(tmp_dir.is_dir());
-    assert!(matches!(
-        Block::open(&tmp_dir),
-        Err(Error::NotABlock { .. })
-    ));
+    assert!(matches!(Block::open(&tmp_dir), Err(Error::NotABlock { .. })));
     // Simulate a crash: the writer never finishes and its Drop never runs.
     std::mem::forget(w);
     assert!(list_blocks(tmp.path()).unwrap().is_empty());
@@ -247,11 +194,7 @@ fn tmp_dir_is_not_a_block() {
 fn open_and_read(dir: &Path) -> Result<(), Error> {
     let b = Block::open(dir)?;
     b.verify()?;
-    for ms in [
-        vec![],
-        vec![m(MatchOp::Re, "job", "a.*")],
-        vec![m(MatchOp::NotEqual, "method", "GET")],
-    ] {
+    for ms in [vec![], vec![m(MatchOp::Re, "job", "a.*")], vec![m(MatchOp::NotEqual, "method", "GET")]] {
         for id in b.select(&ms)? {
             let (_, runs) = b.series(id)?;
             for r in &runs {
@@ -267,14 +210,7 @@ fn open_and_read(dir: &Path) -> Result<(), Error> {
 fn corrupt_file_at_many_offsets(file: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let sets = label_sets(400);
-    let dir = write_block(
-        tmp.path(),
-        &sets,
-        WriterOptions {
-            series_per_block: 16,
-            ..Default::default()
-        },
-    );
+    let dir = write_block(tmp.path(), &sets, WriterOptions { series_per_block: 16, ..Default::default() });
     let path = dir.join(file);
     let orig = std::fs::read(&path).unwrap();
     open_and_read(&dir).unwrap();
@@ -330,24 +266,10 @@ fn compaction_history_is_recorded() {
     use argus_block::{BlockDesc, Compaction, Ulid};
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (Ulid::new(), Ulid::new());
-    let parents = vec![
-        BlockDesc {
-            ulid: a,
-            min_time: 0,
-            max_time: 9,
-        },
-        BlockDesc {
-            ulid: b,
-            min_time: 10,
-            max_time: 19,
-        },
-    ];
+    let parents =
+        vec![BlockDesc { ulid: a, min_time: 0, max_time: 9 }, BlockDesc { ulid: b, min_time: 10, max_time: 19 }];
     let opts = WriterOptions {
-        compaction: Compaction {
-            level: 2,
-            sources: vec![a, b],
-            parents: parents.clone(),
-        },
+        compaction: Compaction { level: 2, sources: vec![a, b], parents: parents.clone() },
         ..Default::default()
     };
     let dir = write_block(tmp.path(), &label_sets(20), opts);
@@ -356,21 +278,12 @@ fn compaction_history_is_recorded() {
     assert_eq!(meta.compaction.level, 2);
     assert_eq!(meta.compaction.sources, vec![a, b]);
     assert_eq!(meta.compaction.parents, parents);
-    assert_eq!(
-        dir.file_name().unwrap().to_str().unwrap(),
-        meta.ulid.to_string()
-    );
+    assert_eq!(dir.file_name().unwrap().to_str().unwrap(), meta.ulid.to_string());
     assert_eq!((meta.min_time, meta.max_time), (0, 3999));
     let json = std::fs::read_to_string(dir.join("meta.json")).unwrap();
-    for key in [
-        "\"minTime\"",
-        "\"maxTime\"",
-        "\"numSamples\"",
-        "\"numSeries\"",
-        "\"numRuns\"",
-        "\"level\"",
-        "\"sources\"",
-    ] {
+    for key in
+        ["\"minTime\"", "\"maxTime\"", "\"numSamples\"", "\"numSeries\"", "\"numRuns\"", "\"level\"", "\"sources\""]
+    {
         assert!(json.contains(key), "{key} missing from {json}");
     }
 }
@@ -384,10 +297,7 @@ fn error_names_file_and_offset() {
     bytes[20] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
     let e = Block::open(&dir).unwrap_err().to_string();
-    assert!(
-        e.starts_with("cannot read block ") && e.contains("/index: ") && e.contains("at offset 8"),
-        "{e}"
-    );
+    assert!(e.starts_with("cannot read block ") && e.contains("/index: ") && e.contains("at offset 8"), "{e}");
 }
 
 #[test]
@@ -405,10 +315,8 @@ fn label_names_for_large_and_small_selections() {
         vec![m(Equal, "series", "20"), m(Equal, "method", "")],
         vec![m(Equal, "job", "nope")],
     ] {
-        let mut want: Vec<String> = brute(&sets, &ms)
-            .iter()
-            .flat_map(|id| sets[id.0 as usize].iter().map(|l| l.name.clone()))
-            .collect();
+        let mut want: Vec<String> =
+            brute(&sets, &ms).iter().flat_map(|id| sets[id.0 as usize].iter().map(|l| l.name.clone())).collect();
         want.sort();
         want.dedup();
         assert_eq!(b.label_names(&ms).unwrap(), want, "{ms:?}");
@@ -419,19 +327,9 @@ fn label_names_for_large_and_small_selections() {
 fn series_of_handles_any_id_order_and_shared_use() {
     let tmp = tempfile::tempdir().unwrap();
     let sets = label_sets(1000);
-    let dir = write_block(
-        tmp.path(),
-        &sets,
-        WriterOptions {
-            series_per_block: 32,
-            ..Default::default()
-        },
-    );
+    let dir = write_block(tmp.path(), &sets, WriterOptions { series_per_block: 32, ..Default::default() });
     let b = std::sync::Arc::new(Block::open(&dir).unwrap());
-    let ids: Vec<SeriesId> = [999u32, 3, 3, 40, 31, 32, 0, 500]
-        .into_iter()
-        .map(SeriesId)
-        .collect();
+    let ids: Vec<SeriesId> = [999u32, 3, 3, 40, 31, 32, 0, 500].into_iter().map(SeriesId).collect();
     let got: Vec<Labels> = b.series_of(&ids).map(|s| s.unwrap().1).collect();
     let want: Vec<Labels> = ids.iter().map(|id| sets[id.0 as usize].clone()).collect();
     assert_eq!(got, want);
@@ -463,35 +361,16 @@ fn extreme_timestamps_round_trip() {
     let tmp = tempfile::tempdir().unwrap();
     let mut w = BlockWriter::new(tmp.path(), -5, 5, WriterOptions::default()).unwrap();
     let runs = [
-        RunRef {
-            min_time: i64::MIN,
-            max_time: i64::MAX,
-            num_samples: u32::MAX,
-            bytes: b"a",
-        },
-        RunRef {
-            min_time: -10,
-            max_time: -10,
-            num_samples: 0,
-            bytes: b"",
-        },
-        RunRef {
-            min_time: i64::MAX,
-            max_time: i64::MAX,
-            num_samples: 1,
-            bytes: b"bc",
-        },
+        RunRef { min_time: i64::MIN, max_time: i64::MAX, num_samples: u32::MAX, bytes: b"a" },
+        RunRef { min_time: -10, max_time: -10, num_samples: 0, bytes: b"" },
+        RunRef { min_time: i64::MAX, max_time: i64::MAX, num_samples: 1, bytes: b"bc" },
     ];
-    w.add_series(&Labels::from_pairs([("a", "1")]), &runs)
-        .unwrap();
+    w.add_series(&Labels::from_pairs([("a", "1")]), &runs).unwrap();
     let dir = tmp.path().join(w.finish().unwrap().ulid.to_string());
     let b = Block::open(&dir).unwrap();
     let (_, got) = b.series(SeriesId(0)).unwrap();
     for (g, r) in got.iter().zip(&runs) {
-        assert_eq!(
-            (g.min_time, g.max_time, g.num_samples),
-            (r.min_time, r.max_time, r.num_samples)
-        );
+        assert_eq!((g.min_time, g.max_time, g.num_samples), (r.min_time, r.max_time, r.num_samples));
         assert_eq!(b.run_bytes(g).unwrap(), r.bytes);
     }
     assert!(got[0].overlaps(0, 0) && !got[1].overlaps(-9, 100));
@@ -515,16 +394,7 @@ fn merge_two_blocks_through_the_public_api() {
         sources: vec![a.meta().ulid, b.meta().ulid],
         parents: vec![a.meta().desc(), b.meta().desc()],
     };
-    let mut w = BlockWriter::new(
-        out_dir.path(),
-        0,
-        3999,
-        WriterOptions {
-            compaction,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut w = BlockWriter::new(out_dir.path(), 0, 3999, WriterOptions { compaction, ..Default::default() }).unwrap();
     let mut ia = a.series_iter().map(Result::unwrap).peekable();
     let mut ib = b.series_iter().map(Result::unwrap).peekable();
     loop {
@@ -537,13 +407,7 @@ fn merge_two_blocks_through_the_public_api() {
                 let bytes: Vec<&[u8]> = r
                     .iter()
                     .enumerate()
-                    .map(|(i, m)| {
-                        if i < src_a {
-                            a.run_bytes(m).unwrap()
-                        } else {
-                            b.run_bytes(m).unwrap()
-                        }
-                    })
+                    .map(|(i, m)| if i < src_a { a.run_bytes(m).unwrap() } else { b.run_bytes(m).unwrap() })
                     .collect();
                 (
                     ls,
@@ -558,14 +422,7 @@ fn merge_two_blocks_through_the_public_api() {
                 (
                     ls,
                     r.iter()
-                        .map(|m| {
-                            (
-                                m.min_time,
-                                m.max_time,
-                                m.num_samples,
-                                a.run_bytes(m).unwrap().to_vec(),
-                            )
-                        })
+                        .map(|m| (m.min_time, m.max_time, m.num_samples, a.run_bytes(m).unwrap().to_vec()))
                         .collect(),
                 )
             }
@@ -574,27 +431,13 @@ fn merge_two_blocks_through_the_public_api() {
                 (
                     ls,
                     r.iter()
-                        .map(|m| {
-                            (
-                                m.min_time,
-                                m.max_time,
-                                m.num_samples,
-                                b.run_bytes(m).unwrap().to_vec(),
-                            )
-                        })
+                        .map(|m| (m.min_time, m.max_time, m.num_samples, b.run_bytes(m).unwrap().to_vec()))
                         .collect(),
                 )
             }
         };
-        let refs: Vec<RunRef<'_>> = runs
-            .iter()
-            .map(|(x, y, n, bytes)| RunRef {
-                min_time: *x,
-                max_time: *y,
-                num_samples: *n,
-                bytes,
-            })
-            .collect();
+        let refs: Vec<RunRef<'_>> =
+            runs.iter().map(|(x, y, n, bytes)| RunRef { min_time: *x, max_time: *y, num_samples: *n, bytes }).collect();
         w.add_series(&ls, &refs).unwrap();
     }
     let meta = w.finish().unwrap();
@@ -603,10 +446,7 @@ fn merge_two_blocks_through_the_public_api() {
     want.sort();
     want.dedup();
     assert_eq!(merged.num_series() as usize, want.len());
-    assert_eq!(
-        merged.meta().stats.num_samples,
-        a.meta().stats.num_samples + b.meta().stats.num_samples
-    );
+    assert_eq!(merged.meta().stats.num_samples, a.meta().stats.num_samples + b.meta().stats.num_samples);
     assert_eq!(merged.meta().compaction.parents.len(), 2);
     merged.verify().unwrap();
 }

@@ -42,9 +42,7 @@ impl Labels {
     }
 
     /// Builds a label set from pairs, rejecting duplicate names.
-    pub fn try_from_pairs<N: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (N, V)>,
-    ) -> Result<Self> {
+    pub fn try_from_pairs<N: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (N, V)>) -> Result<Self> {
         let mut v: Vec<Label> = pairs
             .into_iter()
             .map(|(n, v)| Label { name: n.into(), value: v.into() })
@@ -65,10 +63,7 @@ impl Labels {
 
     /// The value of label `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|l| l.name.as_str().cmp(name))
-            .ok()
-            .map(|i| self.0[i].value.as_str())
+        self.0.binary_search_by(|l| l.name.as_str().cmp(name)).ok().map(|i| self.0[i].value.as_str())
     }
 
     /// The metric name (`__name__`), if present.

@@ -86,8 +86,7 @@ impl InternalTarget {
     ) -> ScrapeReport {
         let mut report = ScrapeReport::default();
         let mut a = app.appender();
-        let mut seen: HashMap<String, (SeriesRef, Labels)> =
-            HashMap::with_capacity(self.cache.len());
+        let mut seen: HashMap<String, (SeriesRef, Labels)> = HashMap::with_capacity(self.cache.len());
         let mut parser = Parser::new(body, format);
         let mut failed = None;
         while let Some(entry) = parser.next() {
@@ -132,11 +131,7 @@ impl InternalTarget {
             report.error = Some(e);
         }
         // Series gone since the last scrape get a staleness marker.
-        let gone: HashSet<&String> = self
-            .cache
-            .keys()
-            .filter(|k| !seen.contains_key(*k))
-            .collect();
+        let gone: HashSet<&String> = self.cache.keys().filter(|k| !seen.contains_key(*k)).collect();
         for k in gone {
             if let Some((r, l)) = self.cache.get(k) {
                 let _ = a.append(*r, l, t_ms, stale_nan());
@@ -147,18 +142,11 @@ impl InternalTarget {
             ("up", up),
             ("scrape_duration_seconds", duration_s),
             ("scrape_samples_scraped", report.samples_scraped as f64),
-            (
-                "scrape_samples_post_metric_relabeling",
-                report.samples_scraped as f64,
-            ),
+            ("scrape_samples_post_metric_relabeling", report.samples_scraped as f64),
             ("scrape_series_added", report.series_added as f64),
         ];
         for (name, v) in synthetic {
-            let l = Labels::from_pairs([
-                (METRIC_NAME, name),
-                ("job", &self.job),
-                ("instance", &self.instance),
-            ]);
+            let l = Labels::from_pairs([(METRIC_NAME, name), ("job", &self.job), ("instance", &self.instance)]);
             let _ = a.append(0, &l, t_ms, v);
         }
         match a.commit() {
@@ -169,12 +157,7 @@ impl InternalTarget {
     }
 
     /// Scrapes `source` every interval until `stop` turns true.
-    pub async fn run(
-        mut self,
-        app: Arc<dyn Appendable>,
-        source: Source,
-        mut stop: watch::Receiver<bool>,
-    ) {
+    pub async fn run(mut self, app: Arc<dyn Appendable>, source: Source, mut stop: watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -206,11 +189,7 @@ mod tests {
 
     fn values(st: &MemStorage, name: &str) -> Vec<(Labels, Vec<f64>)> {
         let q = st.querier(0, i64::MAX).unwrap();
-        let h = SelectHints {
-            start: 0,
-            end: i64::MAX,
-            ..Default::default()
-        };
+        let h = SelectHints { start: 0, end: i64::MAX, ..Default::default() };
         q.select(&[Matcher::equal("__name__", name)], &h)
             .unwrap()
             .map(|s| s.unwrap())
@@ -223,15 +202,7 @@ mod tests {
         let st = MemStorage::new();
         let mut t = InternalTarget::new("j", "i:1", Duration::from_secs(1));
         let r = t.scrape_once(&st, b"a 1\nb{job=\"x\"} 2\n", Format::PromText, 1000, 0.5);
-        assert_eq!(
-            r,
-            ScrapeReport {
-                samples_scraped: 2,
-                samples_appended: 2,
-                series_added: 2,
-                error: None
-            }
-        );
+        assert_eq!(r, ScrapeReport { samples_scraped: 2, samples_appended: 2, series_added: 2, error: None });
         let b = values(&st, "b");
         assert_eq!(b[0].0.get("exported_job"), Some("x"));
         assert_eq!(b[0].0.get("job"), Some("j"));
@@ -258,8 +229,7 @@ mod tests {
     #[test]
     fn honor_labels_keeps_pushed_job() {
         let st = MemStorage::new();
-        let mut t =
-            InternalTarget::new("pushgateway", "", Duration::from_secs(1)).with_honor_labels(true);
+        let mut t = InternalTarget::new("pushgateway", "", Duration::from_secs(1)).with_honor_labels(true);
         t.scrape_once(&st, b"b{job=\"batch\"} 2\n", Format::PromText, 1000, 0.1);
         assert_eq!(values(&st, "b")[0].0.get("job"), Some("batch"));
     }

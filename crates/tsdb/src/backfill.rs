@@ -27,9 +27,7 @@ pub struct BackfillOptions {
 
 impl Default for BackfillOptions {
     fn default() -> Self {
-        BackfillOptions {
-            max_block_duration: 24 * 3_600_000,
-        }
+        BackfillOptions { max_block_duration: 24 * 3_600_000 }
     }
 }
 
@@ -53,11 +51,7 @@ struct Gathered {
 
 impl Gathered {
     fn push(&mut self, t: i64, v: f64) {
-        if self
-            .chunks
-            .last()
-            .is_none_or(|c| c.num_samples() >= GATHER_CHUNK)
-        {
+        if self.chunks.last().is_none_or(|c| c.num_samples() >= GATHER_CHUNK) {
             if let Some(c) = self.chunks.last_mut() {
                 c.shrink_to_fit();
             }
@@ -83,9 +77,7 @@ fn backfill_error(input: &[u8], e: BackfillError) -> Error {
     // promtool reports parse errors anywhere in the file before ordering
     // errors; re-check the whole input to pick the same error it would.
     let e = match e {
-        BackfillError::OutOfOrder { .. } | BackfillError::Duplicate { .. } => {
-            check_backfill(input).err().unwrap_or(e)
-        }
+        BackfillError::OutOfOrder { .. } | BackfillError::Duplicate { .. } => check_backfill(input).err().unwrap_or(e),
         e => e,
     };
     Error::Backfill(e.to_string())
@@ -105,9 +97,7 @@ pub fn create_blocks_from_openmetrics(
     let mut n: u64 = 0;
     for item in BackfillReader::new(input) {
         let s = item.map_err(|e| backfill_error(input, e))?;
-        let g = series
-            .entry(s.labels)
-            .or_insert_with(|| Gathered { chunks: Vec::new() });
+        let g = series.entry(s.labels).or_insert_with(|| Gathered { chunks: Vec::new() });
         g.push(s.sample.t, s.sample.v);
         mint = mint.min(s.sample.t);
         maxt = maxt.max(s.sample.t);
@@ -117,11 +107,7 @@ pub fn create_blocks_from_openmetrics(
         }
     }
     progress(n);
-    let mut report = BackfillReport {
-        samples: n,
-        series: series.len() as u64,
-        ..Default::default()
-    };
+    let mut report = BackfillReport { samples: n, series: series.len() as u64, ..Default::default() };
     if n == 0 {
         return Ok(report);
     }
@@ -134,9 +120,7 @@ pub fn create_blocks_from_openmetrics(
         let end = start.saturating_add(d - 1);
         let lo = start.max(mint);
         let hi = end.min(maxt);
-        let iter = sorted
-            .iter()
-            .map(|(l, g)| Ok((l.clone(), g.samples(lo, hi))));
+        let iter = sorted.iter().map(|(l, g)| Ok((l.clone(), g.samples(lo, hi))));
         if let Some(meta) = write_block(out_dir, lo, hi, iter, Compaction::default())? {
             tracing::info!(ulid = %meta.ulid, mint = lo, maxt = hi, samples = meta.stats.num_samples, "wrote backfill block");
             report.blocks.push(meta);
@@ -152,64 +136,33 @@ mod tests {
 
     fn run(input: &str) -> Result<(BackfillReport, tempfile::TempDir)> {
         let dir = tempfile::tempdir().map_err(Error::io("tmp", "/tmp"))?;
-        let r = create_blocks_from_openmetrics(
-            input.as_bytes(),
-            dir.path(),
-            &BackfillOptions::default(),
-            &mut |_| {},
-        )?;
+        let r = create_blocks_from_openmetrics(input.as_bytes(), dir.path(), &BackfillOptions::default(), &mut |_| {})?;
         Ok((r, dir))
     }
 
     #[test]
     fn imports_and_reads_back() {
-        let input = "# TYPE x counter\nx_total{a=\"1\"} 1 1000\nx_total{a=\"1\"} 2 1015\nx_total{a=\"2\"} 5 1000\n# EOF\n";
+        let input =
+            "# TYPE x counter\nx_total{a=\"1\"} 1 1000\nx_total{a=\"1\"} 2 1015\nx_total{a=\"2\"} 5 1000\n# EOF\n";
         let (r, dir) = run(input).unwrap();
         assert_eq!((r.samples, r.series, r.blocks.len()), (3, 2, 1));
-        let db = crate::Db::open(
-            dir.path(),
-            crate::DbOptions {
-                retention_time: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let db = crate::Db::open(dir.path(), crate::DbOptions { retention_time: 0, ..Default::default() }).unwrap();
         use argus_model::storage::{Queryable, SelectHints};
         let q = db.querier(0, i64::MAX).unwrap();
-        let h = SelectHints {
-            start: 0,
-            end: i64::MAX,
-            ..Default::default()
-        };
-        let got: Vec<_> = q
-            .select(&[argus_model::Matcher::equal("a", "1")], &h)
-            .unwrap()
-            .map(|s| s.unwrap())
-            .collect();
-        assert_eq!(
-            got[0].samples,
-            vec![Sample::new(1_000_000, 1.0), Sample::new(1_015_000, 2.0)]
-        );
+        let h = SelectHints { start: 0, end: i64::MAX, ..Default::default() };
+        let got: Vec<_> = q.select(&[argus_model::Matcher::equal("a", "1")], &h).unwrap().map(|s| s.unwrap()).collect();
+        assert_eq!(got[0].samples, vec![Sample::new(1_000_000, 1.0), Sample::new(1_015_000, 2.0)]);
     }
 
     #[test]
     fn errors_name_the_line_and_write_nothing() {
-        let cases = [
-            ("x 1 1\nx 2\n# EOF\n", "line 2"),
-            ("x 1 1\nx 2 2\n", "EOF"),
-            ("x 1 5\nx 2 2\n# EOF\n", "line 2"),
-        ];
+        let cases = [("x 1 1\nx 2\n# EOF\n", "line 2"), ("x 1 1\nx 2 2\n", "EOF"), ("x 1 5\nx 2 2\n# EOF\n", "line 2")];
         for (input, want) in cases {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("out");
-            let e = create_blocks_from_openmetrics(
-                input.as_bytes(),
-                &out,
-                &BackfillOptions::default(),
-                &mut |_| {},
-            )
-            .unwrap_err()
-            .to_string();
+            let e = create_blocks_from_openmetrics(input.as_bytes(), &out, &BackfillOptions::default(), &mut |_| {})
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(want), "{input:?}: {e}");
             assert!(!out.exists(), "no output on error");
         }
@@ -220,16 +173,9 @@ mod tests {
         let h = 3600;
         let input = format!("x 1 {}\nx 2 {}\nx 3 {}\n# EOF\n", h, 3 * h, 30 * h);
         let dir = tempfile::tempdir().unwrap();
-        let o = BackfillOptions {
-            max_block_duration: 2 * 3_600_000,
-        };
-        let r =
-            create_blocks_from_openmetrics(input.as_bytes(), dir.path(), &o, &mut |_| {}).unwrap();
+        let o = BackfillOptions { max_block_duration: 2 * 3_600_000 };
+        let r = create_blocks_from_openmetrics(input.as_bytes(), dir.path(), &o, &mut |_| {}).unwrap();
         assert_eq!(r.blocks.len(), 3);
-        assert!(
-            r.blocks
-                .iter()
-                .all(|b| b.max_time - b.min_time < 2 * 3_600_000)
-        );
+        assert!(r.blocks.iter().all(|b| b.max_time - b.min_time < 2 * 3_600_000));
     }
 }

@@ -42,23 +42,12 @@ pub(crate) fn write_block(
     series: impl Iterator<Item = Result<(Labels, Vec<Sample>)>>,
     compaction: Compaction,
 ) -> Result<Option<BlockMeta>> {
-    let mut w = BlockWriter::new(
-        parent,
-        mint,
-        maxt,
-        WriterOptions {
-            compaction,
-            ..WriterOptions::default()
-        },
-    )?;
+    let mut w = BlockWriter::new(parent, mint, maxt, WriterOptions { compaction, ..WriterOptions::default() })?;
     let mut any = false;
     let mut encoded: Vec<(i64, i64, u32, Vec<u8>)> = Vec::new();
     for item in series {
         let (labels, samples) = item?;
-        let samples: Vec<Sample> = samples
-            .into_iter()
-            .filter(|s| s.t >= mint && s.t <= maxt)
-            .collect();
+        let samples: Vec<Sample> = samples.into_iter().filter(|s| s.t >= mint && s.t <= maxt).collect();
         if samples.is_empty() {
             continue;
         }
@@ -67,21 +56,11 @@ pub(crate) fn write_block(
             let (Some(first), Some(last)) = (part.first(), part.last()) else {
                 continue;
             };
-            encoded.push((
-                first.t,
-                last.t,
-                part.len() as u32,
-                argus_chunkenc::encode_run(part),
-            ));
+            encoded.push((first.t, last.t, part.len() as u32, argus_chunkenc::encode_run(part)));
         }
         let runs: Vec<RunRef<'_>> = encoded
             .iter()
-            .map(|(a, b, n, bytes)| RunRef {
-                min_time: *a,
-                max_time: *b,
-                num_samples: *n,
-                bytes,
-            })
+            .map(|(a, b, n, bytes)| RunRef { min_time: *a, max_time: *b, num_samples: *n, bytes })
             .collect();
         w.add_series(&labels, &runs)?;
         any = true;
@@ -94,9 +73,7 @@ pub(crate) fn write_block(
 }
 
 fn load(db: &Db, meta: &BlockMeta) -> Result<BlockRef> {
-    Ok(Arc::new(Block::open(
-        &db.dir().join(meta.ulid.to_string()),
-    )?))
+    Ok(Arc::new(Block::open(&db.dir().join(meta.ulid.to_string()))?))
 }
 
 fn publish(db: &Db, add: Vec<BlockRef>, remove: &[argus_block::Ulid]) {
@@ -104,13 +81,8 @@ fn publish(db: &Db, add: Vec<BlockRef>, remove: &[argus_block::Ulid]) {
     blocks.retain(|b| !remove.contains(&b.meta().ulid));
     blocks.extend(add);
     blocks.sort_by_key(|b| (b.meta().min_time, b.meta().max_time));
-    db.stats
-        .blocks_loaded
-        .store(blocks.len() as u64, Ordering::Relaxed);
-    db.stats.blocks_bytes.store(
-        blocks.iter().map(|b| b.size_bytes()).sum(),
-        Ordering::Relaxed,
-    );
+    db.stats.blocks_loaded.store(blocks.len() as u64, Ordering::Relaxed);
+    db.stats.blocks_bytes.store(blocks.iter().map(|b| b.size_bytes()).sum(), Ordering::Relaxed);
 }
 
 /// While the head spans more than 1.5 chunk ranges, writes its oldest whole
@@ -126,13 +98,7 @@ fn cut_head(db: &Db) -> Result<()> {
         let maxt = mint + range - 1;
         let series = db.head.series_in_range(mint, maxt);
         let n = series.len();
-        if let Some(meta) = write_block(
-            db.dir(),
-            mint,
-            maxt,
-            series.into_iter().map(Ok),
-            Compaction::default(),
-        )? {
+        if let Some(meta) = write_block(db.dir(), mint, maxt, series.into_iter().map(Ok), Compaction::default())? {
             let b = load(db, &meta)?;
             publish(db, vec![b], &[]);
             tracing::info!(ulid = %meta.ulid, mint, maxt, series = n, samples = meta.stats.num_samples, "wrote block from head");
@@ -154,11 +120,7 @@ fn checkpoint_wal(db: &Db, mint: i64) -> Result<()> {
         let mut w = wal.lock();
         let cur = w.cut_segment()?;
         let segs = w.segments()?;
-        (
-            w.dir().to_path_buf(),
-            cur.saturating_sub(1),
-            segs.first().copied().unwrap_or(cur),
-        )
+        (w.dir().to_path_buf(), cur.saturating_sub(1), segs.first().copied().unwrap_or(cur))
     };
     if first > last_closed {
         return Ok(());
@@ -194,22 +156,15 @@ fn filter_record(rec: &[u8], mint: i64, live: &dyn Fn(u64) -> bool) -> Option<Ve
     let mut b = Vec::new();
     match wal_records::decode(rec).ok()? {
         Record::Series(series) => {
-            let keep: Vec<(u64, &Labels)> = series
-                .iter()
-                .filter(|(r, _)| live(*r))
-                .map(|(r, l)| (*r, l))
-                .collect();
+            let keep: Vec<(u64, &Labels)> = series.iter().filter(|(r, _)| live(*r)).map(|(r, l)| (*r, l)).collect();
             if keep.is_empty() {
                 return None;
             }
             wal_records::encode_series(&mut b, &keep);
         }
         Record::Samples(ss) => {
-            let keep: Vec<(u64, i64, f64)> = ss
-                .iter()
-                .filter(|(r, s)| s.t >= mint && live(*r))
-                .map(|(r, s)| (*r, s.t, s.v))
-                .collect();
+            let keep: Vec<(u64, i64, f64)> =
+                ss.iter().filter(|(r, s)| s.t >= mint && live(*r)).map(|(r, s)| (*r, s.t, s.v)).collect();
             if keep.is_empty() {
                 return None;
             }
@@ -260,15 +215,10 @@ pub(crate) fn plan(metas: &[BlockMeta], base: i64, max: i64) -> Option<Vec<Block
         while i < sorted.len() {
             let w0 = sorted[i].min_time.div_euclid(r) * r;
             let w1 = w0 + r - 1;
-            let members: Vec<BlockMeta> = sorted[i..]
-                .iter()
-                .take_while(|m| m.max_time <= w1)
-                .map(|m| (*m).clone())
-                .collect();
+            let members: Vec<BlockMeta> =
+                sorted[i..].iter().take_while(|m| m.max_time <= w1).map(|m| (*m).clone()).collect();
             let n = members.len().max(1);
-            if members.len() > 1
-                && (newest > w1 || members.iter().map(|m| m.max_time).max() == Some(w1))
-            {
+            if members.len() > 1 && (newest > w1 || members.iter().map(|m| m.max_time).max() == Some(w1)) {
                 return Some(members);
             }
             i += n;
@@ -280,11 +230,7 @@ pub(crate) fn plan(metas: &[BlockMeta], base: i64, max: i64) -> Option<Vec<Block
 fn merge_due_blocks(db: &Db) -> Result<()> {
     loop {
         let metas = db.blocks();
-        let Some(group) = plan(
-            &metas,
-            db.opts.head.chunk_range,
-            db.opts.effective_max_block(),
-        ) else {
+        let Some(group) = plan(&metas, db.opts.head.chunk_range, db.opts.effective_max_block()) else {
             return Ok(());
         };
         merge_blocks(db, &group)?;
@@ -294,20 +240,13 @@ fn merge_due_blocks(db: &Db) -> Result<()> {
 /// Merges the blocks of `group` into one block and swaps it in.
 fn merge_blocks(db: &Db, group: &[BlockMeta]) -> Result<()> {
     let ids: Vec<argus_block::Ulid> = group.iter().map(|m| m.ulid).collect();
-    let parents: Vec<BlockRef> = db
-        .block_list()
-        .into_iter()
-        .filter(|b| ids.contains(&b.meta().ulid))
-        .collect();
+    let parents: Vec<BlockRef> = db.block_list().into_iter().filter(|b| ids.contains(&b.meta().ulid)).collect();
     let mint = group.iter().map(|m| m.min_time).min().unwrap_or(0);
     let maxt = group.iter().map(|m| m.max_time).max().unwrap_or(0);
     let compaction = Compaction {
         level: group.iter().map(|m| m.compaction.level).max().unwrap_or(1) + 1,
         sources: {
-            let mut s: Vec<argus_block::Ulid> = group
-                .iter()
-                .flat_map(|m| m.compaction.sources.clone())
-                .collect();
+            let mut s: Vec<argus_block::Ulid> = group.iter().flat_map(|m| m.compaction.sources.clone()).collect();
             s.sort();
             s.dedup();
             s
@@ -350,16 +289,11 @@ impl MergedSeries {
         let mut iters = Vec::new();
         for b in blocks {
             // Series metadata only (labels + run offsets); samples are read lazily.
-            let v: Vec<SeriesRuns> = b
-                .series_iter()
-                .map(|r| r.map(|(_, l, runs)| (l, runs)))
-                .collect::<std::result::Result<_, _>>()?;
+            let v: Vec<SeriesRuns> =
+                b.series_iter().map(|r| r.map(|(_, l, runs)| (l, runs))).collect::<std::result::Result<_, _>>()?;
             iters.push(v.into_iter().peekable());
         }
-        Ok(MergedSeries {
-            iters,
-            blocks: blocks.to_vec(),
-        })
+        Ok(MergedSeries { iters, blocks: blocks.to_vec() })
     }
 }
 
@@ -367,11 +301,7 @@ impl Iterator for MergedSeries {
     type Item = Result<(Labels, Vec<Sample>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let min = self
-            .iters
-            .iter_mut()
-            .filter_map(|it| it.peek().map(|(l, _)| l.clone()))
-            .min()?;
+        let min = self.iters.iter_mut().filter_map(|it| it.peek().map(|(l, _)| l.clone())).min()?;
         let mut parts = Vec::new();
         for (i, it) in self.iters.iter_mut().enumerate() {
             if it.peek().is_some_and(|(l, _)| *l == min) {
@@ -414,12 +344,7 @@ fn apply_retention(db: &Db) -> Result<()> {
         }
     }
     if db.opts.retention_size > 0 {
-        let wal = db
-            .metrics()
-            .iter()
-            .find(|(n, _, _)| *n == "wal_size_bytes")
-            .map(|x| x.2 as u64)
-            .unwrap_or(0);
+        let wal = db.metrics().iter().find(|(n, _, _)| *n == "wal_size_bytes").map(|x| x.2 as u64).unwrap_or(0);
         let mut total: u64 = blocks.iter().map(|b| b.size_bytes()).sum::<u64>() + wal;
         for b in &blocks {
             if total <= db.opts.retention_size {
@@ -438,11 +363,7 @@ fn apply_retention(db: &Db) -> Result<()> {
     publish(db, Vec::new(), &ids);
     for (b, by_time) in doomed {
         delete_block_dir(b.dir())?;
-        let c = if by_time {
-            &db.stats.retention_time_deletions
-        } else {
-            &db.stats.retention_size_deletions
-        };
+        let c = if by_time { &db.stats.retention_time_deletions } else { &db.stats.retention_size_deletions };
         c.fetch_add(1, Ordering::Relaxed);
         tracing::info!(ulid = %b.meta().ulid, by_time, "deleted block by retention");
     }
@@ -470,12 +391,7 @@ mod tests {
     fn plan_merges_a_complete_window_only() {
         let r = 2 * H;
         // Three 2h blocks fill the first 6h window; a fourth starts the next.
-        let ms = vec![
-            meta(0, r - 1),
-            meta(r, 2 * r - 1),
-            meta(2 * r, 3 * r - 1),
-            meta(3 * r, 4 * r - 1),
-        ];
+        let ms = vec![meta(0, r - 1), meta(r, 2 * r - 1), meta(2 * r, 3 * r - 1), meta(3 * r, 4 * r - 1)];
         let g = plan(&ms, r, 100 * H).unwrap();
         assert_eq!(g.len(), 3);
         // Two blocks of an incomplete window at the newest edge wait.

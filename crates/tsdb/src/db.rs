@@ -117,14 +117,10 @@ impl Db {
         }
         let t0 = Instant::now();
         let mut replayer = replay::Replayer::new(&head);
-        let (wal, report) = Wal::open_with_replay(
-            &wal_dir,
-            WalOptions {
-                fsync: policy,
-                ..WalOptions::default()
-            },
-            |rec| replayer.record(rec),
-        )?;
+        let (wal, report) =
+            Wal::open_with_replay(&wal_dir, WalOptions { fsync: policy, ..WalOptions::default() }, |rec| {
+                replayer.record(rec)
+            })?;
         replayer.finish();
         if report.corruptions > 0 {
             stats.wal_repairs.fetch_add(1, Ordering::Relaxed);
@@ -134,13 +130,8 @@ impl Db {
         let wal_stats = wal.stats();
         // Attach the WAL only now: replayed samples must not be logged again.
         let head = Arc::new(head.with_wal(wal));
-        stats
-            .blocks_loaded
-            .store(blocks.len() as u64, Ordering::Relaxed);
-        stats.blocks_bytes.store(
-            blocks.iter().map(|b| b.size_bytes()).sum(),
-            Ordering::Relaxed,
-        );
+        stats.blocks_loaded.store(blocks.len() as u64, Ordering::Relaxed);
+        stats.blocks_bytes.store(blocks.iter().map(|b| b.size_bytes()).sum(), Ordering::Relaxed);
         Ok(Arc::new(Db {
             dir: dir.to_path_buf(),
             opts,
@@ -166,44 +157,20 @@ impl Db {
 
     /// Metadata of the loaded blocks, oldest first.
     pub fn blocks(&self) -> Vec<BlockMeta> {
-        self.blocks
-            .read()
-            .iter()
-            .map(|b| b.meta().clone())
-            .collect()
+        self.blocks.read().iter().map(|b| b.meta().clone()).collect()
     }
 
     /// Storage statistics as `(name, help, value)` for the metrics page.
     pub fn metrics(&self) -> Vec<(&'static str, &'static str, f64)> {
-        let mut out: Vec<(&'static str, &'static str, f64)> = self
-            .stats
-            .snapshot()
-            .into_iter()
-            .map(|(n, h, v)| (n, h, v as f64))
-            .collect();
+        let mut out: Vec<(&'static str, &'static str, f64)> =
+            self.stats.snapshot().into_iter().map(|(n, h, v)| (n, h, v as f64)).collect();
         if let Some(w) = &self.wal_stats {
             let s = w.snapshot();
-            out.push((
-                "wal_size_bytes",
-                "Bytes of WAL segments on disk",
-                s.size_bytes as f64,
-            ));
-            out.push((
-                "wal_written_bytes",
-                "Bytes written to the WAL",
-                s.bytes_written as f64,
-            ));
+            out.push(("wal_size_bytes", "Bytes of WAL segments on disk", s.size_bytes as f64));
+            out.push(("wal_written_bytes", "Bytes written to the WAL", s.bytes_written as f64));
             out.push(("wal_fsyncs", "WAL fsync calls", s.fsyncs as f64));
-            out.push((
-                "wal_fsync_duration_seconds",
-                "Total seconds spent in WAL fsync",
-                s.fsync_duration_seconds,
-            ));
-            out.push((
-                "wal_segments_created",
-                "WAL segments created",
-                s.segments_created as f64,
-            ));
+            out.push(("wal_fsync_duration_seconds", "Total seconds spent in WAL fsync", s.fsync_duration_seconds));
+            out.push(("wal_segments_created", "WAL segments created", s.segments_created as f64));
             out.push((
                 "wal_corruptions_repaired",
                 "Corrupt WAL tails truncated on open",
@@ -212,18 +179,10 @@ impl Db {
         }
         let (mint, maxt) = (self.head.min_time(), self.head.max_time());
         if mint != i64::MAX {
-            out.push((
-                "head_min_time_seconds",
-                "Oldest sample time in the head",
-                mint as f64 / 1000.0,
-            ));
+            out.push(("head_min_time_seconds", "Oldest sample time in the head", mint as f64 / 1000.0));
         }
         if maxt != i64::MIN {
-            out.push((
-                "head_max_time_seconds",
-                "Newest sample time in the head",
-                maxt as f64 / 1000.0,
-            ));
+            out.push(("head_max_time_seconds", "Newest sample time in the head", maxt as f64 / 1000.0));
         }
         out
     }
@@ -245,9 +204,7 @@ impl Db {
         match &r {
             Ok(()) => {}
             Err(_) => {
-                self.stats
-                    .compactions_failed
-                    .fetch_add(1, Ordering::Relaxed);
+                self.stats.compactions_failed.fetch_add(1, Ordering::Relaxed);
             }
         }
         r
@@ -266,13 +223,7 @@ impl Db {
             let (mint, maxt) = (self.head.min_time(), self.head.max_time());
             if mint <= maxt {
                 let series = self.head.series_in_range(mint, maxt);
-                compact::write_block(
-                    dir,
-                    mint,
-                    maxt,
-                    series.into_iter().map(Ok),
-                    argus_block::Compaction::default(),
-                )?;
+                compact::write_block(dir, mint, maxt, series.into_iter().map(Ok), argus_block::Compaction::default())?;
             }
         }
         Ok(())
@@ -305,12 +256,7 @@ impl Queryable for Db {
             .filter(|b| b.meta().max_time >= mint && b.meta().min_time <= maxt)
             .cloned()
             .collect();
-        Ok(Box::new(DbQuerier::new(
-            self.head.clone(),
-            blocks,
-            mint,
-            maxt,
-        )))
+        Ok(Box::new(DbQuerier::new(self.head.clone(), blocks, mint, maxt)))
     }
 }
 
@@ -352,10 +298,7 @@ fn lock_dir(dir: &Path) -> Result<File> {
                 "" => "holder unknown".to_string(),
                 h => format!("pid {h}"),
             };
-            return Err(Error::Locked {
-                path: dir.to_path_buf(),
-                holder,
-            });
+            return Err(Error::Locked { path: dir.to_path_buf(), holder });
         }
     }
     f.set_len(0).map_err(Error::io("write lock file", &path))?;

@@ -31,12 +31,7 @@ fn storage_err(e: impl std::fmt::Display) -> StorageError {
 
 impl DbQuerier {
     pub(crate) fn new(head: Arc<Head>, blocks: Vec<BlockRef>, mint: i64, maxt: i64) -> Self {
-        DbQuerier {
-            head: HeadQuerier::new(head, mint, maxt),
-            blocks,
-            mint,
-            maxt,
-        }
+        DbQuerier { head: HeadQuerier::new(head, mint, maxt), blocks, mint, maxt }
     }
 }
 
@@ -80,38 +75,26 @@ impl Querier for DbQuerier {
             let ids = b.select(matchers).map_err(storage_err)?;
             for item in b.series_of(&ids) {
                 let (_, labels, runs) = item.map_err(storage_err)?;
-                let runs: Vec<RunMeta> = runs
-                    .into_iter()
-                    .filter(|r| r.max_time >= lo && r.min_time <= hi)
-                    .collect();
+                let runs: Vec<RunMeta> = runs.into_iter().filter(|r| r.max_time >= lo && r.min_time <= hi).collect();
                 if !runs.is_empty() {
-                    groups
-                        .entry(labels)
-                        .or_default()
-                        .push(Source::Block(b.clone(), runs));
+                    groups.entry(labels).or_default().push(Source::Block(b.clone(), runs));
                 }
             }
         }
         let labels_only = hints.labels_only;
-        Ok(Box::new(groups.into_iter().filter_map(
-            move |(labels, srcs)| {
-                if labels_only {
-                    return Some(Ok(Series {
-                        labels,
-                        samples: Vec::new(),
-                    }));
+        Ok(Box::new(groups.into_iter().filter_map(move |(labels, srcs)| {
+            if labels_only {
+                return Some(Ok(Series { labels, samples: Vec::new() }));
+            }
+            let parts: StorageResult<Vec<Vec<Sample>>> = srcs.iter().map(|s| read_source(s, lo, hi)).collect();
+            match parts {
+                Err(e) => Some(Err(e)),
+                Ok(parts) => {
+                    let samples = merge_samples(parts);
+                    (!samples.is_empty()).then_some(Ok(Series { labels, samples }))
                 }
-                let parts: StorageResult<Vec<Vec<Sample>>> =
-                    srcs.iter().map(|s| read_source(s, lo, hi)).collect();
-                match parts {
-                    Err(e) => Some(Err(e)),
-                    Ok(parts) => {
-                        let samples = merge_samples(parts);
-                        (!samples.is_empty()).then_some(Ok(Series { labels, samples }))
-                    }
-                }
-            },
-        )))
+            }
+        })))
     }
 
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {

@@ -20,12 +20,7 @@ pub(crate) struct Replayer<'a> {
 
 impl<'a> Replayer<'a> {
     pub(crate) fn new(head: &'a Head) -> Self {
-        Replayer {
-            head,
-            records: 0,
-            samples: 0,
-            last_log: Instant::now(),
-        }
+        Replayer { head, records: 0, samples: 0, last_log: Instant::now() }
     }
 
     pub(crate) fn record(&mut self, rec: &[u8]) {
@@ -52,18 +47,12 @@ impl<'a> Replayer<'a> {
                 }
             }
             Err(e) => {
-                head.stats
-                    .wal_corrupt_records
-                    .fetch_add(1, Ordering::Relaxed);
+                head.stats.wal_corrupt_records.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(err = %e, "skipping undecodable WAL record");
             }
         }
         if self.last_log.elapsed().as_secs() >= 5 {
-            tracing::info!(
-                records = self.records,
-                samples = self.samples,
-                "WAL replay in progress"
-            );
+            tracing::info!(records = self.records, samples = self.samples, "WAL replay in progress");
             self.last_log = Instant::now();
         }
     }
@@ -73,10 +62,6 @@ impl<'a> Replayer<'a> {
         for s in self.head.index.read().series.values() {
             s.lock().logged = true;
         }
-        tracing::info!(
-            records = self.records,
-            samples = self.samples,
-            "WAL records replayed"
-        );
+        tracing::info!(records = self.records, samples = self.samples, "WAL records replayed");
     }
 }

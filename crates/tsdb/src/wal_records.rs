@@ -85,10 +85,7 @@ impl<'a> Dec<'a> {
 
     fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.b.len() < n {
-            return Err(Error::CorruptRecord(format!(
-                "record ends {} bytes early",
-                n - self.b.len()
-            )));
+            return Err(Error::CorruptRecord(format!("record ends {} bytes early", n - self.b.len())));
         }
         let (h, t) = self.b.split_at(n);
         self.b = t;
@@ -110,9 +107,7 @@ impl<'a> Dec<'a> {
 }
 
 pub(crate) fn decode(rec: &[u8]) -> Result<Record> {
-    let (&typ, rest) = rec
-        .split_first()
-        .ok_or_else(|| Error::CorruptRecord("empty record".into()))?;
+    let (&typ, rest) = rec.split_first().ok_or_else(|| Error::CorruptRecord("empty record".into()))?;
     let mut d = Dec { b: rest };
     match typ {
         SERIES => {
@@ -121,9 +116,7 @@ pub(crate) fn decode(rec: &[u8]) -> Result<Record> {
                 let r = d.uvarint()?;
                 let n = d.uvarint()? as usize;
                 if n > 4096 {
-                    return Err(Error::CorruptRecord(format!(
-                        "series {r} claims {n} labels"
-                    )));
+                    return Err(Error::CorruptRecord(format!("series {r} claims {n} labels")));
                 }
                 let mut ls = Vec::with_capacity(n);
                 for _ in 0..n {

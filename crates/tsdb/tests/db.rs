@@ -11,38 +11,21 @@ use argus_tsdb::{Db, DbOptions, WalFsync};
 const H: i64 = 3_600_000;
 
 fn opts() -> DbOptions {
-    DbOptions {
-        wal_fsync: WalFsync::Segment,
-        retention_time: 0,
-        ..DbOptions::default()
-    }
+    DbOptions { wal_fsync: WalFsync::Segment, retention_time: 0, ..DbOptions::default() }
 }
 
 fn ls(name: &str, job: &str, i: usize) -> Labels {
-    Labels::from_pairs([
-        ("__name__", name.to_string()),
-        ("job", job.to_string()),
-        ("i", i.to_string()),
-    ])
+    Labels::from_pairs([("__name__", name.to_string()), ("job", job.to_string()), ("i", i.to_string())])
 }
 
 fn select(db: &Db, ms: &[Matcher], mint: i64, maxt: i64) -> Vec<Series> {
     let q = db.querier(mint, maxt).unwrap();
-    let h = SelectHints {
-        start: mint,
-        end: maxt,
-        ..Default::default()
-    };
+    let h = SelectHints { start: mint, end: maxt, ..Default::default() };
     q.select(ms, &h).unwrap().map(|s| s.unwrap()).collect()
 }
 
 fn all(db: &Db) -> Vec<Series> {
-    select(
-        db,
-        &[Matcher::new(MatchOp::Re, "__name__", ".+").unwrap()],
-        i64::MIN,
-        i64::MAX,
-    )
+    select(db, &[Matcher::new(MatchOp::Re, "__name__", ".+").unwrap()], i64::MIN, i64::MAX)
 }
 
 /// Appends `n` series × samples every 15 s over `[t0, t1)`, one commit per timestamp (like scrapes).
@@ -53,8 +36,7 @@ fn fill(db: &Db, n: usize, t0: i64, t1: i64) -> usize {
         let mut app = db.appender();
         for i in 0..n {
             let v = (t / 15_000) as f64 * (i as f64 + 0.5);
-            app.append(0, &ls("m", if i % 2 == 0 { "a" } else { "b" }, i), t, v)
-                .unwrap();
+            app.append(0, &ls("m", if i % 2 == 0 { "a" } else { "b" }, i), t, v).unwrap();
             count += 1;
         }
         app.commit().unwrap();
@@ -77,15 +59,7 @@ fn write_read_reopen() {
     let db = open(dir.path());
     let n = fill(&db, 20, 0, 30 * 60_000);
     assert_eq!(total_samples(&all(&db)), n);
-    let got = select(
-        &db,
-        &[
-            Matcher::equal("job", "a"),
-            Matcher::new(MatchOp::Re, "i", "1.*|2").unwrap(),
-        ],
-        0,
-        i64::MAX,
-    );
+    let got = select(&db, &[Matcher::equal("job", "a"), Matcher::new(MatchOp::Re, "i", "1.*|2").unwrap()], 0, i64::MAX);
     let names: Vec<&str> = got.iter().map(|s| s.labels.get("i").unwrap()).collect();
     assert_eq!(names, vec!["10", "12", "14", "16", "18", "2"]); // label order, regex anchored
     db.close().unwrap();
@@ -105,25 +79,15 @@ fn order_rules_and_counters() {
     let mut app = db.appender();
     app.append(0, &l, 1000, 1.0).unwrap();
     app.append(0, &l, 2000, 2.0).unwrap();
-    assert_eq!(
-        app.append(0, &l, 1500, 3.0),
-        Err(StorageError::OutOfOrderSample)
-    );
-    assert_eq!(
-        app.append(0, &l, 2000, 9.0),
-        Err(StorageError::DuplicateSampleForTimestamp)
-    );
+    assert_eq!(app.append(0, &l, 1500, 3.0), Err(StorageError::OutOfOrderSample));
+    assert_eq!(app.append(0, &l, 2000, 9.0), Err(StorageError::DuplicateSampleForTimestamp));
     app.append(0, &l, 2000, 2.0).unwrap(); // identical duplicate: accepted, ignored
     app.commit().unwrap();
     let mut app = db.appender();
-    assert_eq!(
-        app.append(0, &l, 500, 3.0),
-        Err(StorageError::OutOfOrderSample)
-    );
+    assert_eq!(app.append(0, &l, 500, 3.0), Err(StorageError::OutOfOrderSample));
     app.rollback();
     assert_eq!(total_samples(&all(&db)), 2);
-    let m: std::collections::HashMap<_, _> =
-        db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
     assert_eq!(m["out_of_order_samples"], 2.0);
     assert_eq!(m["duplicate_samples"], 1.0);
     assert_eq!(m["samples_appended"], 2.0);
@@ -141,10 +105,7 @@ fn out_of_order_window_accepts_and_survives_restart() {
     app.commit().unwrap();
     let mut app = db.appender();
     app.append(0, &l, 50_000, 0.5).unwrap();
-    assert_eq!(
-        app.append(0, &l, 10_000, 0.1),
-        Err(StorageError::OutOfOrderSample)
-    );
+    assert_eq!(app.append(0, &l, 10_000, 0.1), Err(StorageError::OutOfOrderSample));
     app.commit().unwrap();
     let want = vec![Sample::new(50_000, 0.5), Sample::new(100_000, 1.0)];
     assert_eq!(all(&db)[0].samples, want);
@@ -159,15 +120,7 @@ fn stale_markers_and_special_values_round_trip_through_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(dir.path());
     let l = ls("m", "a", 0);
-    let vals = [
-        argus_model::stale_nan(),
-        f64::NAN,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        -0.0,
-        0.1 + 0.2,
-        5e-324,
-    ];
+    let vals = [argus_model::stale_nan(), f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.1 + 0.2, 5e-324];
     let mut app = db.appender();
     for (i, v) in vals.iter().enumerate() {
         app.append(0, &l, i as i64 * 1000, *v).unwrap();
@@ -194,16 +147,8 @@ fn compaction_keeps_every_sample_and_reopens() {
     assert!(db.head().min_time() >= blocks.iter().map(|b| b.max_time).max().unwrap());
     assert_eq!(total_samples(&all(&db)), n);
     // A query spanning block and head boundaries.
-    let mid = select(
-        &db,
-        &[Matcher::equal("i", "3")],
-        2 * H - 60_000,
-        8 * H + 60_000,
-    );
-    assert_eq!(
-        mid[0].samples.len(),
-        ((6 * H + 120_000) / 15_000 + 1) as usize
-    );
+    let mid = select(&db, &[Matcher::equal("i", "3")], 2 * H - 60_000, 8 * H + 60_000);
+    assert_eq!(mid[0].samples.len(), ((6 * H + 120_000) / 15_000 + 1) as usize);
     db.close().unwrap();
     drop(db);
     let db = open(dir.path());
@@ -211,11 +156,7 @@ fn compaction_keeps_every_sample_and_reopens() {
     // More data, more compaction: the three 2h blocks merge into one 6h block.
     let n2 = fill(&db, 10, 9 * H, 14 * H);
     db.compact().unwrap();
-    assert!(
-        db.blocks().iter().any(|b| b.compaction.level > 1),
-        "{:?}",
-        db.blocks()
-    );
+    assert!(db.blocks().iter().any(|b| b.compaction.level > 1), "{:?}", db.blocks());
     assert_eq!(total_samples(&all(&db)), n + n2);
 }
 
@@ -228,13 +169,8 @@ fn retention_by_time_deletes_old_blocks() {
     fill(&db, 2, 0, 12 * H);
     db.compact().unwrap();
     let oldest = db.blocks().iter().map(|b| b.min_time).min().unwrap();
-    assert!(
-        oldest >= 4 * H,
-        "blocks older than retention remain: {:?}",
-        db.blocks()
-    );
-    let m: std::collections::HashMap<_, _> =
-        db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    assert!(oldest >= 4 * H, "blocks older than retention remain: {:?}", db.blocks());
+    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
     assert!(m["retention_time_deletions"] >= 1.0);
 }
 
@@ -242,30 +178,15 @@ fn retention_by_time_deletes_old_blocks() {
 fn second_process_is_locked_out() {
     let dir = tempfile::tempdir().unwrap();
     let _db = open(dir.path());
-    let err = Db::open(dir.path(), opts())
-        .err()
-        .expect("second open must fail")
-        .to_string();
-    assert!(
-        err.contains("in use by another argus process")
-            && err.contains(&std::process::id().to_string()),
-        "{err}"
-    );
+    let err = Db::open(dir.path(), opts()).err().expect("second open must fail").to_string();
+    assert!(err.contains("in use by another argus process") && err.contains(&std::process::id().to_string()), "{err}");
 }
 
 fn wal_segments(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir.join("wal"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.is_file()
-                && p.file_name()
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-        })
+        .filter(|p| p.is_file() && p.file_name().unwrap().to_str().unwrap().chars().all(|c| c.is_ascii_digit()))
         .collect();
     v.sort();
     v
@@ -284,12 +205,7 @@ fn torn_wal_tail_is_repaired_and_the_prefix_kept() {
     f.set_len(len - 7).unwrap();
     drop(f);
     use std::io::Write;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&seg)
-        .unwrap()
-        .write_all(b"garbage!garbage!")
-        .unwrap();
+    std::fs::OpenOptions::new().append(true).open(&seg).unwrap().write_all(b"garbage!garbage!").unwrap();
     let db = open(dir.path());
     let got = total_samples(&all(&db));
     assert_eq!(got, 45, "all batches but the torn last one survive");
@@ -315,8 +231,7 @@ fn corrupt_block_is_skipped_not_fatal() {
     bytes[mid] ^= 0xff;
     std::fs::write(&index, bytes).unwrap();
     let db = open(dir.path());
-    let m: std::collections::HashMap<_, _> =
-        db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
     assert_eq!(m["blocks_corrupt"], 1.0);
     assert!(db.blocks().iter().all(|x| x.ulid.to_string() != b));
     // The head's data is still there.
@@ -340,61 +255,21 @@ fn matchers_follow_prometheus_semantics() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(dir.path());
     let mut app = db.appender();
-    app.append(
-        0,
-        &Labels::from_pairs([("__name__", "x"), ("env", "prod")]),
-        1,
-        1.0,
-    )
-    .unwrap();
-    app.append(
-        0,
-        &Labels::from_pairs([("__name__", "x"), ("env", "dev")]),
-        1,
-        1.0,
-    )
-    .unwrap();
-    app.append(0, &Labels::from_pairs([("__name__", "x")]), 1, 1.0)
-        .unwrap();
+    app.append(0, &Labels::from_pairs([("__name__", "x"), ("env", "prod")]), 1, 1.0).unwrap();
+    app.append(0, &Labels::from_pairs([("__name__", "x"), ("env", "dev")]), 1, 1.0).unwrap();
+    app.append(0, &Labels::from_pairs([("__name__", "x")]), 1, 1.0).unwrap();
     app.commit().unwrap();
     let count = |ms: Vec<Matcher>| select(&db, &ms, 0, 10).len();
     let m = |op, v: &str| Matcher::new(op, "env", v).unwrap();
-    assert_eq!(
-        count(vec![Matcher::equal("__name__", "x"), m(MatchOp::Equal, "")]),
-        1
-    );
-    assert_eq!(
-        count(vec![
-            Matcher::equal("__name__", "x"),
-            m(MatchOp::NotEqual, "prod")
-        ]),
-        2
-    );
-    assert_eq!(
-        count(vec![Matcher::equal("__name__", "x"), m(MatchOp::Re, "pro")]),
-        0
-    );
-    assert_eq!(
-        count(vec![
-            Matcher::equal("__name__", "x"),
-            m(MatchOp::Re, "prod|")
-        ]),
-        2
-    );
-    assert_eq!(
-        count(vec![
-            Matcher::equal("__name__", "x"),
-            m(MatchOp::NotRe, "d.*")
-        ]),
-        2
-    );
+    assert_eq!(count(vec![Matcher::equal("__name__", "x"), m(MatchOp::Equal, "")]), 1);
+    assert_eq!(count(vec![Matcher::equal("__name__", "x"), m(MatchOp::NotEqual, "prod")]), 2);
+    assert_eq!(count(vec![Matcher::equal("__name__", "x"), m(MatchOp::Re, "pro")]), 0);
+    assert_eq!(count(vec![Matcher::equal("__name__", "x"), m(MatchOp::Re, "prod|")]), 2);
+    assert_eq!(count(vec![Matcher::equal("__name__", "x"), m(MatchOp::NotRe, "d.*")]), 2);
     assert_eq!(count(vec![m(MatchOp::NotEqual, "")]), 2);
     let q = db.querier(0, 10).unwrap();
     assert_eq!(q.label_values("env", &[]).unwrap(), vec!["dev", "prod"]);
-    assert_eq!(
-        q.label_names(&[m(MatchOp::Equal, "")]).unwrap(),
-        vec!["__name__"]
-    );
+    assert_eq!(q.label_names(&[m(MatchOp::Equal, "")]).unwrap(), vec!["__name__"]);
 }
 
 #[test]
@@ -407,10 +282,31 @@ fn head_garbage_collects_series_without_data() {
     fill(&db, 2, 0, 5 * H);
     assert_eq!(db.head().num_series(), 3);
     db.compact().unwrap();
-    assert_eq!(
-        db.head().num_series(),
-        2,
-        "the series with only old samples is dropped from the head"
-    );
+    assert_eq!(db.head().num_series(), 2, "the series with only old samples is dropped from the head");
     assert_eq!(all(&db).len(), 3, "its data is still in the block");
+}
+
+#[test]
+fn deleted_chunks_file_skips_the_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    fill(&db, 4, 0, 5 * H);
+    db.compact().unwrap();
+    let b = db.blocks()[0].ulid.to_string();
+    db.close().unwrap();
+    drop(db);
+    std::fs::remove_file(dir.path().join(&b).join("chunks")).unwrap();
+    let db = open(dir.path());
+    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    assert_eq!(m["blocks_corrupt"], 1.0);
+    assert!(total_samples(&all(&db)) > 0, "head data still served");
+}
+
+#[test]
+fn data_dir_that_is_a_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("not-a-dir");
+    std::fs::write(&f, "x").unwrap();
+    let e = Db::open(&f, opts()).err().expect("must fail").to_string();
+    assert!(e.contains("cannot create data directory") && e.contains("not-a-dir"), "{e}");
 }

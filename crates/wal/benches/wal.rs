@@ -17,9 +17,7 @@ const MAX_BATCHES: u64 = 200_000;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::var_os("ARGUS_WAL_BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
-    let tmp = tempfile::Builder::new()
-        .prefix("argus-wal-bench")
-        .tempdir_in(base)?;
+    let tmp = tempfile::Builder::new().prefix("argus-wal-bench").tempdir_in(base)?;
     println!(
         "batch = {RECORDS_PER_BATCH} records x {RECORD_LEN} B = {} B payload, dir {}",
         RECORDS_PER_BATCH * RECORD_LEN,
@@ -27,10 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let policies = [
         ("always", FsyncPolicy::Always),
-        (
-            "interval(1s)",
-            FsyncPolicy::Interval(Duration::from_secs(1)),
-        ),
+        ("interval(1s)", FsyncPolicy::Interval(Duration::from_secs(1))),
         ("never", FsyncPolicy::Never),
     ];
     for (name, fsync) in policies {
@@ -43,14 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn bench_log(dir: &Path, name: &str, fsync: FsyncPolicy) -> Result<(), Box<dyn std::error::Error>> {
-    let opts = WalOptions {
-        fsync,
-        ..WalOptions::default()
-    };
+    let opts = WalOptions { fsync, ..WalOptions::default() };
     let (mut wal, _) = Wal::open(dir, opts)?;
-    let records: Vec<Vec<u8>> = (0..RECORDS_PER_BATCH)
-        .map(|i| vec![i as u8; RECORD_LEN])
-        .collect();
+    let records: Vec<Vec<u8>> = (0..RECORDS_PER_BATCH).map(|i| vec![i as u8; RECORD_LEN]).collect();
     let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
     let start = Instant::now();
     let mut batches = 0u64;
@@ -79,11 +69,7 @@ fn bench_open_and_replay(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let open = start.elapsed().as_secs_f64();
     let size = wal.stats().snapshot().size_bytes as f64 / 1e6;
     drop(wal);
-    println!(
-        "open (repair scan): {} records, {size:.0} MB in {open:.2}s: {:.0} MB/s",
-        report.records,
-        size / open
-    );
+    println!("open (repair scan): {} records, {size:.0} MB in {open:.2}s: {:.0} MB/s", report.records, size / open);
     let start = Instant::now();
     let mut bytes = 0u64;
     let stats = replay(dir, |rec| bytes += rec.len() as u64)?;

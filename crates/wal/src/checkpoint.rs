@@ -30,11 +30,7 @@ fn checkpoint_path(dir: &Path, index: u32) -> PathBuf {
 }
 
 fn remove_dir(path: &Path) -> Result<()> {
-    fs::remove_dir_all(path).map_err(|source| Error::Modify {
-        action: "delete",
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::remove_dir_all(path).map_err(|source| Error::Modify { action: "delete", path: path.to_path_buf(), source })
 }
 
 impl Checkpoint {
@@ -44,10 +40,7 @@ impl Checkpoint {
         Ok(list_checkpoints(dir)?
             .into_iter()
             .max()
-            .map(|index| Checkpoint {
-                index,
-                path: checkpoint_path(dir, index),
-            }))
+            .map(|index| Checkpoint { index, path: checkpoint_path(dir, index) }))
     }
 
     /// Writes `checkpoint.<index>` in the WAL directory `dir` from `records`, atomically.
@@ -70,10 +63,7 @@ impl Checkpoint {
         if tmp.exists() {
             remove_dir(&tmp)?;
         }
-        let opts = WalOptions {
-            fsync: FsyncPolicy::Never,
-            ..WalOptions::default()
-        };
+        let opts = WalOptions { fsync: FsyncPolicy::Never, ..WalOptions::default() };
         let (mut wal, _) = Wal::open(&tmp, opts)?;
         let mut pending: Vec<I::Item> = Vec::new();
         let mut pending_bytes = 0;
@@ -91,11 +81,7 @@ impl Checkpoint {
         if path.exists() {
             remove_dir(&path)?;
         }
-        fs::rename(&tmp, &path).map_err(|source| Error::Modify {
-            action: "rename",
-            path: tmp.clone(),
-            source,
-        })?;
+        fs::rename(&tmp, &path).map_err(|source| Error::Modify { action: "rename", path: tmp.clone(), source })?;
         sync_dir(dir)?;
         Ok(Checkpoint { index, path })
     }
@@ -128,10 +114,7 @@ fn log_pending<R: AsRef<[u8]>>(wal: &mut Wal, pending: &mut Vec<R>) -> Result<()
 
 /// Indexes of complete checkpoints in `dir`, unsorted.
 fn list_checkpoints(dir: &Path) -> Result<Vec<u32>> {
-    Ok(list_names(dir)?
-        .iter()
-        .filter_map(|n| parse_checkpoint_name(n))
-        .collect())
+    Ok(list_names(dir)?.iter().filter_map(|n| parse_checkpoint_name(n)).collect())
 }
 
 /// Removes `checkpoint.*.tmp` directories left by a crash during [`Checkpoint::write`].

@@ -64,9 +64,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A batch does not fit the frame format (more than 4 GiB or 2^32 records).
-    #[error(
-        "cannot log batch of {records} records and {bytes} bytes: larger than the 4 GiB frame limit"
-    )]
+    #[error("cannot log batch of {records} records and {bytes} bytes: larger than the 4 GiB frame limit")]
     BatchTooLarge {
         /// Records in the batch.
         records: usize,

@@ -35,10 +35,7 @@ pub(crate) fn encode_batch(buf: &mut Vec<u8>, records: &[&[u8]]) -> Result<()> {
         put_uvarint(buf, r.len() as u64);
         buf.extend_from_slice(r);
     }
-    let too_large = || Error::BatchTooLarge {
-        records: records.len(),
-        bytes: buf.len(),
-    };
+    let too_large = || Error::BatchTooLarge { records: records.len(), bytes: buf.len() };
     let payload_len = u32::try_from(buf.len() - FRAME_HEADER_LEN).map_err(|_| too_large())?;
     let count = u32::try_from(records.len()).map_err(|_| too_large())?;
     let mut head = [0u8; 9];
@@ -131,17 +128,8 @@ impl SegmentScanner {
     /// A short or foreign header is reported by the first [`Self::next_frame`] as
     /// corruption at offset 0; an unknown version is an error.
     pub(crate) fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|source| Error::OpenSegment {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let len = file
-            .metadata()
-            .map_err(|source| Error::OpenSegment {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .len();
+        let file = File::open(path).map_err(|source| Error::OpenSegment { path: path.to_path_buf(), source })?;
+        let len = file.metadata().map_err(|source| Error::OpenSegment { path: path.to_path_buf(), source })?.len();
         let mut s = SegmentScanner {
             path: path.to_path_buf(),
             file: BufReader::with_capacity(1 << 20, file),
@@ -160,10 +148,7 @@ impl SegmentScanner {
         if head[..4] != SEGMENT_MAGIC {
             s.header_corrupt = Some(Corruption::BadMagic);
         } else if head[4] != FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                path: s.path,
-                version: head[4],
-            });
+            return Err(Error::UnsupportedVersion { path: s.path, version: head[4] });
         }
         s.offset = SEGMENT_HEADER_LEN;
         Ok(s)
@@ -190,10 +175,7 @@ impl SegmentScanner {
     }
 
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
-        self.file.read_exact(buf).map_err(|source| Error::Read {
-            path: self.path.clone(),
-            source,
-        })
+        self.file.read_exact(buf).map_err(|source| Error::Read { path: self.path.clone(), source })
     }
 
     /// Reads the next frame. I/O errors are errors; bad bytes are [`Frame::Corrupt`].

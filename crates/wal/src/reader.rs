@@ -88,33 +88,20 @@ impl Reader {
             return Self::new(dir, 0);
         };
         let checkpoint = cp.index;
-        let mut sources = segment_sources(&cp.path, 0, u32::MAX, |segment| Position::Checkpoint {
-            checkpoint,
-            segment,
-        })?;
+        let mut sources =
+            segment_sources(&cp.path, 0, u32::MAX, |segment| Position::Checkpoint { checkpoint, segment })?;
         let first = checkpoint.saturating_add(1);
         let segs = segment_sources(dir, first, u32::MAX, Position::Segment)?;
         let first_found = segs.first().map(|src| src.position);
         if let Some(Position::Segment(s)) = first_found.filter(|&p| p != Position::Segment(first)) {
-            tracing::warn!(
-                checkpoint,
-                first_segment = s,
-                "WAL segments missing between checkpoint and first segment"
-            );
+            tracing::warn!(checkpoint, first_segment = s, "WAL segments missing between checkpoint and first segment");
         }
         sources.extend(segs);
         Ok(Self::from_sources(sources))
     }
 
     fn from_sources(sources: Vec<Source>) -> Reader {
-        Reader {
-            sources,
-            next_source: 0,
-            scan: None,
-            batch_pos: 0,
-            batch_left: 0,
-            done: false,
-        }
+        Reader { sources, next_source: 0, scan: None, batch_pos: 0, batch_left: 0, done: false }
     }
 
     /// Returns the next record, borrowed until the next call, or `None` at the end.
@@ -200,9 +187,7 @@ impl Reader {
         if self.done || self.scan.is_none() {
             return None;
         }
-        self.sources
-            .get(self.next_source.checked_sub(1)?)
-            .map(|s| s.position)
+        self.sources.get(self.next_source.checked_sub(1)?).map(|s| s.position)
     }
 
     /// Files started so far and files in total, for progress logging.
@@ -215,25 +200,15 @@ impl Iterator for Reader {
     type Item = Result<Vec<u8>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_record()
-            .map(|r| r.map(<[u8]>::to_vec))
-            .transpose()
+        self.next_record().map(|r| r.map(<[u8]>::to_vec)).transpose()
     }
 }
 
-fn segment_sources(
-    dir: &Path,
-    first: u32,
-    last: u32,
-    pos: impl Fn(u32) -> Position,
-) -> Result<Vec<Source>> {
+fn segment_sources(dir: &Path, first: u32, last: u32, pos: impl Fn(u32) -> Position) -> Result<Vec<Source>> {
     Ok(list_segments(dir)?
         .into_iter()
         .filter(|&s| s >= first && s <= last)
-        .map(|s| Source {
-            path: segment_path(dir, s),
-            position: pos(s),
-        })
+        .map(|s| Source { path: segment_path(dir, s), position: pos(s) })
         .collect())
 }
 
@@ -261,11 +236,7 @@ pub fn replay_with_progress(
         if started != reported {
             reported = started;
             if let Some(position) = reader.position() {
-                progress(Progress {
-                    position,
-                    done: started - 1,
-                    total,
-                });
+                progress(Progress { position, done: started - 1, total });
             }
         }
     }

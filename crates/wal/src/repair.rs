@@ -50,14 +50,7 @@ pub(crate) fn repair_segments(
             let from = segs.get(i..).unwrap_or_default();
             let dropped = delete_segments(dir, from, report)?;
             let path = segment_path(dir, index);
-            record(
-                report,
-                &path,
-                0,
-                dropped,
-                from.len(),
-                Corruption::SegmentGap,
-            );
+            record(report, &path, 0, dropped, from.len(), Corruption::SegmentGap);
             return Ok(());
         }
         prev = Some(index);
@@ -89,14 +82,7 @@ pub(crate) fn repair_segments(
     Ok(())
 }
 
-fn record(
-    report: &mut RepairReport,
-    path: &Path,
-    offset: u64,
-    dropped: u64,
-    deleted: usize,
-    kind: Corruption,
-) {
+fn record(report: &mut RepairReport, path: &Path, offset: u64, dropped: u64, deleted: usize, kind: Corruption) {
     report.corruptions += 1;
     report.bytes_dropped += dropped;
     tracing::warn!(
@@ -111,11 +97,7 @@ fn record(
 
 /// Cuts a segment at `offset` (rewriting the header if the header itself was bad).
 fn truncate_segment(path: &Path, offset: u64) -> Result<()> {
-    let err = |source| Error::Modify {
-        action: "truncate",
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| Error::Modify { action: "truncate", path: path.to_path_buf(), source };
     let mut file = OpenOptions::new().write(true).open(path).map_err(err)?;
     if offset < SEGMENT_HEADER_LEN {
         file.set_len(0).map_err(err)?;
@@ -124,10 +106,7 @@ fn truncate_segment(path: &Path, offset: u64) -> Result<()> {
     } else {
         file.set_len(offset).map_err(err)?;
     }
-    file.sync_all().map_err(|source| Error::Sync {
-        path: path.to_path_buf(),
-        source,
-    })
+    file.sync_all().map_err(|source| Error::Sync { path: path.to_path_buf(), source })
 }
 
 /// Deletes segments, highest first (so a crash leaves a contiguous prefix), and

@@ -18,24 +18,16 @@ pub(crate) fn segment_path(dir: &Path, index: u32) -> PathBuf {
 
 /// Parses an 8-digit segment name.
 fn parse_segment_name(name: &str) -> Option<u32> {
-    if name.len() == 8 && name.bytes().all(|b| b.is_ascii_digit()) {
-        name.parse().ok()
-    } else {
-        None
-    }
+    if name.len() == 8 && name.bytes().all(|b| b.is_ascii_digit()) { name.parse().ok() } else { None }
 }
 
 /// Parses `checkpoint.NNNNNNNN` (not the `.tmp` form).
 pub(crate) fn parse_checkpoint_name(name: &str) -> Option<u32> {
-    name.strip_prefix("checkpoint.")
-        .and_then(parse_segment_name)
+    name.strip_prefix("checkpoint.").and_then(parse_segment_name)
 }
 
 fn dir_error(dir: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Dir {
-        path: dir.to_path_buf(),
-        source,
-    }
+    move |source| Error::Dir { path: dir.to_path_buf(), source }
 }
 
 /// Lists the names of all entries of `dir`, skipping non-UTF-8 names.
@@ -52,10 +44,7 @@ pub(crate) fn list_names(dir: &Path) -> Result<Vec<String>> {
 
 /// Sorted indexes of the segment files in `dir`.
 pub(crate) fn list_segments(dir: &Path) -> Result<Vec<u32>> {
-    let mut segs: Vec<u32> = list_names(dir)?
-        .iter()
-        .filter_map(|n| parse_segment_name(n))
-        .collect();
+    let mut segs: Vec<u32> = list_names(dir)?.iter().filter_map(|n| parse_segment_name(n)).collect();
     segs.sort_unstable();
     Ok(segs)
 }
@@ -67,14 +56,8 @@ pub(crate) fn file_len(path: &Path) -> u64 {
 
 /// Fsyncs a directory so that created, renamed and deleted entries are durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    let sync_err = |source| Error::Sync {
-        path: dir.to_path_buf(),
-        source,
-    };
-    File::open(dir)
-        .map_err(sync_err)?
-        .sync_all()
-        .map_err(sync_err)
+    let sync_err = |source| Error::Sync { path: dir.to_path_buf(), source };
+    File::open(dir).map_err(sync_err)?.sync_all().map_err(sync_err)
 }
 
 /// Creates (or truncates) segment `index`, writes its header and makes it durable.
@@ -82,36 +65,17 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 /// The file is returned positioned after the header, ready for appends.
 pub(crate) fn create_segment(dir: &Path, index: u32) -> Result<File> {
     let path = segment_path(dir, index);
-    let open_err = |source| Error::OpenSegment {
-        path: path.clone(),
-        source,
-    };
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .map_err(open_err)?;
-    file.write_all(&segment_header())
-        .map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
-    file.sync_all().map_err(|source| Error::Sync {
-        path: path.clone(),
-        source,
-    })?;
+    let open_err = |source| Error::OpenSegment { path: path.clone(), source };
+    let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&path).map_err(open_err)?;
+    file.write_all(&segment_header()).map_err(|source| Error::Write { path: path.clone(), source })?;
+    file.sync_all().map_err(|source| Error::Sync { path: path.clone(), source })?;
     sync_dir(dir)?;
     Ok(file)
 }
 
 /// Deletes a file, mapping the error.
 pub(crate) fn remove_file(path: &Path) -> Result<()> {
-    fs::remove_file(path).map_err(|source| Error::Modify {
-        action: "delete",
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::remove_file(path).map_err(|source| Error::Modify { action: "delete", path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]
@@ -120,8 +84,7 @@ mod tests {
 
     #[test]
     fn names() {
-        let check =
-            |name: &str, want: Option<u32>| assert_eq!(parse_segment_name(name), want, "{name}");
+        let check = |name: &str, want: Option<u32>| assert_eq!(parse_segment_name(name), want, "{name}");
         check("00000000", Some(0));
         check("00000042", Some(42));
         check("0000042", None);

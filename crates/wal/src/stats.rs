@@ -51,8 +51,7 @@ impl WalStats {
             records_written: self.records_written.load(Relaxed),
             batches_written: self.batches_written.load(Relaxed),
             fsyncs: self.fsyncs.load(Relaxed),
-            fsync_duration_seconds: Duration::from_nanos(self.fsync_nanos.load(Relaxed))
-                .as_secs_f64(),
+            fsync_duration_seconds: Duration::from_nanos(self.fsync_nanos.load(Relaxed)).as_secs_f64(),
             segments_created: self.segments_created.load(Relaxed),
             corruptions_repaired: self.corruptions_repaired.load(Relaxed),
             bytes_dropped: self.bytes_dropped.load(Relaxed),
@@ -66,8 +65,6 @@ impl WalStats {
 
     pub(crate) fn sub_size(&self, v: u64) {
         // Saturating: sizes of deleted files are re-measured and may differ from our sum.
-        let _ = self
-            .size_bytes
-            .fetch_update(Relaxed, Relaxed, |cur| Some(cur.saturating_sub(v)));
+        let _ = self.size_bytes.fetch_update(Relaxed, Relaxed, |cur| Some(cur.saturating_sub(v)));
     }
 }

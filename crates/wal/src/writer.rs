@@ -15,9 +15,7 @@ use crate::checkpoint::{Checkpoint, remove_tmp_checkpoints};
 use crate::error::{Error, Result};
 use crate::format::{SEGMENT_HEADER_LEN, encode_batch};
 use crate::repair::{RepairReport, repair_segments};
-use crate::segment::{
-    create_segment, file_len, list_segments, remove_file, segment_path, sync_dir,
-};
+use crate::segment::{create_segment, file_len, list_segments, remove_file, segment_path, sync_dir};
 use crate::stats::WalStats;
 
 /// Default maximum segment size: 128 MiB, as in Prometheus.
@@ -52,10 +50,7 @@ pub struct WalOptions {
 
 impl Default for WalOptions {
     fn default() -> Self {
-        WalOptions {
-            max_segment_size: DEFAULT_MAX_SEGMENT_SIZE,
-            fsync: FsyncPolicy::Never,
-        }
+        WalOptions { max_segment_size: DEFAULT_MAX_SEGMENT_SIZE, fsync: FsyncPolicy::Never }
     }
 }
 
@@ -100,10 +95,7 @@ impl Wal {
         mut f: impl FnMut(&[u8]),
     ) -> Result<(Wal, RepairReport)> {
         let dir = dir.as_ref().to_path_buf();
-        fs::create_dir_all(&dir).map_err(|source| Error::Dir {
-            path: dir.clone(),
-            source,
-        })?;
+        fs::create_dir_all(&dir).map_err(|source| Error::Dir { path: dir.clone(), source })?;
         remove_tmp_checkpoints(&dir)?;
         let mut report = RepairReport::default();
         let checkpoint = Checkpoint::latest(&dir)?;
@@ -113,10 +105,7 @@ impl Wal {
         let after = checkpoint.map(|c| c.index);
         let live = |dir: &Path| -> Result<Vec<u32>> {
             let segs = list_segments(dir)?;
-            Ok(segs
-                .into_iter()
-                .filter(|&s| after.is_none_or(|a| s > a))
-                .collect())
+            Ok(segs.into_iter().filter(|&s| after.is_none_or(|a| s > a)).collect())
         };
         repair_segments(&dir, &live(&dir)?, &mut report, &mut f)?;
 
@@ -126,10 +115,8 @@ impl Wal {
         let (segment, file) = match live(&dir)?.last() {
             Some(&last) => {
                 let path = segment_path(&dir, last);
-                let file = OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(|source| Error::OpenSegment { path, source })?;
+                let file =
+                    OpenOptions::new().write(true).open(&path).map_err(|source| Error::OpenSegment { path, source })?;
                 (last, file)
             }
             None => {
@@ -138,10 +125,7 @@ impl Wal {
                 (first, create_segment(&dir, first)?)
             }
         };
-        let size_on_disk: u64 = list_segments(&dir)?
-            .iter()
-            .map(|&s| file_len(&segment_path(&dir, s)))
-            .sum();
+        let size_on_disk: u64 = list_segments(&dir)?.iter().map(|&s| file_len(&segment_path(&dir, s))).sum();
         WalStats::add(&stats.size_bytes, size_on_disk);
         let mut wal = Wal {
             dir,
@@ -155,13 +139,10 @@ impl Wal {
             failed: false,
             stats,
         };
-        wal.segment_size =
-            wal.file
-                .seek(SeekFrom::End(0))
-                .map_err(|source| Error::OpenSegment {
-                    path: wal.segment_path(),
-                    source,
-                })?;
+        wal.segment_size = wal
+            .file
+            .seek(SeekFrom::End(0))
+            .map_err(|source| Error::OpenSegment { path: wal.segment_path(), source })?;
         Ok((wal, report))
     }
 
@@ -181,9 +162,7 @@ impl Wal {
         }
         encode_batch(&mut self.buf, records)?;
         let frame_len = self.buf.len() as u64;
-        if self.segment_size > SEGMENT_HEADER_LEN
-            && self.segment_size + frame_len > self.opts.max_segment_size
-        {
+        if self.segment_size > SEGMENT_HEADER_LEN && self.segment_size + frame_len > self.opts.max_segment_size {
             self.cut_segment()?;
         }
         self.write_frame()?;
@@ -202,17 +181,11 @@ impl Wal {
         if let Err(source) = self.file.write_all(&self.buf) {
             // A partial frame followed by good ones would hide them from replay: cut it off.
             let size = self.segment_size;
-            let rollback = self
-                .file
-                .set_len(size)
-                .and_then(|()| self.file.seek(SeekFrom::Start(size)));
+            let rollback = self.file.set_len(size).and_then(|()| self.file.seek(SeekFrom::Start(size)));
             if rollback.is_err() {
                 self.failed = true;
             }
-            return Err(Error::Write {
-                path: self.segment_path(),
-                source,
-            });
+            return Err(Error::Write { path: self.segment_path(), source });
         }
         self.segment_size += self.buf.len() as u64;
         self.dirty = true;
@@ -248,17 +221,11 @@ impl Wal {
             // After a failed fsync the kernel may have dropped the dirty pages; retrying
             // could report success for lost data, so stop writing.
             self.failed = true;
-            return Err(Error::Sync {
-                path: self.segment_path(),
-                source,
-            });
+            return Err(Error::Sync { path: self.segment_path(), source });
         }
         let took = start.elapsed();
         WalStats::add(&self.stats.fsyncs, 1);
-        WalStats::add(
-            &self.stats.fsync_nanos,
-            u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
-        );
+        WalStats::add(&self.stats.fsync_nanos, u64::try_from(took.as_nanos()).unwrap_or(u64::MAX));
         self.dirty = false;
         self.last_sync = Instant::now();
         Ok(())
@@ -328,9 +295,7 @@ impl Wal {
 
     fn check_failed(&self) -> Result<()> {
         if self.failed {
-            return Err(Error::Failed {
-                dir: self.dir.clone(),
-            });
+            return Err(Error::Failed { dir: self.dir.clone() });
         }
         Ok(())
     }

@@ -33,12 +33,7 @@ fn kill_9_loses_no_acknowledged_batch() {
     let dir = tmp.path();
     for round in 0..3u64 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "crash_child_writer",
-                "--exact",
-                "--include-ignored",
-                "--nocapture",
-            ])
+            .args(["crash_child_writer", "--exact", "--include-ignored", "--nocapture"])
             .env(DIR_ENV, dir)
             .stdout(Stdio::piped())
             .spawn()
@@ -78,10 +73,6 @@ fn kill_9_loses_no_acknowledged_batch() {
             whole += batch(next).len();
             next += 1;
         }
-        assert_eq!(
-            whole,
-            extra.len(),
-            "round {round}: a batch was replayed in part"
-        );
+        assert_eq!(whole, extra.len(), "round {round}: a batch was replayed in part");
     }
 }

@@ -29,10 +29,7 @@ fn efbig_child_writer() {
         }
     };
     assert!(matches!(err, Error::Write { .. }), "{err}");
-    assert!(
-        err.to_string().starts_with("cannot write WAL segment "),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("cannot write WAL segment "), "{err}");
     // Rolled back to a frame boundary: 8-byte header plus whole 1,015-byte frames.
     let len = std::fs::metadata(seg(dir.as_ref(), 0)).unwrap().len();
     assert_eq!(len, 8 + acked * 1015);
@@ -60,17 +57,9 @@ fn write_error_rolls_back_the_partial_batch() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let acked: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("acked "))
-        .expect("child printed no ack count")
-        .parse()
-        .unwrap();
+    assert!(out.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let acked: u64 =
+        stdout.lines().find_map(|l| l.strip_prefix("acked ")).expect("child printed no ack count").parse().unwrap();
     assert!(acked > 20);
 
     let (wal, report) = Wal::open(dir, WalOptions::default()).unwrap();

@@ -22,12 +22,7 @@ fn write_log(dir: &Path, max_segment_size: u64, n: u64) -> Vec<Vec<Vec<u8>>> {
 }
 
 fn append(path: &Path, bytes: &[u8]) {
-    OpenOptions::new()
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
+    OpenOptions::new().append(true).open(path).unwrap().write_all(bytes).unwrap();
 }
 
 fn flat(batches: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
@@ -50,21 +45,13 @@ fn torn_tail_at_every_offset_of_the_last_batch() {
     for cut in full_len..torn_len {
         let dir = tmp.path().join(format!("cut{cut}"));
         copy_dir(&src, &dir);
-        OpenOptions::new()
-            .write(true)
-            .open(seg(&dir, 0))
-            .unwrap()
-            .set_len(cut)
-            .unwrap();
+        OpenOptions::new().write(true).open(seg(&dir, 0)).unwrap().set_len(cut).unwrap();
         let (mut wal, report) = Wal::open(&dir, WalOptions::default()).unwrap();
         assert_eq!(report.corruptions, u32::from(cut > full_len), "cut {cut}");
         assert_eq!(report.bytes_dropped, cut - full_len, "cut {cut}");
         assert_eq!(report.batches, 3);
         assert_eq!(std::fs::metadata(seg(&dir, 0)).unwrap().len(), full_len);
-        assert_eq!(
-            wal.stats().snapshot().corruptions_repaired,
-            u64::from(report.corruptions)
-        );
+        assert_eq!(wal.stats().snapshot().corruptions_repaired, u64::from(report.corruptions));
         // Writing after the repair appends cleanly behind the last good batch.
         wal.log(&[b"after repair"]).unwrap();
         wal.close().unwrap();
@@ -84,12 +71,7 @@ fn torn_segment_header() {
         wal.log(&[b"a"]).unwrap();
         wal.cut_segment().unwrap();
         wal.close().unwrap();
-        OpenOptions::new()
-            .write(true)
-            .open(seg(dir, 1))
-            .unwrap()
-            .set_len(len)
-            .unwrap();
+        OpenOptions::new().write(true).open(seg(dir, 1)).unwrap().set_len(len).unwrap();
         let (mut wal, report) = Wal::open(dir, WalOptions::default()).unwrap();
         assert_eq!(report.corruptions, u32::from(len < 8), "len {len}");
         wal.log(&[b"b"]).unwrap();
@@ -119,15 +101,9 @@ fn garbage_appended() {
         assert_eq!(report.bytes_dropped, garbage.len() as u64);
         assert_eq!(replay_all(dir), flat(&batches));
     };
-    check(
-        b"\xffgarbage that is not a frame",
-        Corruption::BadFrameType(0xff),
-    );
+    check(b"\xffgarbage that is not a frame", Corruption::BadFrameType(0xff));
     check(b"\x01\xff\xff\xff\x7f0000garbage", Corruption::TornPayload);
-    check(
-        b"\x01\x04\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03abc",
-        Corruption::ChecksumMismatch,
-    );
+    check(b"\x01\x04\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03abc", Corruption::ChecksumMismatch);
     check(b"\x01\x02", Corruption::TornFrameHeader);
 }
 
@@ -151,14 +127,8 @@ fn flipped_byte_in_an_older_segment_drops_everything_after_it() {
     let segs = Wal::open(dir, small(2048)).unwrap().0.segments().unwrap();
     assert!(segs.len() >= 5);
     // Batches that live entirely in segments 0 and 1.
-    let before: Vec<Vec<u8>> = Reader::range(dir, 0, 1)
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let seg2: Vec<Vec<u8>> = Reader::range(dir, 2, 2)
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let before: Vec<Vec<u8>> = Reader::range(dir, 0, 1).unwrap().map(Result::unwrap).collect();
+    let seg2: Vec<Vec<u8>> = Reader::range(dir, 2, 2).unwrap().map(Result::unwrap).collect();
 
     // Flip a byte in the middle of segment 2.
     let path = seg(dir, 2);
@@ -168,8 +138,7 @@ fn flipped_byte_in_an_older_segment_drops_everything_after_it() {
     std::fs::write(&path, &bytes).unwrap();
 
     let mut replayed = Vec::new();
-    let (wal, report) =
-        Wal::open_with_replay(dir, small(2048), |r| replayed.push(r.to_vec())).unwrap();
+    let (wal, report) = Wal::open_with_replay(dir, small(2048), |r| replayed.push(r.to_vec())).unwrap();
     assert_eq!(report.corruptions, 1);
     assert_eq!(report.segments_deleted as usize, segs.len() - 3);
     assert_eq!(report.records as usize, replayed.len());
@@ -191,17 +160,9 @@ fn missing_segment_drops_later_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     write_log(dir, 1024, 60);
-    let n = Wal::open(dir, small(1024))
-        .unwrap()
-        .0
-        .segments()
-        .unwrap()
-        .len() as u32;
+    let n = Wal::open(dir, small(1024)).unwrap().0.segments().unwrap().len() as u32;
     assert!(n >= 4);
-    let keep: Vec<Vec<u8>> = Reader::range(dir, 0, 1)
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let keep: Vec<Vec<u8>> = Reader::range(dir, 0, 1).unwrap().map(Result::unwrap).collect();
     std::fs::remove_file(seg(dir, 2)).unwrap();
     let (wal, report) = Wal::open(dir, small(1024)).unwrap();
     assert_eq!(report.corruptions, 1);
@@ -218,11 +179,7 @@ fn dir_is_a_file_is_an_error() {
     std::fs::write(&file, b"not a dir").unwrap();
     let err = Wal::open(&file, WalOptions::default()).unwrap_err();
     assert!(matches!(err, Error::Dir { .. }), "{err}");
-    assert!(
-        err.to_string()
-            .starts_with(&format!("cannot open WAL directory {}: ", file.display())),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with(&format!("cannot open WAL directory {}: ", file.display())), "{err}");
 }
 
 #[test]
@@ -234,10 +191,7 @@ fn unreadable_segment_is_an_error_not_corruption() {
     write_log(dir, 1 << 20, 3);
     std::fs::create_dir(seg(dir, 1)).unwrap();
     let err = Wal::open(dir, WalOptions::default()).unwrap_err();
-    assert!(
-        matches!(err, Error::Read { .. } | Error::OpenSegment { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::Read { .. } | Error::OpenSegment { .. }), "{err}");
     assert!(err.to_string().contains("00000001"), "{err}");
     assert!(seg(dir, 0).exists());
 }
@@ -252,10 +206,7 @@ fn newer_format_version_is_an_error() {
     bytes[4] = 2;
     std::fs::write(&path, &bytes).unwrap();
     let err = Wal::open(dir, WalOptions::default()).unwrap_err();
-    assert!(
-        matches!(err, Error::UnsupportedVersion { version: 2, .. }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::UnsupportedVersion { version: 2, .. }), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing repaired");
 }
 

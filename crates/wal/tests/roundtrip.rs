@@ -31,10 +31,7 @@ fn round_trip_many_batches_across_segments() {
     let tail: Vec<Vec<u8>> = Reader::new(dir, 10).unwrap().map(Result::unwrap).collect();
     assert!(!tail.is_empty() && tail.len() < want.len());
     assert_eq!(tail[..], want[want.len() - tail.len()..]);
-    let mid: Vec<Vec<u8>> = Reader::range(dir, 0, 9)
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let mid: Vec<Vec<u8>> = Reader::range(dir, 0, 9).unwrap().map(Result::unwrap).collect();
     assert_eq!([mid, tail].concat(), want);
 }
 
@@ -94,20 +91,14 @@ fn batch_larger_than_segment_gets_its_own() {
     wal.log(&[b"after"]).unwrap();
     assert_eq!(wal.segments().unwrap(), [0, 1, 2]);
     wal.close().unwrap();
-    assert_eq!(
-        replay_all(tmp.path()),
-        [b"small".to_vec(), big, b"after".to_vec()]
-    );
+    assert_eq!(replay_all(tmp.path()), [b"small".to_vec(), big, b"after".to_vec()]);
 }
 
 #[test]
 fn fsync_policies_and_stats() {
     let check = |policy: FsyncPolicy, want_fsyncs_after_log: u64| {
         let tmp = tempfile::tempdir().unwrap();
-        let opts = WalOptions {
-            fsync: policy,
-            ..WalOptions::default()
-        };
+        let opts = WalOptions { fsync: policy, ..WalOptions::default() };
         let (mut wal, _) = Wal::open(tmp.path(), opts).unwrap();
         let stats = wal.stats();
         for _ in 0..5 {
@@ -137,10 +128,7 @@ fn fsync_policies_and_stats() {
 #[test]
 fn interval_sync_from_timer() {
     let tmp = tempfile::tempdir().unwrap();
-    let opts = WalOptions {
-        fsync: FsyncPolicy::Interval(Duration::from_secs(3600)),
-        ..WalOptions::default()
-    };
+    let opts = WalOptions { fsync: FsyncPolicy::Interval(Duration::from_secs(3600)), ..WalOptions::default() };
     let (mut wal, _) = Wal::open(tmp.path(), opts).unwrap();
     wal.log(&[b"a"]).unwrap();
     assert!(!wal.maybe_sync().unwrap(), "interval not elapsed");
@@ -149,10 +137,7 @@ fn interval_sync_from_timer() {
     wal.sync().unwrap();
     assert_eq!(wal.stats().snapshot().fsyncs, 1, "nothing dirty, no fsync");
 
-    let opts = WalOptions {
-        fsync: FsyncPolicy::Interval(Duration::from_millis(1)),
-        ..WalOptions::default()
-    };
+    let opts = WalOptions { fsync: FsyncPolicy::Interval(Duration::from_millis(1)), ..WalOptions::default() };
     let tmp = tempfile::tempdir().unwrap();
     let (mut wal, _) = Wal::open(tmp.path(), opts).unwrap();
     wal.log(&[b"a"]).unwrap();
@@ -175,26 +160,15 @@ fn checkpoint_truncate_and_replay_order() {
     assert_eq!(wal.segments().unwrap(), [0, 1, 2, 3, 4, 5]);
 
     // Checkpoint segments 0..=3 keeping only the first record of each.
-    let kept: Vec<Vec<u8>> = Reader::range(dir, 0, 3)
-        .unwrap()
-        .map(Result::unwrap)
-        .filter(|r| r[2] == 0)
-        .collect();
+    let kept: Vec<Vec<u8>> = Reader::range(dir, 0, 3).unwrap().map(Result::unwrap).filter(|r| r[2] == 0).collect();
     assert_eq!(kept.len(), 4);
     let older = Checkpoint::write(dir, 1, [b"old".as_slice()]).unwrap();
     let cp = Checkpoint::write(dir, 3, &kept).unwrap();
     assert_eq!(cp.index, 3);
     assert_eq!(Checkpoint::latest(dir).unwrap(), Some(cp.clone()));
     // Replay before truncation already skips segments covered by the checkpoint.
-    let want: Vec<Vec<u8>> = kept
-        .iter()
-        .cloned()
-        .chain(
-            [4u8, 5]
-                .iter()
-                .flat_map(|&s| [vec![b's', s, 0], vec![b's', s, 1]]),
-        )
-        .collect();
+    let want: Vec<Vec<u8>> =
+        kept.iter().cloned().chain([4u8, 5].iter().flat_map(|&s| [vec![b's', s, 0], vec![b's', s, 1]])).collect();
     assert_eq!(replay_all(dir), want);
 
     assert_eq!(wal.truncate_before(4).unwrap(), 4);
@@ -203,8 +177,7 @@ fn checkpoint_truncate_and_replay_order() {
     assert!(!older.path.exists());
     assert_eq!(replay_all(dir), want);
     let mut replayed = Vec::new();
-    let (other, _) =
-        Wal::open_with_replay(dir, WalOptions::default(), |r| replayed.push(r.to_vec())).unwrap();
+    let (other, _) = Wal::open_with_replay(dir, WalOptions::default(), |r| replayed.push(r.to_vec())).unwrap();
     drop(other);
     assert_eq!(replayed, want);
 
@@ -215,28 +188,10 @@ fn checkpoint_truncate_and_replay_order() {
 
     let mut positions = Vec::new();
     let mut n = 0;
-    let stats = replay_with_progress(
-        dir,
-        |_| n += 1,
-        |p| positions.push((p.position, p.done, p.total)),
-    )
-    .unwrap();
+    let stats = replay_with_progress(dir, |_| n += 1, |p| positions.push((p.position, p.done, p.total))).unwrap();
     assert_eq!(stats.records, n);
     assert_eq!(stats.files, 2);
-    assert_eq!(
-        positions,
-        [
-            (
-                Position::Checkpoint {
-                    checkpoint: 3,
-                    segment: 0
-                },
-                0,
-                2
-            ),
-            (Position::Segment(5), 1, 2)
-        ]
-    );
+    assert_eq!(positions, [(Position::Checkpoint { checkpoint: 3, segment: 0 }, 0, 2), (Position::Segment(5), 1, 2)]);
 }
 
 #[test]

@@ -50,12 +50,7 @@ impl Server {
             .stdout(Stdio::null())
             .stderr(logf);
         let child = cmd.spawn().expect("spawn argus serve");
-        Server {
-            child,
-            port,
-            dir: dir.to_path_buf(),
-            log,
-        }
+        Server { child, port, dir: dir.to_path_buf(), log }
     }
 
     pub fn wait_ready(&self) {
@@ -74,8 +69,7 @@ impl Server {
     }
 
     pub fn get(&self, path: &str) -> (u16, String) {
-        http(self.port, "GET", path, "")
-            .unwrap_or_else(|| panic!("GET {path} failed; log:\n{}", self.log_text()))
+        http(self.port, "GET", path, "").unwrap_or_else(|| panic!("GET {path} failed; log:\n{}", self.log_text()))
     }
 
     pub fn post(&self, path: &str, body: &str) -> (u16, String) {
@@ -92,11 +86,7 @@ impl Server {
     }
 
     pub fn signal(&self, sig: &str) {
-        Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
+        Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status().expect("kill");
     }
 
     /// Waits for exit; returns the exit code (None if killed by a signal).
@@ -136,14 +126,8 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, Str
     let text = String::from_utf8_lossy(&buf).into_owned();
     let status: u16 = text.split(' ').nth(1)?.parse().ok()?;
     let (head, rest) = text.split_once("\r\n\r\n")?;
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_string()
-    };
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
     Some((status, body))
 }
 

@@ -27,12 +27,7 @@ pub struct HeadAppender {
 
 impl HeadAppender {
     pub(crate) fn new(head: Arc<Head>) -> Self {
-        HeadAppender {
-            head,
-            samples: Vec::new(),
-            series: HashMap::new(),
-            pending_last: HashMap::new(),
-        }
+        HeadAppender { head, samples: Vec::new(), series: HashMap::new(), pending_last: HashMap::new() }
     }
 
     /// Number of buffered samples.
@@ -57,31 +52,21 @@ impl HeadAppender {
             if v.to_bits() == last_v {
                 return Ok(false); // an exact duplicate is accepted and ignored
             }
-            self.head
-                .stats
-                .duplicate_samples
-                .fetch_add(1, Ordering::Relaxed);
+            self.head.stats.duplicate_samples.fetch_add(1, Ordering::Relaxed);
             return Err(StorageError::DuplicateSampleForTimestamp);
         }
         let w = self.head.opts.out_of_order_window;
         if w > 0 && t >= last_t - w {
             return Ok(true);
         }
-        self.head
-            .stats
-            .out_of_order_samples
-            .fetch_add(1, Ordering::Relaxed);
+        self.head.stats.out_of_order_samples.fetch_add(1, Ordering::Relaxed);
         Err(StorageError::OutOfOrderSample)
     }
 }
 
 fn valid_labels(labels: &Labels) -> StorageResult<()> {
-    let bad = |reason: &str| {
-        Err(StorageError::InvalidSeries {
-            labels: labels.to_string(),
-            reason: reason.to_string(),
-        })
-    };
+    let bad =
+        |reason: &str| Err(StorageError::InvalidSeries { labels: labels.to_string(), reason: reason.to_string() });
     if labels.is_empty() {
         return bad("empty label set");
     }
@@ -95,26 +80,12 @@ fn valid_labels(labels: &Labels) -> StorageResult<()> {
 }
 
 impl Appender for HeadAppender {
-    fn append(
-        &mut self,
-        sref: SeriesRef,
-        labels: &Labels,
-        t: i64,
-        v: f64,
-    ) -> StorageResult<SeriesRef> {
+    fn append(&mut self, sref: SeriesRef, labels: &Labels, t: i64, v: f64) -> StorageResult<SeriesRef> {
         if t < self.head.min_valid_time.load(Ordering::Relaxed) {
-            self.head
-                .stats
-                .out_of_bounds_samples
-                .fetch_add(1, Ordering::Relaxed);
+            self.head.stats.out_of_bounds_samples.fetch_add(1, Ordering::Relaxed);
             return Err(StorageError::OutOfBounds);
         }
-        let (sref, series) = match self
-            .series
-            .get(&sref)
-            .cloned()
-            .or_else(|| self.head.series_by_ref(sref))
-        {
+        let (sref, series) = match self.series.get(&sref).cloned().or_else(|| self.head.series_by_ref(sref)) {
             Some(s) if sref != 0 => (sref, s),
             _ => {
                 valid_labels(labels)?;
@@ -156,22 +127,16 @@ impl Appender for HeadAppender {
                     }
                 }
                 if !new.is_empty() {
-                    let refs: Vec<(SeriesRef, &Labels)> =
-                        new.iter().map(|(r, l)| (*r, l)).collect();
+                    let refs: Vec<(SeriesRef, &Labels)> = new.iter().map(|(r, l)| (*r, l)).collect();
                     wal_records::encode_series(&mut series_rec, &refs);
                 }
             }
             let mut samples_rec = Vec::with_capacity(this.samples.len() * 12 + 17);
             wal_records::encode_samples(&mut samples_rec, &this.samples);
-            let res = if series_rec.is_empty() {
-                wal.log(&[&samples_rec])
-            } else {
-                wal.log(&[&series_rec, &samples_rec])
-            };
+            let res =
+                if series_rec.is_empty() { wal.log(&[&samples_rec]) } else { wal.log(&[&series_rec, &samples_rec]) };
             if let Err(e) = res {
-                head.stats
-                    .wal_write_failures
-                    .fetch_add(1, Ordering::Relaxed);
+                head.stats.wal_write_failures.fetch_add(1, Ordering::Relaxed);
                 // The series records may not have reached the log: log them again next time.
                 for s in this.series.values() {
                     s.lock().logged = false;
@@ -187,9 +152,7 @@ impl Appender for HeadAppender {
                 applied += 1;
             }
         }
-        head.stats
-            .samples_appended
-            .fetch_add(applied, Ordering::Relaxed);
+        head.stats.samples_appended.fetch_add(applied, Ordering::Relaxed);
         Ok(())
     }
 
@@ -205,21 +168,16 @@ impl Head {
         }
         if t > s.last_t || s.last_t == i64::MIN {
             if s.append(t, v, self.opts.chunk_range, self.opts.samples_per_chunk) {
-                self.stats
-                    .head_chunks_created
-                    .fetch_add(1, Ordering::Relaxed);
+                self.stats.head_chunks_created.fetch_add(1, Ordering::Relaxed);
             }
         } else if t == s.last_t {
             // An identical duplicate is accepted by `append` and dropped here.
             return false;
-        } else if self.opts.out_of_order_window > 0 && t >= s.last_t - self.opts.out_of_order_window
-        {
+        } else if self.opts.out_of_order_window > 0 && t >= s.last_t - self.opts.out_of_order_window {
             if !s.insert_ooo(Sample::new(t, v)) {
                 return false;
             }
-            self.stats
-                .out_of_order_accepted
-                .fetch_add(1, Ordering::Relaxed);
+            self.stats.out_of_order_accepted.fetch_add(1, Ordering::Relaxed);
         } else {
             return false;
         }

@@ -54,12 +54,7 @@ pub(crate) struct Postings {
 impl Postings {
     pub(crate) fn add(&mut self, sref: SeriesRef, syms: &[u32]) {
         for pair in syms.chunks_exact(2) {
-            let list = self
-                .map
-                .entry(pair[0])
-                .or_default()
-                .entry(pair[1])
-                .or_default();
+            let list = self.map.entry(pair[0]).or_default().entry(pair[1]).or_default();
             // Refs grow monotonically, but WAL replay may add them out of order.
             match list.last() {
                 Some(&last) if last > sref => {
@@ -99,27 +94,15 @@ impl Postings {
     }
 
     pub(crate) fn values(&self, name: u32) -> impl Iterator<Item = u32> + '_ {
-        self.map
-            .get(&name)
-            .into_iter()
-            .flat_map(|v| v.keys().copied())
+        self.map.get(&name).into_iter().flat_map(|v| v.keys().copied())
     }
 
     pub(crate) fn get(&self, name: u32, value: u32) -> &[SeriesRef] {
-        self.map
-            .get(&name)
-            .and_then(|v| v.get(&value))
-            .map(|v| v.as_slice())
-            .unwrap_or(&[])
+        self.map.get(&name).and_then(|v| v.get(&value)).map(|v| v.as_slice()).unwrap_or(&[])
     }
 
     /// Sorted refs of series that have label `name` with a value accepted by `keep`.
-    pub(crate) fn union_where(
-        &self,
-        syms: &Symbols,
-        name: u32,
-        mut keep: impl FnMut(&str) -> bool,
-    ) -> Vec<SeriesRef> {
+    pub(crate) fn union_where(&self, syms: &Symbols, name: u32, mut keep: impl FnMut(&str) -> bool) -> Vec<SeriesRef> {
         let mut out: Vec<SeriesRef> = Vec::new();
         if let Some(values) = self.map.get(&name) {
             let mut lists: Vec<&Vec<SeriesRef>> = Vec::new();
@@ -172,9 +155,7 @@ pub(crate) fn select_refs(
             continue;
         }
         let set = if m.op == MatchOp::Equal {
-            syms.lookup(&m.value)
-                .map(|v| p.get(name, v).to_vec())
-                .unwrap_or_default()
+            syms.lookup(&m.value).map(|v| p.get(name, v).to_vec()).unwrap_or_default()
         } else {
             p.union_where(syms, name, |v| m.matches(v))
         };
@@ -233,10 +214,7 @@ pub(crate) fn labels_of(syms: &Symbols, pairs: &[u32]) -> Labels {
     Labels::from_sorted(
         pairs
             .chunks_exact(2)
-            .map(|p| Label {
-                name: syms.get(p[0]).to_string(),
-                value: syms.get(p[1]).to_string(),
-            })
+            .map(|p| Label { name: syms.get(p[0]).to_string(), value: syms.get(p[1]).to_string() })
             .collect(),
     )
 }
@@ -244,10 +222,7 @@ pub(crate) fn labels_of(syms: &Symbols, pairs: &[u32]) -> Labels {
 /// Whether the symbol pairs spell exactly `labels`.
 pub(crate) fn pairs_equal(syms: &Symbols, pairs: &[u32], labels: &Labels) -> bool {
     pairs.len() == labels.len() * 2
-        && pairs
-            .chunks_exact(2)
-            .zip(labels.iter())
-            .all(|(p, l)| syms.get(p[0]) == l.name && syms.get(p[1]) == l.value)
+        && pairs.chunks_exact(2).zip(labels.iter()).all(|(p, l)| syms.get(p[0]) == l.name && syms.get(p[1]) == l.value)
 }
 
 #[cfg(test)]

@@ -45,12 +45,7 @@ pub struct HeadOptions {
 
 impl Default for HeadOptions {
     fn default() -> Self {
-        HeadOptions {
-            chunk_range: 2 * 3600 * 1000,
-            samples_per_chunk: 120,
-            out_of_order_window: 0,
-            max_series: 0,
-        }
+        HeadOptions { chunk_range: 2 * 3600 * 1000, samples_per_chunk: 120, out_of_order_window: 0, max_series: 0 }
     }
 }
 
@@ -170,9 +165,7 @@ impl Head {
             return Ok(found);
         }
         if self.opts.max_series > 0 && idx.series.len() >= self.opts.max_series {
-            self.stats
-                .series_limit_rejected
-                .fetch_add(1, Ordering::Relaxed);
+            self.stats.series_limit_rejected.fetch_add(1, Ordering::Relaxed);
             return Err(argus_model::storage::StorageError::LimitExceeded(format!(
                 "head already holds the maximum of {} series",
                 self.opts.max_series
@@ -181,9 +174,7 @@ impl Head {
         let sref = self.next_ref.fetch_add(1, Ordering::Relaxed);
         let s = idx.insert(sref, hash, labels);
         self.stats.series_created.fetch_add(1, Ordering::Relaxed);
-        self.stats
-            .head_series
-            .store(idx.series.len() as u64, Ordering::Relaxed);
+        self.stats.head_series.store(idx.series.len() as u64, Ordering::Relaxed);
         Ok((sref, s))
     }
 
@@ -206,9 +197,7 @@ impl Head {
         }
         let next = self.next_ref.load(Ordering::Relaxed).max(sref + 1);
         self.next_ref.store(next, Ordering::Relaxed);
-        self.stats
-            .head_series
-            .store(idx.series.len() as u64, Ordering::Relaxed);
+        self.stats.head_series.store(idx.series.len() as u64, Ordering::Relaxed);
         true
     }
 
@@ -223,9 +212,7 @@ impl Head {
 
     /// Oldest sample time in the head, or `i64::MAX` when empty.
     pub fn min_time(&self) -> i64 {
-        self.min_time
-            .load(Ordering::Relaxed)
-            .max(self.min_valid_time.load(Ordering::Relaxed))
+        self.min_time.load(Ordering::Relaxed).max(self.min_valid_time.load(Ordering::Relaxed))
     }
 
     /// Newest sample time in the head, or `i64::MIN` when empty.
@@ -259,13 +246,8 @@ impl Head {
     /// samples left. Returns the number of series removed.
     pub fn truncate(&self, mint: i64) -> usize {
         self.min_valid_time.fetch_max(mint, Ordering::Relaxed);
-        let all: Vec<(SeriesRef, Arc<Mutex<MemSeries>>)> = self
-            .index
-            .read()
-            .series
-            .iter()
-            .map(|(r, s)| (*r, s.clone()))
-            .collect();
+        let all: Vec<(SeriesRef, Arc<Mutex<MemSeries>>)> =
+            self.index.read().series.iter().map(|(r, s)| (*r, s.clone())).collect();
         let mut dead = Vec::new();
         let mut new_min = i64::MAX;
         for (sref, s) in all {
@@ -281,13 +263,9 @@ impl Head {
         if n > 0 {
             let mut idx = self.index.write();
             idx.remove(dead);
-            self.stats
-                .head_series
-                .store(idx.series.len() as u64, Ordering::Relaxed);
+            self.stats.head_series.store(idx.series.len() as u64, Ordering::Relaxed);
         }
-        self.stats
-            .series_removed
-            .fetch_add(n as u64, Ordering::Relaxed);
+        self.stats.series_removed.fetch_add(n as u64, Ordering::Relaxed);
         self.min_time.store(new_min, Ordering::Relaxed);
         if new_min == i64::MAX {
             self.max_time.store(i64::MIN, Ordering::Relaxed);

@@ -53,30 +53,18 @@ impl Querier for HeadQuerier {
         let hi = self.maxt.min(hints.end);
         let labels_only = hints.labels_only;
         let items = self.matching(matchers);
-        Ok(Box::new(items.into_iter().filter_map(
-            move |(labels, s)| {
-                let samples = if labels_only {
-                    Vec::new()
-                } else {
-                    s.lock().samples(lo, hi)
-                };
-                (labels_only || !samples.is_empty()).then_some(Ok(Series { labels, samples }))
-            },
-        )))
+        Ok(Box::new(items.into_iter().filter_map(move |(labels, s)| {
+            let samples = if labels_only { Vec::new() } else { s.lock().samples(lo, hi) };
+            (labels_only || !samples.is_empty()).then_some(Ok(Series { labels, samples }))
+        })))
     }
 
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {
         let mut names: Vec<String> = if matchers.is_empty() {
             let idx = self.head.index.read();
-            idx.postings
-                .names()
-                .map(|n| idx.syms.get(n).to_string())
-                .collect()
+            idx.postings.names().map(|n| idx.syms.get(n).to_string()).collect()
         } else {
-            self.matching(matchers)
-                .into_iter()
-                .flat_map(|(ls, _)| ls.into_vec().into_iter().map(|l| l.name))
-                .collect()
+            self.matching(matchers).into_iter().flat_map(|(ls, _)| ls.into_vec().into_iter().map(|l| l.name)).collect()
         };
         names.sort();
         names.dedup();
@@ -87,18 +75,11 @@ impl Querier for HeadQuerier {
         let mut vals: Vec<String> = if matchers.is_empty() {
             let idx = self.head.index.read();
             match idx.syms.lookup(name) {
-                Some(n) => idx
-                    .postings
-                    .values(n)
-                    .map(|v| idx.syms.get(v).to_string())
-                    .collect(),
+                Some(n) => idx.postings.values(n).map(|v| idx.syms.get(v).to_string()).collect(),
                 None => Vec::new(),
             }
         } else {
-            self.matching(matchers)
-                .into_iter()
-                .filter_map(|(ls, _)| ls.get(name).map(str::to_string))
-                .collect()
+            self.matching(matchers).into_iter().filter_map(|(ls, _)| ls.get(name).map(str::to_string)).collect()
         };
         vals.sort();
         vals.dedup();

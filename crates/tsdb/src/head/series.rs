@@ -68,11 +68,7 @@ impl MemSeries {
             if let Some(c) = self.chunks.last_mut().filter(|_| self.open) {
                 c.data.shrink_to_fit();
             }
-            self.chunks.push(Chunk {
-                mint: t,
-                maxt: t,
-                data: XorChunk::new(),
-            });
+            self.chunks.push(Chunk { mint: t, maxt: t, data: XorChunk::new() });
             self.open = true;
         }
         if let Some(c) = self.chunks.last_mut() {
@@ -101,24 +97,10 @@ impl MemSeries {
     /// Samples with `mint <= t <= maxt`, ascending, in-order and out-of-order merged.
     pub(crate) fn samples(&self, mint: i64, maxt: i64) -> Vec<Sample> {
         let mut out = Vec::new();
-        for c in self
-            .chunks
-            .iter()
-            .filter(|c| c.maxt >= mint && c.mint <= maxt)
-        {
-            out.extend(
-                c.data
-                    .iter()
-                    .filter(|&(t, _)| t >= mint && t <= maxt)
-                    .map(|(t, v)| Sample::new(t, v)),
-            );
+        for c in self.chunks.iter().filter(|c| c.maxt >= mint && c.mint <= maxt) {
+            out.extend(c.data.iter().filter(|&(t, _)| t >= mint && t <= maxt).map(|(t, v)| Sample::new(t, v)));
         }
-        let ooo: Vec<Sample> = self
-            .ooo
-            .iter()
-            .filter(|s| s.t >= mint && s.t <= maxt)
-            .copied()
-            .collect();
+        let ooo: Vec<Sample> = self.ooo.iter().filter(|s| s.t >= mint && s.t <= maxt).copied().collect();
         if !ooo.is_empty() {
             out.extend(ooo);
             out.sort_by_key(|s| s.t);
@@ -135,11 +117,7 @@ impl MemSeries {
 
     /// Drops chunks and out-of-order samples entirely before `mint`.
     pub(crate) fn truncate_before(&mut self, mint: i64) {
-        let keep_from = self
-            .chunks
-            .iter()
-            .position(|c| c.maxt >= mint)
-            .unwrap_or(self.chunks.len());
+        let keep_from = self.chunks.iter().position(|c| c.maxt >= mint).unwrap_or(self.chunks.len());
         if keep_from == self.chunks.len() {
             self.open = false;
         }
@@ -149,10 +127,7 @@ impl MemSeries {
 
     /// Approximate heap bytes held by this series' chunks.
     pub(crate) fn chunk_bytes(&self) -> usize {
-        self.chunks
-            .iter()
-            .map(|c| c.data.heap_bytes())
-            .sum::<usize>()
+        self.chunks.iter().map(|c| c.data.heap_bytes()).sum::<usize>()
             + self.chunks.capacity() * std::mem::size_of::<Chunk>()
     }
 }

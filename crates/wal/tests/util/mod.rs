@@ -7,17 +7,12 @@ use argus_wal::{FsyncPolicy, Wal, WalOptions, replay};
 
 /// Small segments so tests cross many of them.
 pub fn small(max_segment_size: u64) -> WalOptions {
-    WalOptions {
-        max_segment_size,
-        fsync: FsyncPolicy::Never,
-    }
+    WalOptions { max_segment_size, fsync: FsyncPolicy::Never }
 }
 
 /// Deterministic batches: batch `i` has 1..=4 records of 0..200 bytes.
 pub fn batch(i: u64) -> Vec<Vec<u8>> {
-    let mut x = i
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut x = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = || {
         x ^= x << 13;
         x ^= x >> 7;
