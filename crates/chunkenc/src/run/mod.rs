@@ -144,7 +144,7 @@ pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
         return if c.rest().is_empty() { Ok(()) } else { Err(Error::Inconsistent { what: "run length" }) };
     }
     let ts = match c.u8("timestamp mode")? {
-        TS_REGULAR => regular(h),
+        TS_REGULAR => regular(h)?,
         TS_COLUMN => ints_checked(&mut c, h)?,
         x => return Err(invalid("timestamp mode", u64::from(x))),
     };
@@ -157,10 +157,16 @@ pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
     Ok(())
 }
 
-fn regular(h: RunHeader) -> Vec<i64> {
+/// Rebuilds a regular timestamp column; the encoder only chooses this mode when
+/// the span divides evenly, so a remainder means corrupt input.
+fn regular(h: RunHeader) -> Result<Vec<i64>> {
     let span = i128::from(h.max_t) - i128::from(h.min_t);
-    let step = if h.count > 1 { span / (h.count as i128 - 1) } else { 0 };
-    (0..h.count).map(|i| (i128::from(h.min_t) + step * i as i128) as i64).collect()
+    let steps = (h.count as i128 - 1).max(1);
+    if span % steps != 0 || (h.count == 1 && span != 0) {
+        return Err(Error::Inconsistent { what: "run regular timestamps" });
+    }
+    let step = span / steps;
+    Ok((0..h.count).map(|i| (i128::from(h.min_t) + step * i as i128) as i64).collect())
 }
 
 fn ints_checked(c: &mut Cursor<'_>, h: RunHeader) -> Result<Vec<i64>> {
