@@ -2,8 +2,9 @@
 //! `timestamp`.
 //!
 //! Without an argument a date function reads the step time, like
-//! `hour(vector(time()))`. The calendar math is the proleptic Gregorian
-//! civil-from-days algorithm, so no time zone database is needed.
+//! `hour(vector(time()))`. The calendar math follows Go's `time` package
+//! (UTC only, so no time zone database), including how Go converts NaN and
+//! ±Inf to an integer, so odd inputs give Prometheus' odd answers.
 
 use std::sync::Arc;
 
@@ -20,46 +21,95 @@ pub(crate) fn is_date_function(name: &str) -> bool {
     )
 }
 
-/// (year, month 1-12, day 1-31) of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// Seconds from Go's absolute zero year to the Unix epoch
+/// (`unixToInternal + internalToAbsolute` in Go's `time` package).
+const UNIX_TO_ABSOLUTE: u64 = 9_223_372_028_715_321_600;
+const DAYS_PER_400_YEARS: u64 = 365 * 400 + 97;
+const DAYS_PER_100_YEARS: u64 = 365 * 100 + 24;
+const DAYS_PER_4_YEARS: u64 = 365 * 4 + 1;
+const ABSOLUTE_ZERO_YEAR: i64 = -292_277_022_399;
+const DAYS_BEFORE: [u64; 13] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+
+/// Go's `int64(v)` on amd64: NaN, ±Inf and out-of-range values become `i64::MIN`.
+fn go_int64(v: f64) -> i64 {
+    if v.is_nan() || v >= 9.223_372_036_854_775_807e18 || v < -9.223_372_036_854_775_808e18 {
+        i64::MIN
+    } else {
+        v as i64
+    }
+}
+
+/// Go's absolute time of a Unix time in seconds, wrapping like Go does.
+fn go_abs(unix: i64) -> u64 {
+    (unix as u64).wrapping_add(UNIX_TO_ABSOLUTE)
 }
 
 fn is_leap(y: i64) -> bool {
     y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
 }
 
-fn date_value(name: &str, v: f64) -> f64 {
-    let secs = v as i64;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let r = match name {
-        "day_of_month" => d,
-        "day_of_week" => (days + 4).rem_euclid(7),
-        "day_of_year" => {
-            const CUM: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-            CUM.get((m - 1) as usize).copied().unwrap_or(0) + d + i64::from(m > 2 && is_leap(y))
+/// Go's `absDate`: (year, month 1-12, day 1-31, day of year 0-365).
+fn go_date(abs: u64) -> (i64, u64, u64, u64) {
+    let mut d = abs / 86_400;
+    let mut n = d / DAYS_PER_400_YEARS;
+    let mut y = 400 * n;
+    d -= DAYS_PER_400_YEARS * n;
+    n = d / DAYS_PER_100_YEARS;
+    n -= n >> 2;
+    y += 100 * n;
+    d -= DAYS_PER_100_YEARS * n;
+    n = d / DAYS_PER_4_YEARS;
+    y += 4 * n;
+    d -= DAYS_PER_4_YEARS * n;
+    n = d / 365;
+    n -= n >> 2;
+    y += n;
+    d -= 365 * n;
+    let year = (y as i64).wrapping_add(ABSOLUTE_ZERO_YEAR);
+    let yday = d;
+    let mut day = yday;
+    if is_leap(year) {
+        if day == 31 + 29 - 1 {
+            return (year, 2, 29, yday);
         }
-        "days_in_month" => match m {
-            2 if is_leap(y) => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        },
-        "hour" => sod / 3600,
-        "minute" => sod % 3600 / 60,
-        "month" => m,
-        _ => y,
+        if day > 31 + 29 - 1 {
+            day -= 1;
+        }
+    }
+    let mut month = day / 31;
+    let end = DAYS_BEFORE.get(month as usize + 1).copied().unwrap_or(365);
+    let begin = if day >= end {
+        month += 1;
+        end
+    } else {
+        DAYS_BEFORE.get(month as usize).copied().unwrap_or(0)
+    };
+    (year, month + 1, day - begin + 1, yday)
+}
+
+/// The date function `name` of a Unix time in seconds, computed as Go's
+/// `time.Unix(int64(v), 0).UTC()` does, edge cases (NaN, ±Inf) included.
+fn date_value(name: &str, v: f64) -> f64 {
+    let abs = go_abs(go_int64(v));
+    let r = match name {
+        "hour" => (abs % 86_400 / 3600) as i64,
+        "minute" => (abs % 3600 / 60) as i64,
+        "day_of_week" => ((abs + 86_400) % 604_800 / 86_400) as i64,
+        _ => {
+            let (year, month, day, yday) = go_date(abs);
+            match name {
+                "day_of_month" => day as i64,
+                "day_of_year" => yday as i64 + 1,
+                "month" => month as i64,
+                "days_in_month" => match month {
+                    2 if is_leap(year) => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                },
+                _ => year,
+            }
+        }
     };
     r as f64
 }
@@ -114,7 +164,12 @@ mod tests {
 
     #[test]
     fn calendar() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(date_value("year", 0.0), 1970.0);
+        assert_eq!(date_value("month", 0.0), 1.0);
+        assert_eq!(date_value("day_of_month", 0.0), 1.0);
+        assert_eq!(date_value("minute", f64::NAN), 30.0);
+        assert_eq!(date_value("year", 1_700_000_000.0), 2023.0);
+        assert_eq!(date_value("day_of_month", -86_400.0), 31.0);
         assert_eq!(date_value("day_of_week", 0.0), 4.0);
         assert_eq!(date_value("days_in_month", 951_782_400.0), 29.0); // 2000-02-29
         assert_eq!(date_value("day_of_year", 951_782_400.0), 60.0);
