@@ -332,10 +332,10 @@ fn parse_promtool(text: &str) -> BTreeMap<(String, String), Got> {
             } else {
                 current = Some(key);
             }
-        } else if let Some(rest) = line.strip_prefix("got: ") {
-            if let Some(key) = current.take() {
-                res.insert(key, Ok(parse_samples(rest)));
-            }
+        } else if let Some(rest) = line.strip_prefix("got: ")
+            && let Some(key) = current.take()
+        {
+            res.insert(key, Ok(parse_samples(rest)));
         }
     }
     res

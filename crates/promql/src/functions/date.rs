@@ -32,11 +32,9 @@ const DAYS_BEFORE: [u64; 13] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304
 
 /// Go's `int64(v)` on amd64: NaN, ±Inf and out-of-range values become `i64::MIN`.
 fn go_int64(v: f64) -> i64 {
-    if v.is_nan() || v >= 9.223_372_036_854_775_807e18 || v < -9.223_372_036_854_775_808e18 {
-        i64::MIN
-    } else {
-        v as i64
-    }
+    // 2^63 as a float; every float in [-2^63, 2^63) converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if v.is_nan() || !(-LIMIT..LIMIT).contains(&v) { i64::MIN } else { v as i64 }
 }
 
 /// Go's absolute time of a Unix time in seconds, wrapping like Go does.
