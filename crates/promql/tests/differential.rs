@@ -426,3 +426,64 @@ fn matches_prometheus_2_42() {
     println!("checked {checked} query/time pairs against promtool, {} differ", failures.len());
     assert!(failures.is_empty(), "differences:\n{}", failures.join("\n"));
 }
+
+/// Every step of a range query must equal the instant query at that time
+/// (the instant results are what the promtool comparison pins down); this
+/// catches sliding-window and step-alignment bugs over many steps.
+#[test]
+fn range_steps_match_instant_queries() {
+    let st = MemStorage::new();
+    let mut app = st.appender();
+    for s in SERIES {
+        let (ls, vals) = parse_series(s).expect("valid series");
+        for (i, v) in vals.iter().enumerate() {
+            if let Some(v) = v {
+                app.append(0, &ls, i as i64 * INTERVAL_S * 1000, *v).expect("append");
+            }
+        }
+    }
+    app.commit().expect("commit");
+    let engine = Engine::default();
+    let (start, end, step) = (-30_000, 990_000, 20_000);
+    let mut failures = Vec::new();
+    // `@ start()`/`@ end()` legitimately differ: they resolve to the range's bounds.
+    for q in QUERIES.iter().filter(|q| !q.contains("start()") && !q.contains("end()")) {
+        let range = match engine.range_query(&st, q, start, end, step) {
+            Ok(r) => r.value,
+            Err(e) => {
+                let any_err = (0..=(end - start) / step).any(|k| engine.instant_query(&st, q, start + k * step).is_err());
+                if !any_err {
+                    failures.push(format!("{q}: range failed ({e}) but no instant query does"));
+                }
+                continue;
+            }
+        };
+        let Value::Matrix(m) = range else {
+            failures.push(format!("{q}: range result is not a matrix"));
+            continue;
+        };
+        for k in 0..=(end - start) / step {
+            let t = start + k * step;
+            let mut from_range: Vec<(Labels, f64)> = m
+                .iter()
+                .filter_map(|s| s.points.iter().find(|p| p.t == t).map(|p| (s.labels.clone(), p.v)))
+                .collect();
+            let mut inst: Vec<(Labels, f64)> = match engine.instant_query(&st, q, t).map(|r| r.value) {
+                Ok(Value::Vector(v)) => v.into_iter().map(|s| (s.labels, s.v)).collect(),
+                Ok(Value::Scalar(s)) => vec![(Labels::empty(), s.v)],
+                other => {
+                    failures.push(format!("{q} @ {t}: instant gave {other:?}"));
+                    continue;
+                }
+            };
+            from_range.sort_by(|a, b| a.0.cmp(&b.0));
+            inst.sort_by(|a, b| a.0.cmp(&b.0));
+            let ok = from_range.len() == inst.len()
+                && from_range.iter().zip(&inst).all(|(a, b)| a.0 == b.0 && same(a.1, b.1));
+            if !ok {
+                failures.push(format!("{q} @ {t}ms\n    range:   {from_range:?}\n    instant: {inst:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "range/instant differences:\n{}", failures.join("\n"));
+}
