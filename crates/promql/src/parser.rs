@@ -17,7 +17,9 @@
 //! Parse errors coming from `promql-parser` itself carry its wording and no
 //! position (it reports none); errors raised here carry `line:col` like 2.42.
 
-use promql_parser::parser::{self, Expr};
+use std::time::UNIX_EPOCH;
+
+use promql_parser::parser::{self, AtModifier, Expr};
 
 use crate::error::{Error, Result};
 
@@ -152,10 +154,17 @@ fn line_col(q: &str, pos: usize) -> (usize, usize) {
 /// Rejects 3.x-only constructs that survive `promql-parser`.
 fn check_2_42(expr: &Expr) -> Result<()> {
     let bad = |m: &str| Err(Error::Parse(format!("parse error: {m}")));
+    let or_matchers = |m: &promql_parser::label::Matchers| {
+        if m.or_matchers.is_empty() { Ok(()) } else { bad("unexpected \"or\" in label matching") }
+    };
     match expr {
-        Expr::VectorSelector(vs) if !vs.matchers.or_matchers.is_empty() => bad("unexpected \"or\" in label matching"),
-        Expr::MatrixSelector(ms) if !ms.vs.matchers.or_matchers.is_empty() => {
-            bad("unexpected \"or\" in label matching")
+        Expr::VectorSelector(vs) => {
+            or_matchers(&vs.matchers)?;
+            check_at(&vs.at)
+        }
+        Expr::MatrixSelector(ms) => {
+            or_matchers(&ms.vs.matchers)?;
+            check_at(&ms.vs.at)
         }
         Expr::Aggregate(a) => {
             check_2_42(&a.expr)?;
@@ -170,11 +179,29 @@ fn check_2_42(expr: &Expr) -> Result<()> {
             check_2_42(&b.rhs)
         }
         Expr::Paren(p) => check_2_42(&p.expr),
-        Expr::Subquery(s) => check_2_42(&s.expr),
+        Expr::Subquery(s) => {
+            check_at(&s.at)?;
+            check_2_42(&s.expr)
+        }
         Expr::Call(c) => c.args.args.iter().try_for_each(|a| check_2_42(a)),
         Expr::Extension(_) => bad("unsupported expression"),
         _ => Ok(()),
     }
+}
+
+/// Rejects `@` times whose milliseconds do not fit an int64, as 2.42 does
+/// (`promql-parser` saturates them instead).
+fn check_at(at: &Option<AtModifier>) -> Result<()> {
+    let Some(AtModifier::At(st)) = at else { return Ok(()) };
+    let ms = match st.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis(),
+        Err(e) => e.duration().as_millis(),
+    };
+    if ms >= i64::MAX as u128 / 1000 * 1000 {
+        let secs = ms as f64 / 1000.0;
+        return Err(Error::Parse(format!("1:1: parse error: timestamp out of bounds for @ modifier: {secs:.6}")));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -244,6 +244,86 @@ const QUERIES: &[&str] = &[
     "hour(gauge * 3600)",
 ];
 
+/// Syntax and typing edge cases: only acceptance parity (both reject or both
+/// accept with equal results) is compared, since parse messages differ.
+const SYNTAX_CASES: &[&str] = &[
+    "sum without (host) (gauge) by (host)",
+    "gauge offset 5m offset 1m",
+    "gauge @ 1 @ 2",
+    "rate(gauge)",
+    "sum(gauge[5m])",
+    "1 and 1",
+    "gauge and bool gauge",
+    "gauge + bool gauge",
+    "gauge == bool on(host) gauge",
+    "gauge{}",
+    "{host=~\".*\"}",
+    "{host=~\".+\"}",
+    "gauge[5m] @ 10 offset 1m",
+    "sum_over_time(gauge[1h:] offset 5m)",
+    "(gauge)[5m]",
+    "gauge[5m:0s]",
+    "time() > 1",
+    "topk(gauge, gauge)",
+    "count_values(1, gauge)",
+    "label_replace(gauge, \"a\", \"b\", \"c\")",
+    "gauge gauge",
+    "sum by (__name__) (gauge)",
+    "1e308 * 10",
+    ".5 + 5.",
+    "Inf + -inf + nAn",
+    "gauge[-5m]",
+    "-gauge[5m]",
+    "gauge unless on() group_left gauge",
+    "sum(gauge) by ()",
+    "max(gauge) without ()",
+    "gauge{host=\"h1\",}",
+    "gauge{host=\"h1\" x=\"2\"}",
+    "quantile_over_time(gauge[5m], 0.5)",
+    "hour(gauge, gauge)",
+    "vector()",
+    "round(gauge, 1, 2)",
+    "holt_winters(gauge[5m], 0.5)",
+    "histogram_count(gauge)",
+    "histogram_sum(gauge)",
+    "histogram_fraction(0, 1, gauge)",
+    "gauge =~ 1",
+    "'a' + 1",
+    "sum(gauge) by (host) > on() group_left sum(gauge)",
+    "rate(gauge[5m])[5m:1m]",
+    "absent(gauge)[5m:]",
+    "gauge offset 1h30m",
+    "gauge[1h30m]",
+    "gauge @ 1e20",
+    "gauge @ -1",
+    "max_over_time(gauge[5m:1m:1m])",
+    "first_over_time(gauge[5m])",
+    "limitk(1, gauge)",
+    "mad_over_time(gauge[5m])",
+    "sort_by_label(gauge, \"host\")",
+    "double_exponential_smoothing(gauge[5m], 0.5, 0.5)",
+    "gauge{host=\"h1\" or host=\"h2\"}",
+    "info(gauge)",
+    "gauge[5m] smoothed",
+    "gauge offset 5m + 1",
+    "sum(gauge) + on(host) group_left() gauge",
+    "count by (host) (gauge) / ignoring(host) group_left count(gauge)",
+    "{__name__=\"gauge\"}",
+    "{__name__=~\"ga.*\", host!=\"h2\"}",
+    "gauge{host!~\"h[12]\"}",
+    "gauge{host=~\"H1\"}",
+    "gauge{host=~\"(?i)H1\"}",
+    "1 + -1 - +1",
+    "+gauge",
+    "- - gauge",
+    "2 ^ 3 ^ 2",
+    "-2 ^ -2",
+    "1 - 2 * 3 / 4 % 5",
+    "10 == bool 10 != bool 1",
+    "step()",
+    "start()",
+];
+
 fn go_duration(secs: i64) -> String {
     if secs == 0 {
         return "0s".into();
@@ -280,6 +360,9 @@ fn promtool_results(dir: &std::path::Path) -> Option<BTreeMap<(String, String), 
         );
     }
     y += "    promql_expr_test:\n";
+    for q in SYNTAX_CASES {
+        y += &format!("      - expr: {}\n        eval_time: 5m\n        exp_samples: []\n", yaml_quote(q));
+    }
     for q in QUERIES {
         for t in TIMES_S {
             y += &format!(
@@ -423,6 +506,30 @@ fn matches_prometheus_2_42() {
             }
         }
     }
+    for q in SYNTAX_CASES {
+        checked += 1;
+        let expected = want.get(&(q.to_string(), "5m".to_string())).cloned().unwrap_or(Ok(Vec::new()));
+        // promtool can only compare vectors and scalars; other types are its errors.
+        let got: Got = match engine.instant_query(&st, q, 300_000).map(|r| r.value) {
+            Err(e) => Err(e.to_string()),
+            Ok(Value::Vector(v)) => Ok(v.into_iter().map(|s| (s.labels, s.v)).collect()),
+            Ok(Value::Scalar(s)) => Ok(vec![(Labels::empty(), s.v)]),
+            Ok(other) => Err(format!("{} result", other.type_name())),
+        };
+        let ok = match (&expected, &got) {
+            (Err(_), Err(_)) => true,
+            (Ok(a), Ok(b)) => {
+                let (mut a, mut b) = (a.clone(), b.clone());
+                a.sort_by(|x, y| x.0.cmp(&y.0));
+                b.sort_by(|x, y| x.0.cmp(&y.0));
+                a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.0 == y.0 && same(x.1, y.1))
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{q}\n    prometheus: {expected:?}\n    argus:      {got:?}"));
+        }
+    }
     println!("checked {checked} query/time pairs against promtool, {} differ", failures.len());
     assert!(failures.is_empty(), "differences:\n{}", failures.join("\n"));
 }
@@ -451,7 +558,8 @@ fn range_steps_match_instant_queries() {
         let range = match engine.range_query(&st, q, start, end, step) {
             Ok(r) => r.value,
             Err(e) => {
-                let any_err = (0..=(end - start) / step).any(|k| engine.instant_query(&st, q, start + k * step).is_err());
+                let any_err =
+                    (0..=(end - start) / step).any(|k| engine.instant_query(&st, q, start + k * step).is_err());
                 if !any_err {
                     failures.push(format!("{q}: range failed ({e}) but no instant query does"));
                 }
@@ -464,10 +572,8 @@ fn range_steps_match_instant_queries() {
         };
         for k in 0..=(end - start) / step {
             let t = start + k * step;
-            let mut from_range: Vec<(Labels, f64)> = m
-                .iter()
-                .filter_map(|s| s.points.iter().find(|p| p.t == t).map(|p| (s.labels.clone(), p.v)))
-                .collect();
+            let mut from_range: Vec<(Labels, f64)> =
+                m.iter().filter_map(|s| s.points.iter().find(|p| p.t == t).map(|p| (s.labels.clone(), p.v))).collect();
             let mut inst: Vec<(Labels, f64)> = match engine.instant_query(&st, q, t).map(|r| r.value) {
                 Ok(Value::Vector(v)) => v.into_iter().map(|s| (s.labels, s.v)).collect(),
                 Ok(Value::Scalar(s)) => vec![(Labels::empty(), s.v)],
