@@ -348,7 +348,7 @@ fn yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn promtool_results(dir: &std::path::Path) -> Option<BTreeMap<(String, String), Got>> {
+fn promtool_results(dir: &std::path::Path, cases: &[(String, i64)]) -> Option<BTreeMap<(String, String), Got>> {
     let mut y = String::from("rule_files: []\nevaluation_interval: 1m\ntests:\n");
     y += &format!("  - interval: {INTERVAL_S}s\n    input_series:\n");
     for s in SERIES {
@@ -360,17 +360,12 @@ fn promtool_results(dir: &std::path::Path) -> Option<BTreeMap<(String, String), 
         );
     }
     y += "    promql_expr_test:\n";
-    for q in SYNTAX_CASES {
-        y += &format!("      - expr: {}\n        eval_time: 5m\n        exp_samples: []\n", yaml_quote(q));
-    }
-    for q in QUERIES {
-        for t in TIMES_S {
-            y += &format!(
-                "      - expr: {}\n        eval_time: {}\n        exp_samples: []\n",
-                yaml_quote(q),
-                go_duration(*t)
-            );
-        }
+    for (q, t) in cases {
+        y += &format!(
+            "      - expr: {}\n        eval_time: {}\n        exp_samples: []\n",
+            yaml_quote(q),
+            go_duration(*t)
+        );
     }
     let path = dir.join("diff.yml");
     std::fs::write(&path, y).ok()?;
@@ -456,7 +451,11 @@ fn matches_prometheus_2_42() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(want) = promtool_results(dir.path()) else {
+    let mut cases: Vec<(String, i64)> = SYNTAX_CASES.iter().map(|q| (q.to_string(), 300)).collect();
+    for q in QUERIES {
+        cases.extend(TIMES_S.iter().map(|t| (q.to_string(), *t)));
+    }
+    let Some(want) = promtool_results(dir.path(), &cases) else {
         eprintln!("skipping: promtool did not run");
         return;
     };
@@ -592,4 +591,224 @@ fn range_steps_match_instant_queries() {
         }
     }
     assert!(failures.is_empty(), "range/instant differences:\n{}", failures.join("\n"));
+}
+
+/// The message without a leading `line:col: ` position, which argus'
+/// parser errors lack.
+fn strip_pos(e: &str) -> &str {
+    match e.split_once(": ") {
+        Some((pos, rest)) if pos.bytes().all(|c| c.is_ascii_digit() || c == b':') => rest,
+        _ => e,
+    }
+}
+
+/// A small deterministic PRNG (xorshift64*), so the random queries are the
+/// same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+
+    fn chance(&mut self, pct: u64) -> bool {
+        self.next() % 100 < pct
+    }
+}
+
+fn gen_selector(r: &mut Rng) -> String {
+    gen_selector_with(r, "")
+}
+
+/// A selector, with `range` (e.g. `[5m]`) placed before any modifiers.
+fn gen_selector_with(r: &mut Rng, range: &str) -> String {
+    let mut s = r
+        .pick(&[
+            "gauge",
+            "http_requests_total",
+            "req_bucket",
+            "info",
+            "gauge{host!=\"h3\"}",
+            "http_requests_total{job=\"api\"}",
+            "staley",
+        ])
+        .to_string();
+    s += range;
+    if r.chance(15) {
+        s += r.pick(&[" offset 1m", " offset -30s", " @ 300", " offset 2m @ 450"]);
+    }
+    s
+}
+
+fn gen_range(r: &mut Rng, depth: u32) -> String {
+    let win = r.pick(&["30s", "1m", "2m", "5m"]);
+    if depth > 0 && r.chance(25) {
+        let step = r.pick(&["", "15s", "20s", "1m"]);
+        format!("({})[{win}:{step}]", gen_vector(r, depth - 1))
+    } else {
+        gen_selector_with(r, &format!("[{win}]"))
+    }
+}
+
+fn gen_scalar(r: &mut Rng) -> String {
+    r.pick(&["2", "0.5", "-1", "0", "3.7", "1e3", "NaN", "Inf"]).to_string()
+}
+
+fn gen_vector(r: &mut Rng, depth: u32) -> String {
+    if depth == 0 {
+        return gen_selector(r);
+    }
+    let d = depth - 1;
+    match r.next() % 11 {
+        0 => gen_selector(r),
+        1 => {
+            let f = r.pick(&["abs", "ceil", "floor", "sgn", "sqrt", "ln", "exp", "round", "timestamp", "-"]);
+            format!("{f}({})", gen_vector(r, d))
+        }
+        2 | 3 => {
+            let f = r.pick(&[
+                "rate",
+                "increase",
+                "delta",
+                "irate",
+                "idelta",
+                "deriv",
+                "changes",
+                "resets",
+                "avg_over_time",
+                "sum_over_time",
+                "min_over_time",
+                "max_over_time",
+                "count_over_time",
+                "last_over_time",
+                "stddev_over_time",
+                "stdvar_over_time",
+                "present_over_time",
+            ]);
+            format!("{f}({})", gen_range(r, d))
+        }
+        4 => {
+            let op = r.pick(&["sum", "avg", "min", "max", "count", "stddev", "stdvar", "group"]);
+            let grouping =
+                r.pick(&["", " by (job)", " by (host)", " without (instance)", " by (le, job)", " without ()"]);
+            format!("{op}{grouping} ({})", gen_vector(r, d))
+        }
+        5 => {
+            let op = r.pick(&["+", "-", "*", "/", "%", "^", ">", "<", "== bool", "!= bool", ">= bool", "atan2"]);
+            if r.chance(50) {
+                format!("({}) {op} {}", gen_vector(r, d), gen_scalar(r))
+            } else {
+                format!("{} {op} ({})", gen_scalar(r), gen_vector(r, d))
+            }
+        }
+        6 => {
+            let op = r.pick(&["+", "/", "> bool", "and", "or", "unless"]);
+            let m = r.pick(&["", " on(job)", " ignoring(instance)", " on()", " on(host)"]);
+            format!("({}) {op}{m} ({})", gen_vector(r, d), gen_vector(r, d))
+        }
+        7 => {
+            let q = r.pick(&["0", "0.25", "0.5", "0.9", "1"]);
+            match r.next() % 3 {
+                0 => format!("quantile({q}, {})", gen_vector(r, d)),
+                1 => format!("quantile_over_time({q}, {})", gen_range(r, d)),
+                _ => format!("histogram_quantile({q}, {})", gen_vector(r, d)),
+            }
+        }
+        8 => {
+            let f = r.pick(&["clamp_min", "clamp_max"]);
+            format!("{f}({}, {})", gen_vector(r, d), gen_scalar(r))
+        }
+        9 => match r.next() % 6 {
+            0 => format!("holt_winters({}, 0.5, 0.3)", gen_range(r, d)),
+            1 => format!("predict_linear({}, 60)", gen_range(r, d)),
+            2 => format!("absent({})", gen_vector(r, d)),
+            3 => format!("absent_over_time({})", gen_range(r, d)),
+            4 => format!("vector(scalar({}))", gen_vector(r, d)),
+            _ => format!("count_values(\"v\", {})", gen_vector(r, d)),
+        },
+        _ => {
+            let src = r.pick(&["job", "host", "le", "instance", "__name__"]);
+            format!("label_replace({}, \"dst\", \"x$1\", \"{src}\", \"(.).*\")", gen_vector(r, d))
+        }
+    }
+}
+
+/// Random expressions over the same series, compared with promtool.
+#[test]
+fn random_queries_match_prometheus_2_42() {
+    if Command::new("promtool").arg("--version").output().is_err() {
+        eprintln!("skipping: promtool not found");
+        return;
+    }
+    let mut r = Rng(0x1234_5678_9abc_def1);
+    let mut cases = Vec::new();
+    for _ in 0..3000 {
+        let q = gen_vector(&mut r, 4);
+        for t in [60, 330, 600] {
+            cases.push((q.clone(), t));
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(want) = promtool_results(dir.path(), &cases) else {
+        eprintln!("skipping: promtool did not run");
+        return;
+    };
+    let st = MemStorage::new();
+    let mut app = st.appender();
+    for s in SERIES {
+        let (ls, vals) = parse_series(s).expect("valid series");
+        for (i, v) in vals.iter().enumerate() {
+            if let Some(v) = v {
+                app.append(0, &ls, i as i64 * INTERVAL_S * 1000, *v).expect("append");
+            }
+        }
+    }
+    app.commit().expect("commit");
+    let engine = Engine::default();
+    let mut failures = Vec::new();
+    let (mut nonempty, mut errors) = (0, 0);
+    for (q, t) in &cases {
+        let expected = want.get(&(q.clone(), go_duration(*t))).cloned().unwrap_or(Ok(Vec::new()));
+        let got: Got = match engine.instant_query(&st, q, t * 1000).map(|r| r.value) {
+            Err(e) => Err(e.to_string()),
+            Ok(Value::Vector(v)) => Ok(v.into_iter().map(|s| (s.labels, s.v)).collect()),
+            Ok(Value::Scalar(s)) => Ok(vec![(Labels::empty(), s.v)]),
+            Ok(other) => Err(format!("{} result", other.type_name())),
+        };
+        match &expected {
+            Ok(v) if !v.is_empty() => nonempty += 1,
+            Err(_) => errors += 1,
+            _ => {}
+        }
+        let ok = match (&expected, &got) {
+            // Which duplicate a matching error names depends on series order,
+            // which Prometheus leaves to Go map iteration in places.
+            (Err(a), Err(b)) => {
+                strip_pos(a).split(" for the match group").next() == strip_pos(b).split(" for the match group").next()
+            }
+            (Ok(a), Ok(b)) => {
+                let (mut a, mut b) = (a.clone(), b.clone());
+                a.sort_by(|x, y| x.0.cmp(&y.0));
+                b.sort_by(|x, y| x.0.cmp(&y.0));
+                a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.0 == y.0 && same(x.1, y.1))
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{q} @ {t}s\n    prometheus: {expected:?}\n    argus:      {got:?}"));
+        }
+    }
+    println!(
+        "checked {} random query/time pairs against promtool ({nonempty} non-empty, {errors} errors), {} differ",
+        cases.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "differences:\n{}", failures.join("\n"));
 }

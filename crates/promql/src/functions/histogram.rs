@@ -50,6 +50,21 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
+/// Go's `sort.Search`: the smallest index in `[0, n)` for which `f` holds,
+/// assuming (but not requiring) that `f` is monotonic.
+fn go_search(n: usize, f: impl Fn(usize) -> bool) -> usize {
+    let (mut i, mut j) = (0, n);
+    while i < j {
+        let h = (i + j) / 2;
+        if !f(h) {
+            i = h + 1;
+        } else {
+            j = h;
+        }
+    }
+    i
+}
+
 /// Cumulative buckets of one histogram: (upper bound, count).
 type Buckets = Vec<(f64, f64)>;
 
@@ -92,7 +107,9 @@ pub(crate) fn bucket_quantile(q: f64, mut b: Vec<(f64, f64)>) -> f64 {
         return f64::NAN;
     }
     let mut rank = q * total;
-    let i = merged[..n - 1].partition_point(|x| x.1 < rank);
+    // Go's sort.Search, probe for probe: with NaN counts or rank the
+    // predicate is not monotonic and the probing order decides the answer.
+    let i = go_search(n - 1, |i| merged.get(i).is_some_and(|x| x.1 >= rank));
     if i == n - 1 {
         return merged[n - 2].0;
     }
