@@ -10,9 +10,18 @@
 //! through [`argus_model::storage::Queryable`]; `argus-tsdb` implements it),
 //! or HTTP and JSON rendering (`argus-web`).
 //!
-//! Main types: [`Engine`] (configured by [`EngineOpts`]) runs queries and
-//! returns a [`QueryResult`] holding a [`Value`]; failures are [`Error`]s whose
-//! [`Error::kind`] maps to the HTTP API's error types.
+//! Main types: [`Engine`] (configured by [`EngineOpts`], per query by
+//! [`QueryOpts`]) runs queries and returns a [`QueryResult`] holding a
+//! [`Value`]; failures are [`Error`]s whose [`Error::kind`] maps to the HTTP
+//! API's error types. [`validate`] only parses, for config and rule checks.
+//!
+//! Query text is 2.42's dialect: `holt_winters` is accepted, and functions
+//! that only Prometheus 3.x has (`mad_over_time`, `limitk`, `info`, ...) are
+//! rejected with 2.42's `unknown function with name "..."` (see `parser.rs`).
+//!
+//! Testing happens at the boundary: [`promqltest`] runs upstream's v2.42
+//! scripts and our own (`testdata/`), and `tests/differential.rs` compares
+//! thousands of queries with Prometheus 2.42 itself through `promtool`.
 //!
 //! ```
 //! use argus_model::{Labels, Sample, storage::MemStorage};
@@ -40,5 +49,12 @@ mod regex_go;
 mod value;
 
 pub use engine::{Engine, EngineOpts, QueryOpts};
+
+/// Checks that `expr` is a valid Prometheus 2.42 query, without evaluating it.
+///
+/// Fails with [`Error::Parse`] (kind `bad_data`) like a query would.
+pub fn validate(expr: &str) -> Result<()> {
+    parser::parse(expr).map(|_| ())
+}
 pub use error::{Error, ErrorKind, Result};
 pub use value::{Point, QueryResult, RangeSeries, Scalar, Value, VectorSample};

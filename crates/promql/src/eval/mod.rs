@@ -108,6 +108,16 @@ impl<'q> Ctx<'q> {
         Ok(())
     }
 
+    /// The number of samples currently accounted as held.
+    pub(crate) fn samples(&self) -> usize {
+        self.samples.get()
+    }
+
+    /// Resets the held-sample count (used to drop a step's transient inputs).
+    pub(crate) fn set_samples(&self, n: usize) {
+        self.samples.set(n);
+    }
+
     /// Releases `n` samples that are no longer held.
     pub(crate) fn release_samples(&self, n: usize) {
         self.samples.set(self.samples.get().saturating_sub(n));
@@ -182,7 +192,11 @@ impl<'c, 'q> Evaluator<'c, 'q> {
 
     fn eval_node(&self, expr: &Expr) -> Result<Val> {
         match expr {
-            Expr::NumberLiteral(n) => Ok(Val::Scalar(vec![n.val; self.steps()])),
+            Expr::NumberLiteral(n) => {
+                // Prometheus materialises a literal as one sample per step.
+                self.ctx.add_samples(self.steps())?;
+                Ok(Val::Scalar(vec![n.val; self.steps()]))
+            }
             Expr::StringLiteral(s) => Ok(Val::String(s.val.clone())),
             Expr::Paren(p) => self.eval(&p.expr),
             Expr::Unary(u) => self.eval_unary(&u.expr),

@@ -97,34 +97,38 @@ impl Evaluator<'_, '_> {
             })
             .collect();
         let mut out = Collector::new();
-        let held: usize = args.iter().map(val_points).sum();
+        // Sample accounting as in Prometheus' rangeEval: the inputs at a step
+        // count while the step runs, the outputs accumulate, and the whole
+        // input matrices stay counted (their producers added them).
+        let mut held = self.ctx.samples();
         for k in 0..steps {
             self.ctx.check_deadline()?;
+            self.ctx.set_samples(held);
             let ts = self.ts(k);
             let mut step_args: Vec<StepArg<'_>> = Vec::with_capacity(args.len());
             for (a, cur) in args.iter().zip(cursors.iter_mut()) {
                 step_args.push(match a {
-                    Val::Vector(m) => StepArg::Vector(vector_at(m, cur, ts)),
-                    Val::Scalar(s) => StepArg::Scalar(s.get(k).copied().unwrap_or(f64::NAN)),
+                    Val::Vector(m) => {
+                        let v = vector_at(m, cur, ts);
+                        self.ctx.add_samples(v.len())?;
+                        StepArg::Vector(v)
+                    }
+                    Val::Scalar(s) => {
+                        self.ctx.add_samples(1)?;
+                        StepArg::Scalar(s.get(k).copied().unwrap_or(f64::NAN))
+                    }
                     Val::String(s) => StepArg::String(s),
                     Val::Range(_) => StepArg::Vector(Vec::new()),
                 });
             }
             let res = f(&mut step_args, ts)?;
             self.ctx.add_samples(res.len())?;
+            held = held.saturating_add(res.len());
             for s in res {
                 out.push(s.labels, ts, s.v)?;
             }
         }
-        self.ctx.release_samples(held);
         Ok(out.series)
-    }
-}
-
-fn val_points(v: &Val) -> usize {
-    match v {
-        Val::Vector(m) | Val::Range(m) => m.iter().map(|s| s.points.len()).sum(),
-        _ => 0,
     }
 }
 

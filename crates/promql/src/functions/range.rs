@@ -73,6 +73,7 @@ impl Evaluator<'_, '_> {
                 params.push(self.eval_scalar(a)?);
             }
         }
+        let before = self.ctx.samples();
         let src = match marg {
             Expr::MatrixSelector(ms) => self.select_range(ms)?,
             Expr::Subquery(sq) => self.eval_subquery(sq)?,
@@ -92,6 +93,12 @@ impl Evaluator<'_, '_> {
             check_matrix_unique(&mut m)?;
             Val::Vector(m)
         };
+        if matches!(marg, Expr::Subquery(_)) {
+            // The subquery's points were counted when evaluated; like
+            // Prometheus, free them once the function is done with them.
+            let subquery_points: usize = src.series.iter().map(|s| s.points.len()).sum();
+            self.ctx.release_samples(subquery_points.min(self.ctx.samples().saturating_sub(before)));
+        }
         Ok(out)
     }
 
