@@ -60,7 +60,7 @@ pub(crate) enum LogLevel {
     Error,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Debug)]
 pub(crate) struct LogArgs {
     /// Only log messages with the given severity or above.
     #[arg(long = "log.level", value_enum, default_value = "info")]
@@ -70,7 +70,7 @@ pub(crate) struct LogArgs {
     pub format: LogFormat,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Debug)]
 pub(crate) struct ServeArgs {
     /// Prometheus configuration file; without it an embedded default is used
     /// (scrape argus itself every 15s).
@@ -92,6 +92,15 @@ pub(crate) struct ServeArgs {
     /// or `segment` (only when a segment is closed, as Prometheus does).
     #[arg(long = "storage.tsdb.wal-fsync", default_value = "1s")]
     pub wal_fsync: String,
+    /// Maximum time a query may take before being aborted.
+    #[arg(long = "query.timeout", default_value = "2m")]
+    pub query_timeout: String,
+    /// Maximum number of samples a single query can load into memory.
+    #[arg(long = "query.max-samples", default_value_t = 50_000_000)]
+    pub query_max_samples: usize,
+    /// How far back to look for a sample of an instant selector.
+    #[arg(long = "query.lookback-delta", default_value = "5m")]
+    pub query_lookback: String,
     /// Address to listen on for the UI, API and telemetry.
     #[arg(long = "web.listen-address", default_value = "0.0.0.0:9090")]
     pub listen_address: String,
@@ -151,4 +160,27 @@ pub(crate) struct TsdbAnalyzeArgs {
     /// How many items to show in each list.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+}
+
+impl ServeArgs {
+    /// The flags as `/api/v1/status/flags` reports them.
+    pub(crate) fn as_map(&self) -> std::collections::BTreeMap<String, String> {
+        let mut m = std::collections::BTreeMap::new();
+        let mut put = |k: &str, v: String| {
+            m.insert(k.to_string(), v);
+        };
+        put("config.file", self.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+        put("storage.tsdb.path", self.tsdb_path.display().to_string());
+        put("storage.tsdb.retention.time", self.retention_time.clone());
+        put("storage.tsdb.retention.size", self.retention_size.clone());
+        put("storage.tsdb.out-of-order-time-window", self.ooo_window.clone());
+        put("storage.tsdb.wal-fsync", self.wal_fsync.clone());
+        put("query.timeout", self.query_timeout.clone());
+        put("query.max-samples", self.query_max_samples.to_string());
+        put("query.lookback-delta", self.query_lookback.clone());
+        put("web.listen-address", self.listen_address.clone());
+        put("log.level", format!("{:?}", self.log.level).to_lowercase());
+        put("log.format", format!("{:?}", self.log.format).to_lowercase());
+        m
+    }
 }

@@ -16,6 +16,8 @@ pub(crate) const DEFAULT_CONFIG: &str = include_str!("default.yml");
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub scrape_interval: Duration,
+    /// The file as read, for `/api/v1/status/config`.
+    pub text: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -65,7 +67,7 @@ fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
     for job in raw.scrape_configs.iter().filter(|j| j.job_name != "argus") {
         tracing::warn!(job = %job.job_name, file = name, "scrape job not served yet: this build scrapes only itself (issue 4)");
     }
-    Ok(Config { scrape_interval })
+    Ok(Config { scrape_interval, text: text.to_string() })
 }
 
 /// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`, units y w d h m s ms) into milliseconds.

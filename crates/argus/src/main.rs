@@ -2,6 +2,7 @@
 //! them, and stops them in reverse order on a signal. It holds no subsystem
 //! logic; see ARCHITECTURE.md for where each part lives.
 
+mod api;
 mod cli;
 mod config;
 mod logging;

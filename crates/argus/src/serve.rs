@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,7 +14,7 @@ use argus_tsdb::{Db, DbOptions};
 use tokio::sync::{mpsc, watch};
 
 use crate::cli::ServeArgs;
-use crate::{config, logging, selfmetrics};
+use crate::{api, config, logging, selfmetrics};
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     logging::init(&args.log);
@@ -40,11 +40,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (reload_tx, mut reload_rx) = mpsc::channel::<argus_web::ReloadRequest>(4);
     let (stop_tx, stop_rx) = watch::channel(false);
 
+    let config_yaml = Arc::new(RwLock::new(cfg.text.clone()));
+    let reload_ok = Arc::new(AtomicBool::new(true));
+    let engine = argus_promql::Engine::new(argus_promql::EngineOpts {
+        lookback_delta: Duration::from_millis(
+            config::parse_duration(&args.query_lookback).context("invalid --query.lookback-delta")? as u64,
+        ),
+        max_samples: args.query_max_samples,
+        timeout: Duration::from_millis(
+            config::parse_duration(&args.query_timeout).context("invalid --query.timeout")? as u64
+        ),
+        default_evaluation_interval: Duration::from_secs(60),
+    });
+    let api_state = api::state(api::Inputs {
+        db: db_cell.clone(),
+        engine,
+        flags: args.as_map(),
+        config_yaml: config_yaml.clone(),
+        reload_ok: reload_ok.clone(),
+        retention: args.retention_time.clone(),
+    });
     let reg = registry.clone();
     let state = argus_web::WebState {
         ready: ready.clone(),
         reload: Some(reload_tx),
         metrics: Arc::new(move || (selfmetrics::render(&reg), selfmetrics::CONTENT_TYPE)),
+        api: api_state,
     };
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await
@@ -107,8 +128,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
             _ = sigterm.recv() => { tracing::info!("received SIGTERM, exiting gracefully"); break; }
-            _ = sighup.recv() => { let _ = reload(config_file.as_deref()); }
-            Some(reply) = reload_rx.recv() => { let _ = reply.send(reload(config_file.as_deref())); }
+            _ = sighup.recv() => { let _ = reload(config_file.as_deref(), &config_yaml, &reload_ok); }
+            Some(reply) = reload_rx.recv() => { let _ = reply.send(reload(config_file.as_deref(), &config_yaml, &reload_ok)); }
         }
     }
 
@@ -127,13 +148,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Re-reads the configuration. A bad file is rejected with its reason and
 /// the running configuration stays in force.
-fn reload(path: Option<&std::path::Path>) -> Result<(), String> {
+fn reload(path: Option<&std::path::Path>, yaml: &RwLock<String>, ok: &AtomicBool) -> Result<(), String> {
     match config::load(path) {
-        Ok(_) => {
+        Ok(cfg) => {
+            if let Ok(mut y) = yaml.write() {
+                *y = cfg.text;
+            }
+            ok.store(true, Ordering::Relaxed);
             tracing::info!("completed loading of configuration file");
             Ok(())
         }
         Err(e) => {
+            ok.store(false, Ordering::Relaxed);
             tracing::error!(err = %format!("{e:#}"), "error reloading config; keeping the running one");
             Err(format!("{e:#}"))
         }

@@ -42,5 +42,5 @@ mod wal_records;
 pub use compact::RUN_MAX_SAMPLES;
 pub use db::{Db, DbOptions, WalFsync};
 pub use error::{Error, Result};
-pub use head::{Head, HeadOptions};
+pub use head::{Cardinality, Head, HeadOptions};
 pub use stats::Stats;

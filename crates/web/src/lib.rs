@@ -16,7 +16,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod api;
 mod lifecycle;
+
+pub use api::{ApiState, BuildInfo, JsonSource};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,11 +43,13 @@ pub struct WebState {
     pub reload: Option<mpsc::Sender<ReloadRequest>>,
     /// Renders `/metrics`.
     pub metrics: MetricsRenderer,
+    /// What the Prometheus v1 API reads.
+    pub api: ApiState,
 }
 
 /// The router with every endpoint this build serves.
 pub fn router(state: WebState) -> Router {
-    lifecycle::routes().with_state(state)
+    lifecycle::routes().merge(api::routes()).with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes

@@ -69,6 +69,7 @@ mod tests {
             ready: Arc::new(AtomicBool::new(ready)),
             reload: None,
             metrics: Arc::new(|| ("argus_up 1\n".to_string(), "text/plain; version=0.0.4")),
+            api: crate::api::test_state(argus_model::storage::MemStorage::new()),
         }
     }
 

@@ -116,6 +116,19 @@ impl HeadIndex {
     }
 }
 
+/// Head cardinality, see [`Head::cardinality`].
+#[derive(Debug, Clone, Default)]
+pub struct Cardinality {
+    /// Distinct label name/value pairs.
+    pub label_pairs: u64,
+    /// Series per metric name, largest first.
+    pub series_by_metric_name: Vec<(String, u64)>,
+    /// Distinct values per label name, largest first.
+    pub values_by_label_name: Vec<(String, u64)>,
+    /// Series per `name=value` pair, largest first.
+    pub series_by_label_pair: Vec<(String, u64)>,
+}
+
 /// The in-memory head block. Cheap to share: hold it in an `Arc`.
 pub struct Head {
     pub(crate) opts: HeadOptions,
@@ -225,10 +238,51 @@ impl Head {
         self.index.read().series.len()
     }
 
+    /// Number of chunks in the head.
+    pub fn num_chunks(&self) -> usize {
+        let all: Vec<Arc<Mutex<MemSeries>>> = self.index.read().series.values().cloned().collect();
+        all.iter().map(|s| s.lock().chunks.len()).sum()
+    }
+
     /// Heap bytes held by all series' chunks (for memory accounting).
     pub fn chunk_bytes(&self) -> usize {
         let all: Vec<Arc<Mutex<MemSeries>>> = self.index.read().series.values().cloned().collect();
         all.iter().map(|s| s.lock().chunk_bytes()).sum()
+    }
+
+    /// Cardinality statistics for `/api/v1/status/tsdb`: the `limit` largest
+    /// entries of series per metric name, values per label name, and series
+    /// per label pair, plus the number of label pairs.
+    pub fn cardinality(&self, limit: usize) -> Cardinality {
+        let idx = self.index.read();
+        let top = |mut v: Vec<(String, u64)>| {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(limit);
+            v
+        };
+        let mut by_name = Vec::new();
+        let mut values_per_label = Vec::new();
+        let mut per_pair = Vec::new();
+        let mut pairs = 0u64;
+        for n in idx.postings.names() {
+            let name = idx.syms.get(n);
+            let values: Vec<u32> = idx.postings.values(n).collect();
+            pairs += values.len() as u64;
+            values_per_label.push((name.to_string(), values.len() as u64));
+            for v in values {
+                let count = idx.postings.get(n, v).len() as u64;
+                if name == argus_model::METRIC_NAME {
+                    by_name.push((idx.syms.get(v).to_string(), count));
+                }
+                per_pair.push((format!("{}={}", name, idx.syms.get(v)), count));
+            }
+        }
+        Cardinality {
+            label_pairs: pairs,
+            series_by_metric_name: top(by_name),
+            values_by_label_name: top(values_per_label),
+            series_by_label_pair: top(per_pair),
+        }
     }
 
     /// Number of interned label strings.

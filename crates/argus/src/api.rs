@@ -1,0 +1,90 @@
+//! Builds the v1 API's view of the process: a storage handle that answers
+//! "unavailable" until the WAL replay is done, the engine, flags, config and
+//! status documents.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use argus_model::storage::{Querier, Queryable, StorageError, StorageResult};
+use argus_tsdb::Db;
+
+/// Storage that exists only after start-up; queries before that get 503.
+pub(crate) struct LateStorage(pub Arc<OnceLock<Arc<Db>>>);
+
+impl Queryable for LateStorage {
+    fn querier(&self, mint: i64, maxt: i64) -> StorageResult<Box<dyn Querier>> {
+        match self.0.get() {
+            Some(db) => db.querier(mint, maxt),
+            None => Err(StorageError::Unavailable("storage is starting (WAL replay in progress)".into())),
+        }
+    }
+}
+
+pub(crate) struct Inputs {
+    pub db: Arc<OnceLock<Arc<Db>>>,
+    pub engine: argus_promql::Engine,
+    pub flags: BTreeMap<String, String>,
+    pub config_yaml: Arc<RwLock<String>>,
+    pub reload_ok: Arc<std::sync::atomic::AtomicBool>,
+    pub retention: String,
+}
+
+pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
+    let start = crate::logging::now_rfc3339();
+    let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
+    let (db_rt, db_ts) = (i.db.clone(), i.db.clone());
+    let reload_ok = i.reload_ok.clone();
+    let retention = i.retention.clone();
+    let cfg = i.config_yaml.clone();
+    argus_web::ApiState {
+        storage: Arc::new(LateStorage(i.db)),
+        engine: i.engine,
+        build: argus_web::BuildInfo {
+            version: crate::cli::VERSION.into(),
+            revision: env!("ARGUS_GIT_REVISION").into(),
+            build_date: env!("ARGUS_BUILD_DATE").into(),
+        },
+        flags: i.flags,
+        config_yaml: Arc::new(move || cfg.read().map(|s| s.clone()).unwrap_or_default()),
+        runtime_info: Arc::new(move || {
+            let corruption = db_rt
+                .get()
+                .map(|db| db.metrics().iter().filter(|(n, _, _)| n.contains("corrupt")).map(|x| x.2).sum::<f64>())
+                .unwrap_or(0.0);
+            serde_json::json!({
+                "startTime": start,
+                "CWD": cwd,
+                "reloadConfigSuccess": reload_ok.load(std::sync::atomic::Ordering::Relaxed),
+                "lastConfigTime": start,
+                "corruptionCount": corruption as u64,
+                "goroutineCount": 0,
+                "GOMAXPROCS": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+                "GOGC": "",
+                "GODEBUG": "",
+                "storageRetention": retention,
+            })
+        }),
+        tsdb_status: Arc::new(move || {
+            let Some(db) = db_ts.get() else { return serde_json::json!({}) };
+            let h = db.head();
+            let c = h.cardinality(10);
+            let list = |v: &[(String, u64)]| -> Vec<serde_json::Value> {
+                v.iter().map(|(n, c)| serde_json::json!({"name": n, "value": c})).collect()
+            };
+            let (mint, maxt) = (h.min_time(), h.max_time());
+            serde_json::json!({
+                "headStats": {
+                    "numSeries": h.num_series(),
+                    "numLabelPairs": c.label_pairs,
+                    "chunkCount": h.num_chunks(),
+                    "minTime": if mint == i64::MAX { 0 } else { mint },
+                    "maxTime": if maxt == i64::MIN { 0 } else { maxt },
+                },
+                "seriesCountByMetricName": list(&c.series_by_metric_name),
+                "labelValueCountByLabelName": list(&c.values_by_label_name),
+                "memoryInBytesByLabelName": [],
+                "seriesCountByLabelValuePair": list(&c.series_by_label_pair),
+            })
+        }),
+    }
+}
