@@ -13,7 +13,7 @@ use promql_parser::parser::{AggregateExpr, LabelModifier};
 use crate::error::{Error, Result};
 use crate::eval::{Evaluator, IntMap, LabelCache, Sample, StepArg, Val, Vector, hash_labels};
 use crate::functions::stats::quantile;
-use crate::functions::vector_cmp_nan_last as cmp_nan_last;
+use crate::topk::TopK;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Op {
@@ -54,7 +54,10 @@ struct Group {
     value: f64,
     mean: f64,
     count: f64,
+    /// Quantile inputs.
     members: Vec<Sample>,
+    /// topk/bottomk selection.
+    topk: Option<TopK>,
 }
 
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`.
@@ -168,11 +171,12 @@ fn aggregate(
                     .entry(key)
                     .or_insert_with(|| Arc::new(group_labels(&s.labels, &grouping, without)))
                     .clone();
-                let mut g = Group { labels, value: s.v, mean: s.v, count: 1.0, members: Vec::new() };
+                let mut g = Group { labels, value: s.v, mean: s.v, count: 1.0, members: Vec::new(), topk: None };
                 match op {
                     Op::Stddev | Op::Stdvar => g.value = 0.0,
                     Op::Group => g.value = 1.0,
-                    Op::Topk | Op::Bottomk | Op::Quantile => g.members.push(s.clone()),
+                    Op::Topk | Op::Bottomk => g.topk = Some(TopK::new(s.clone(), k, op == Op::Topk)),
+                    Op::Quantile => g.members.push(s.clone()),
                     _ => {}
                 }
                 index.insert(key, groups.len());
@@ -215,7 +219,11 @@ fn aggregate(
                 g.mean += delta / g.count;
                 g.value += delta * (s.v - g.mean);
             }
-            Op::Topk | Op::Bottomk => select_k(&mut g.members, s, k, op == Op::Topk),
+            Op::Topk | Op::Bottomk => {
+                if let Some(t) = g.topk.as_mut() {
+                    t.offer(s);
+                }
+            }
             Op::Quantile => g.members.push(s),
         }
     }
@@ -228,9 +236,9 @@ fn aggregate(
             Op::Stdvar => g.value / g.count,
             Op::Stddev => (g.value / g.count).sqrt(),
             Op::Topk | Op::Bottomk => {
-                let desc = op == Op::Topk;
-                g.members.sort_by(|a, b| cmp_nan_last(a.v, b.v, desc));
-                out.append(&mut g.members);
+                if let Some(t) = g.topk.take() {
+                    out.extend(t.into_sorted());
+                }
                 continue;
             }
             Op::Quantile => quantile(q, g.members.iter().map(|s| s.v).collect()),
@@ -239,30 +247,4 @@ fn aggregate(
         out.push(Sample { labels: g.labels, v });
     }
     Ok(out)
-}
-
-/// Keeps the `k` best samples of a group, like Prometheus' heap: NaN ranks
-/// below every number for `topk` and above every number for `bottomk`.
-fn select_k(members: &mut Vec<Sample>, s: Sample, k: usize, top: bool) {
-    // "worse(a, b)": a would be evicted before b.
-    let worse = |a: f64, b: f64| {
-        if a.is_nan() {
-            return !b.is_nan();
-        }
-        if top { a < b } else { a > b }
-    };
-    if members.len() < k {
-        members.push(s);
-        return;
-    }
-    let mut wi = 0;
-    for (i, m) in members.iter().enumerate() {
-        if worse(m.v, members[wi].v) {
-            wi = i;
-        }
-    }
-    let w = members[wi].v;
-    if worse(w, s.v) || w.is_nan() {
-        members[wi] = s;
-    }
 }

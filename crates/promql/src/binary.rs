@@ -141,15 +141,20 @@ impl Evaluator<'_, '_> {
         let lhs = self.eval(&b.lhs)?;
         let rhs = self.eval(&b.rhs)?;
         match (lhs, rhs) {
-            (Val::Scalar(l), Val::Scalar(r)) => Ok(Val::Scalar(
-                l.iter()
-                    .zip(r.iter())
-                    .map(|(&a, &c)| {
-                        let (v, keep) = elem(op, a, c);
-                        if op.is_comparison() { if keep { 1.0 } else { 0.0 } } else { v }
-                    })
-                    .collect(),
-            )),
+            (Val::Scalar(l), Val::Scalar(r)) => {
+                // Like a rangeEval: both operands released, one sample per step kept.
+                self.ctx.release_samples(l.len() + r.len());
+                self.ctx.add_samples(self.steps())?;
+                Ok(Val::Scalar(
+                    l.iter()
+                        .zip(r.iter())
+                        .map(|(&a, &c)| {
+                            let (v, keep) = elem(op, a, c);
+                            if op.is_comparison() { if keep { 1.0 } else { 0.0 } } else { v }
+                        })
+                        .collect(),
+                ))
+            }
             (l @ Val::Vector(_), r @ Val::Vector(_)) => {
                 let set_op = matches!(op, Op::And | Op::Or | Op::Unless);
                 let matching = Matching::from(&b.modifier, set_op);

@@ -46,6 +46,7 @@ mod functions;
 mod parser;
 pub mod promqltest;
 mod regex_go;
+mod topk;
 mod value;
 
 pub use engine::{Engine, EngineOpts, QueryOpts};

@@ -203,6 +203,7 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             Expr::VectorSelector(vs) => Ok(Val::Vector(self.eval_vector_selector(vs, false)?)),
             Expr::MatrixSelector(ms) => {
                 let m = self.select_range(ms)?;
+                self.ctx.add_samples(m.series.iter().map(|s| s.points.len()).sum())?;
                 Ok(Val::Range(m.series))
             }
             Expr::Subquery(sq) => {

@@ -97,10 +97,13 @@ impl Evaluator<'_, '_> {
             })
             .collect();
         let mut out = Collector::new();
-        // Sample accounting as in Prometheus' rangeEval: the inputs at a step
-        // count while the step runs, the outputs accumulate, and the whole
-        // input matrices stay counted (their producers added them).
+        // Sample accounting as in Prometheus' rangeEval: while it runs, the
+        // argument matrices (counted by their producers), the current step's
+        // inputs and the outputs so far are held; afterwards only the outputs.
+        let args_total: usize = args.iter().map(val_points).sum();
+        let original = self.ctx.samples().saturating_sub(args_total);
         let mut held = self.ctx.samples();
+        let mut out_total = 0usize;
         for k in 0..steps {
             self.ctx.check_deadline()?;
             self.ctx.set_samples(held);
@@ -124,11 +127,22 @@ impl Evaluator<'_, '_> {
             let res = f(&mut step_args, ts)?;
             self.ctx.add_samples(res.len())?;
             held = held.saturating_add(res.len());
+            out_total += res.len();
             for s in res {
                 out.push(s.labels, ts, s.v)?;
             }
         }
+        self.ctx.set_samples(original.saturating_add(out_total));
         Ok(out.series)
+    }
+}
+
+/// Samples a value holds in Prometheus' accounting (a scalar is one per step).
+pub(crate) fn val_points(v: &Val) -> usize {
+    match v {
+        Val::Vector(m) | Val::Range(m) => m.iter().map(|s| s.points.len()).sum(),
+        Val::Scalar(s) => s.len(),
+        Val::String(_) => 0,
     }
 }
 

@@ -115,6 +115,8 @@ fn date_value(name: &str, v: f64) -> f64 {
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_date(&self, name: &str, args: &[&Expr]) -> Result<Val> {
         let arg = if args.is_empty() {
+            // `vector(time())`: one sample per step, counted like Prometheus does.
+            self.ctx.add_samples(self.steps())?;
             let points = (0..self.steps()).map(|k| Point { t: self.ts(k), v: self.ts(k) as f64 / 1000.0 }).collect();
             Val::Vector(vec![Series { labels: Arc::new(Labels::empty()), points }])
         } else {

@@ -58,8 +58,14 @@ impl Evaluator<'_, '_> {
             return self.eval_range_function(name, &args);
         }
         match name {
-            "time" => Ok(Val::Scalar((0..self.steps()).map(|k| self.ts(k) as f64 / 1000.0).collect())),
-            "pi" => Ok(Val::Scalar(vec![std::f64::consts::PI; self.steps()])),
+            "time" => {
+                self.ctx.add_samples(self.steps())?;
+                Ok(Val::Scalar((0..self.steps()).map(|k| self.ts(k) as f64 / 1000.0).collect()))
+            }
+            "pi" => {
+                self.ctx.add_samples(self.steps())?;
+                Ok(Val::Scalar(vec![std::f64::consts::PI; self.steps()]))
+            }
             "timestamp" => self.eval_timestamp(&args),
             "absent" => self.eval_absent(&args),
             "vector" => self.eval_vector_fn(&args),

@@ -38,6 +38,9 @@ impl Evaluator<'_, '_> {
         let Val::Vector(m) = self.arg_vector(args, 0)? else {
             return Err(Error::exec("expected instant vector argument"));
         };
+        // Like a rangeEval: the argument is released, one sample per step kept.
+        self.ctx.release_samples(m.iter().map(|s| s.points.len()).sum());
+        self.ctx.add_samples(self.steps())?;
         let mut cur = vec![0usize; m.len()];
         let out = (0..self.steps())
             .map(|k| {
