@@ -68,7 +68,10 @@ impl MemSeries {
             if let Some(c) = self.chunks.last_mut().filter(|_| self.open) {
                 c.data.shrink_to_fit();
             }
-            self.chunks.push(Chunk { mint: t, maxt: t, data: XorChunk::new() });
+            // Grow by one: a Vec's default growth would reserve four chunk
+            // slots (~290 bytes) per series, most of the head's memory.
+            self.chunks.reserve_exact(1);
+            self.chunks.push(Chunk { mint: t, maxt: t, data: XorChunk::with_capacity(32) });
             self.open = true;
         }
         if let Some(c) = self.chunks.last_mut() {
