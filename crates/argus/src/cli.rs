@@ -88,6 +88,10 @@ pub(crate) struct ServeArgs {
     /// Accept samples up to this much older than a series' newest sample (e.g. 10m); 0 rejects them.
     #[arg(long = "storage.tsdb.out-of-order-time-window", default_value = "0s")]
     pub ooo_window: String,
+    /// Refuse to create series in the head beyond this many (0 = unlimited);
+    /// refused samples are counted in argus_tsdb_series_limit_rejected_total.
+    #[arg(long = "storage.tsdb.head-max-series", default_value_t = 0)]
+    pub head_max_series: usize,
     /// When the WAL is fsynced: `commit` (every batch), an interval such as `1s`,
     /// or `segment` (only when a segment is closed, as Prometheus does).
     #[arg(long = "storage.tsdb.wal-fsync", default_value = "1s")]
@@ -175,6 +179,7 @@ impl ServeArgs {
         put("storage.tsdb.retention.size", self.retention_size.clone());
         put("storage.tsdb.out-of-order-time-window", self.ooo_window.clone());
         put("storage.tsdb.wal-fsync", self.wal_fsync.clone());
+        put("storage.tsdb.head-max-series", self.head_max_series.to_string());
         put("query.timeout", self.query_timeout.clone());
         put("query.max-samples", self.query_max_samples.to_string());
         put("query.lookback-delta", self.query_lookback.clone());

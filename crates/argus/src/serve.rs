@@ -179,6 +179,7 @@ fn db_options(args: &ServeArgs) -> anyhow::Result<DbOptions> {
     let head = argus_tsdb::HeadOptions {
         out_of_order_window: config::parse_duration(&args.ooo_window)
             .context("invalid --storage.tsdb.out-of-order-time-window")?,
+        max_series: args.head_max_series,
         ..Default::default()
     };
     let wal_fsync = match args.wal_fsync.as_str() {

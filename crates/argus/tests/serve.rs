@@ -159,3 +159,20 @@ fn disk_full_keeps_serving_and_loses_nothing_stored() {
     let stored = up_samples(&data);
     assert!(stored as f64 >= (appended / 45.0).floor() - 1.0, "stored {stored}, appended {appended}");
 }
+
+#[test]
+fn json_logs_and_series_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Server::start(
+        dir.path(),
+        &[&fast_config(dir.path()), "--log.format=json", "--storage.tsdb.head-max-series=5"],
+    );
+    wait_for("series limit rejections", || s.metric("argus_tsdb_series_limit_rejected_total").unwrap_or(0.0) > 0.0);
+    assert_eq!(s.metric("argus_tsdb_head_series"), Some(5.0));
+    s.signal("TERM");
+    assert_eq!(s.wait(), Some(0));
+    for line in s.log_text().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+        assert!(v.get("level").is_some() && v.get("message").or(v.get("msg")).is_some(), "{line}");
+    }
+}
