@@ -2,7 +2,6 @@
 //! with equal label sets from every source, in label order, decoding samples
 //! lazily as the caller iterates.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use argus_block::RunMeta;
@@ -67,22 +66,25 @@ impl Querier for DbQuerier {
     fn select(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<SeriesSet> {
         let lo = self.mint.max(hints.start);
         let hi = self.maxt.min(hints.end);
-        let mut groups: BTreeMap<Labels, Vec<Source>> = BTreeMap::new();
-        for (labels, s) in self.head.matching(matchers) {
-            groups.entry(labels).or_default().push(Source::Head(s));
-        }
+        // Each source yields its series sorted by labels; merging sorted
+        // lists is much cheaper than re-sorting all label sets.
+        let mut lists: Vec<Vec<(Labels, Source)>> = Vec::with_capacity(self.blocks.len() + 1);
+        lists.push(self.head.matching(matchers).into_iter().map(|(l, s)| (l, Source::Head(s))).collect());
         for b in &self.blocks {
             let ids = b.select(matchers).map_err(storage_err)?;
+            let mut list = Vec::with_capacity(ids.len());
             for item in b.series_of(&ids) {
                 let (_, labels, runs) = item.map_err(storage_err)?;
                 let runs: Vec<RunMeta> = runs.into_iter().filter(|r| r.max_time >= lo && r.min_time <= hi).collect();
                 if !runs.is_empty() {
-                    groups.entry(labels).or_default().push(Source::Block(b.clone(), runs));
+                    list.push((labels, Source::Block(b.clone(), runs)));
                 }
             }
+            lists.push(list);
         }
+        lists.retain(|l| !l.is_empty());
         let labels_only = hints.labels_only;
-        Ok(Box::new(groups.into_iter().filter_map(move |(labels, srcs)| {
+        Ok(Box::new(MergeByLabels::new(lists).filter_map(move |(labels, srcs)| {
             if labels_only {
                 return Some(Ok(Series { labels, samples: Vec::new() }));
             }
@@ -115,5 +117,42 @@ impl Querier for DbQuerier {
         vals.sort();
         vals.dedup();
         Ok(vals)
+    }
+}
+
+/// Merges lists sorted by label set into one sorted stream, grouping the
+/// sources of equal label sets.
+struct MergeByLabels {
+    iters: Vec<std::vec::IntoIter<(Labels, Source)>>,
+    heads: Vec<Option<(Labels, Source)>>,
+}
+
+impl MergeByLabels {
+    fn new(lists: Vec<Vec<(Labels, Source)>>) -> Self {
+        let mut iters: Vec<_> = lists.into_iter().map(|l| l.into_iter()).collect();
+        let heads = iters.iter_mut().map(|it| it.next()).collect();
+        MergeByLabels { iters, heads }
+    }
+}
+
+impl Iterator for MergeByLabels {
+    type Item = (Labels, Vec<Source>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let min = self
+            .heads
+            .iter()
+            .filter_map(|h| h.as_ref().map(|(l, _)| l))
+            .min()?
+            .clone();
+        let mut srcs = Vec::with_capacity(1);
+        for (head, it) in self.heads.iter_mut().zip(self.iters.iter_mut()) {
+            while head.as_ref().is_some_and(|(l, _)| *l == min) {
+                if let Some((_, s)) = std::mem::replace(head, it.next()) {
+                    srcs.push(s);
+                }
+            }
+        }
+        Some((min, srcs))
     }
 }
