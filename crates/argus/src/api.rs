@@ -27,12 +27,29 @@ pub(crate) struct Inputs {
     pub config_yaml: Arc<RwLock<String>>,
     pub reload_ok: Arc<std::sync::atomic::AtomicBool>,
     pub retention: String,
+    pub enable_admin_api: bool,
 }
 
 pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
     let start = crate::logging::now_rfc3339();
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
-    let (db_rt, db_ts) = (i.db.clone(), i.db.clone());
+    let (db_rt, db_ts, db_snap) = (i.db.clone(), i.db.clone(), i.db.clone());
+    let snapshot: Option<argus_web::SnapshotFn> = i.enable_admin_api.then(|| {
+        let f: argus_web::SnapshotFn = Arc::new(move |skip_head: bool| {
+            let db = db_snap.get().ok_or_else(|| "storage is starting".to_string())?;
+            // Prometheus names snapshots <UTC time>-<random hex>.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let name = format!(
+                "{}-{:016x}",
+                crate::logging::rfc3339_millis(now.as_millis() as i64).replace([':', '.'], ""),
+                now.as_nanos() as u64
+            );
+            let dir = db.dir().join("snapshots").join(&name);
+            db.snapshot(&dir, !skip_head).map_err(|e| e.to_string())?;
+            Ok(name)
+        });
+        f
+    });
     let reload_ok = i.reload_ok.clone();
     let retention = i.retention.clone();
     let cfg = i.config_yaml.clone();
@@ -64,6 +81,7 @@ pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
                 "storageRetention": retention,
             })
         }),
+        snapshot,
         tsdb_status: Arc::new(move || {
             let Some(db) = db_ts.get() else { return serde_json::json!({}) };
             let h = db.head();

@@ -105,6 +105,9 @@ pub(crate) struct ServeArgs {
     /// How far back to look for a sample of an instant selector.
     #[arg(long = "query.lookback-delta", default_value = "5m")]
     pub query_lookback: String,
+    /// Enable API endpoints for admin control actions (TSDB snapshots).
+    #[arg(long = "web.enable-admin-api")]
+    pub enable_admin_api: bool,
     /// Address to listen on for the UI, API and telemetry.
     #[arg(long = "web.listen-address", default_value = "0.0.0.0:9090")]
     pub listen_address: String,
@@ -184,6 +187,7 @@ impl ServeArgs {
         put("query.max-samples", self.query_max_samples.to_string());
         put("query.lookback-delta", self.query_lookback.clone());
         put("web.listen-address", self.listen_address.clone());
+        put("web.enable-admin-api", self.enable_admin_api.to_string());
         put("log.level", format!("{:?}", self.log.level).to_lowercase());
         put("log.format", format!("{:?}", self.log.format).to_lowercase());
         m

@@ -59,6 +59,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config_yaml: config_yaml.clone(),
         reload_ok: reload_ok.clone(),
         retention: args.retention_time.clone(),
+        enable_admin_api: args.enable_admin_api,
     });
     let reg = registry.clone();
     let state = argus_web::WebState {

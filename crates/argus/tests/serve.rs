@@ -163,10 +163,8 @@ fn disk_full_keeps_serving_and_loses_nothing_stored() {
 #[test]
 fn json_logs_and_series_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Server::start(
-        dir.path(),
-        &[&fast_config(dir.path()), "--log.format=json", "--storage.tsdb.head-max-series=5"],
-    );
+    let mut s =
+        Server::start(dir.path(), &[&fast_config(dir.path()), "--log.format=json", "--storage.tsdb.head-max-series=5"]);
     wait_for("series limit rejections", || s.metric("argus_tsdb_series_limit_rejected_total").unwrap_or(0.0) > 0.0);
     assert_eq!(s.metric("argus_tsdb_head_series"), Some(5.0));
     s.signal("TERM");
@@ -175,4 +173,23 @@ fn json_logs_and_series_limit() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
         assert!(v.get("level").is_some() && v.get("message").or(v.get("msg")).is_some(), "{line}");
     }
+}
+
+#[test]
+fn admin_snapshot_is_a_usable_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[&fast_config(dir.path()), "--web.enable-admin-api"]);
+    wait_for("some scrapes", || s.metric("argus_tsdb_samples_appended_total").unwrap_or(0.0) > 200.0);
+    let (code, body) = s.post("/api/v1/admin/tsdb/snapshot", "");
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let name = v["data"]["name"].as_str().unwrap();
+    let snap = dir.path().join("data").join("snapshots").join(name);
+    assert!(up_samples(&snap) >= 3, "snapshot holds the head's data");
+
+    let other = tempfile::tempdir().unwrap();
+    let s2 = Server::start(other.path(), &[]);
+    let (code, body) = s2.post("/api/v1/admin/tsdb/snapshot", "");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("admin APIs disabled"));
 }

@@ -19,7 +19,7 @@
 mod api;
 mod lifecycle;
 
-pub use api::{ApiState, BuildInfo, JsonSource};
+pub use api::{ApiState, BuildInfo, JsonSource, SnapshotFn};
 
 use std::future::Future;
 use std::sync::Arc;

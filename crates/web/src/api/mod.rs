@@ -53,7 +53,13 @@ pub struct ApiState {
     pub runtime_info: JsonSource,
     /// `/api/v1/status/tsdb`'s document.
     pub tsdb_status: JsonSource,
+    /// Takes a snapshot (`skip_head` = true leaves the head out) and returns
+    /// its directory name; `None` when the admin API is disabled.
+    pub snapshot: Option<SnapshotFn>,
 }
+
+/// Takes a storage snapshot; the argument is Prometheus' `skip_head`.
+pub type SnapshotFn = Arc<dyn Fn(bool) -> Result<String, String> + Send + Sync>;
 
 /// An error of the v1 API: its type (as in Prometheus' `errorType`) and message.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,7 +136,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/status/runtimeinfo", get(status::runtimeinfo))
         .route("/api/v1/status/tsdb", get(status::tsdb))
         .route("/api/v1/status/config", get(status::config))
-        .route("/api/v1/admin/tsdb/snapshot", post(status::snapshot_unsupported))
+        .route("/api/v1/admin/tsdb/snapshot", post(status::snapshot).put(status::snapshot))
 }
 
 /// Extracts merged parameters from a request (URL query plus form body).
@@ -163,6 +169,7 @@ pub(crate) fn test_state(store: argus_model::storage::MemStorage) -> ApiState {
         config_yaml: Arc::new(|| "global: {}\n".to_string()),
         runtime_info: Arc::new(|| serde_json::json!({"CWD": "/"})),
         tsdb_status: Arc::new(|| serde_json::json!({"headStats": {"numSeries": 0}})),
+        snapshot: None,
     }
 }
 

@@ -43,7 +43,30 @@ pub(crate) async fn config(State(st): State<WebState>) -> Response {
     ok(&data, &[])
 }
 
-pub(crate) async fn snapshot_unsupported() -> Response {
-    ApiError { kind: "unavailable", status: StatusCode::SERVICE_UNAVAILABLE, msg: "admin APIs disabled".into() }
-        .into_response()
+/// `POST /api/v1/admin/tsdb/snapshot[?skip_head=true]`: hard links of every
+/// block plus the head as a block under `<data>/snapshots/<name>`.
+pub(crate) async fn snapshot(State(st): State<WebState>, req: axum::extract::Request) -> Response {
+    let Some(f) = st.api.snapshot.clone() else {
+        return ApiError {
+            kind: "unavailable",
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            msg: "admin APIs disabled".into(),
+        }
+        .into_response();
+    };
+    let p = match super::read_params(req).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let skip_head = matches!(p.get("skip_head"), Some("true" | "1"));
+    match tokio::task::spawn_blocking(move || f(skip_head)).await {
+        Ok(Ok(name)) => {
+            let mut data = String::from("{\"name\":");
+            json::string(&mut data, &name);
+            data.push('}');
+            ok(&data, &[])
+        }
+        Ok(Err(e)) => ApiError::internal(format!("create snapshot: {e}")).into_response(),
+        Err(e) => ApiError::internal(format!("create snapshot: {e}")).into_response(),
+    }
 }
