@@ -188,8 +188,8 @@ impl Engine {
         step: i64,
         opts: &QueryOpts,
     ) -> Result<(Val, Vec<String>)> {
-        let lookback = self.opts.lookback_delta.as_millis() as i64;
-        let default_step = (self.opts.default_evaluation_interval.as_millis() as i64).max(1);
+        let lookback = crate::eval::duration_ms(&self.opts.lookback_delta);
+        let default_step = crate::eval::duration_ms(&self.opts.default_evaluation_interval).max(1);
         let (mint, maxt) = bounds(e, start, end, lookback, (start, end));
         let querier = q.querier(mint.min(maxt), maxt)?;
         let mut ctx = Ctx::new(querier.as_ref(), lookback, default_step, self.opts.max_samples);
@@ -234,18 +234,18 @@ fn bounds(e: &Expr, start: i64, end: i64, lookback: i64, query: (i64, i64)) -> (
         Expr::VectorSelector(vs) => {
             let off = offset_ms(&vs.offset);
             let (s, en) = at_of(&vs.at).map_or((start, end), |a| (a, a));
-            (s - off - lookback, en - off)
+            (s.saturating_sub(off).saturating_sub(lookback), en.saturating_sub(off))
         }
         Expr::MatrixSelector(ms) => {
             let off = offset_ms(&ms.vs.offset);
             let (s, en) = at_of(&ms.vs.at).map_or((start, end), |a| (a, a));
-            (s - off - ms.range.as_millis() as i64, en - off)
+            (s.saturating_sub(off).saturating_sub(crate::eval::duration_ms(&ms.range)), en.saturating_sub(off))
         }
         Expr::Subquery(sq) => {
             let off = offset_ms(&sq.offset);
             let (s, en) = at_of(&sq.at).map_or((start, end), |a| (a, a));
-            let r = sq.range.as_millis() as i64;
-            bounds(&sq.expr, s - off - r, en - off, lookback, query)
+            let r = crate::eval::duration_ms(&sq.range);
+            bounds(&sq.expr, s.saturating_sub(off).saturating_sub(r), en.saturating_sub(off), lookback, query)
         }
         Expr::Aggregate(a) => {
             let b = rec(&a.expr);

@@ -112,3 +112,25 @@ fn canceled_and_per_query_timeout() {
     let err = e.range_query_with(&st, "m", 0, 60_000, 15_000, &opts).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
+
+#[test]
+fn hostile_queries_fail_cleanly() {
+    let st = storage();
+    let e = Engine::new(EngineOpts { max_samples: 100_000, ..EngineOpts::default() });
+    // Huge subquery step counts hit the sample limit instead of exhausting memory.
+    for q in
+        ["max_over_time(vector(1)[1y:1ms])", "count_over_time(m[100y:1ms])", "sum_over_time(vector(time())[10y:1ms])"]
+    {
+        let err = e.instant_query(&st, q, 1_000_000).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Execution, "{q}: {err}");
+    }
+    // Sparse data under a huge subquery is skipped over, not stepped through.
+    let r = e.instant_query(&st, "count_over_time(m[100y:1ms])", 0).unwrap();
+    let Value::Vector(v) = r.value else { panic!("want vector") };
+    assert_eq!(v.len(), 10);
+    // Absurd offsets and ranges saturate instead of overflowing.
+    for q in ["m offset 100000000y", "m offset -100000000y", "rate(m[100000000y])", "m[1000000y:1y] offset 1000000y"] {
+        let _ = e.instant_query(&st, q, 0);
+    }
+    let _ = e.range_query(&st, "m", i64::MIN / 2, i64::MAX / 2, i64::MAX / 4);
+}

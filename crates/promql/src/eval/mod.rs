@@ -154,12 +154,22 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         if self.end < self.start {
             return 0;
         }
-        ((self.end - self.start) / self.interval + 1) as usize
+        (self.end.saturating_sub(self.start) / self.interval).saturating_add(1) as usize
+    }
+
+    /// The first step whose reference time (`ts - offset`) is at or after `t`.
+    pub(crate) fn first_step_seeing(&self, t: i64, offset: i64) -> usize {
+        let need = i128::from(t) + i128::from(offset) - i128::from(self.start);
+        if need <= 0 {
+            return 0;
+        }
+        let iv = i128::from(self.interval);
+        usize::try_from((need + iv - 1) / iv).unwrap_or(usize::MAX)
     }
 
     /// Timestamp of step `k`.
     pub(crate) fn ts(&self, k: usize) -> i64 {
-        self.start + k as i64 * self.interval
+        self.start.saturating_add((k as i64).saturating_mul(self.interval))
     }
 
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Val> {
@@ -181,8 +191,10 @@ impl<'c, 'q> Evaluator<'c, 'q> {
                 let mut out = m;
                 for s in &mut out {
                     let v = s.points.first().map_or(f64::NAN, |p| p.v);
-                    s.points = (0..steps).map(|k| Point { t: self.ts(k), v }).collect();
+                    // Count before materialising, so a huge step count fails
+                    // with the sample limit instead of exhausting memory.
                     self.ctx.add_samples(steps.saturating_sub(1))?;
+                    s.points = (0..steps).map(|k| Point { t: self.ts(k), v }).collect();
                 }
                 Val::Vector(out)
             }
@@ -274,17 +286,23 @@ impl<'c, 'q> Evaluator<'c, 'q> {
 /// Milliseconds since the epoch of a parser time (which may be before 1970).
 pub(crate) fn system_time_ms(st: std::time::SystemTime) -> i64 {
     match st.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_millis() as i64,
-        Err(e) => -(e.duration().as_millis() as i64),
+        Ok(d) => duration_ms(&d),
+        Err(e) => -duration_ms(&e.duration()),
     }
 }
 
+/// An offset in ms, saturated to the i64 range (durations are untrusted input).
 pub(crate) fn offset_ms(o: &Option<Offset>) -> i64 {
     match o {
         None => 0,
-        Some(Offset::Pos(d)) => d.as_millis() as i64,
-        Some(Offset::Neg(d)) => -(d.as_millis() as i64),
+        Some(Offset::Pos(d)) => duration_ms(d),
+        Some(Offset::Neg(d)) => -duration_ms(d),
     }
+}
+
+/// A duration in ms, saturated to `i64::MAX`.
+pub(crate) fn duration_ms(d: &std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The label set without `__name__`, sharing the original when there is none.

@@ -32,30 +32,43 @@ impl Evaluator<'_, '_> {
         let at = self.at_ms(&vs.at);
         let lookback = self.ctx.lookback;
         let (ref_lo, ref_hi) = match at {
-            Some(a) => (a - offset, a - offset),
-            None => (self.start - offset, self.end - offset),
+            Some(a) => (a.saturating_sub(offset), a.saturating_sub(offset)),
+            None => (self.start.saturating_sub(offset), self.end.saturating_sub(offset)),
         };
-        let raw = self.select(vs, ref_lo - lookback, ref_hi, 0)?;
+        let raw = self.select(vs, ref_lo.saturating_sub(lookback), ref_hi, 0)?;
         let steps = self.steps();
         let mut out = Vec::with_capacity(raw.len());
         for s in raw {
             let mut points = Vec::new();
             let mut cur = 0usize;
-            for k in 0..steps {
+            let mut k = 0usize;
+            while k < steps {
+                if k % 4096 == 4095 {
+                    self.ctx.check_deadline()?;
+                }
                 let ts = self.ts(k);
-                let rt = at.unwrap_or(ts) - offset;
+                let rt = at.unwrap_or(ts).saturating_sub(offset);
                 while cur + 1 < s.points.len() && s.points[cur + 1].t <= rt {
                     cur += 1;
                 }
                 let Some(p) = s.points.get(cur) else { break };
-                if p.t > rt || p.t < rt - lookback || is_stale_nan(p.v) {
+                if p.t > rt || p.t < rt.saturating_sub(lookback) || is_stale_nan(p.v) {
+                    // Nothing visible here. With `@` nothing changes between
+                    // steps; otherwise skip to the step that can see the next sample.
+                    let next = if p.t > rt { Some(p.t) } else { s.points.get(cur + 1).map(|n| n.t) };
+                    match (at, next) {
+                        (None, Some(t)) => k = self.first_step_seeing(t, offset).max(k + 1),
+                        _ => break,
+                    }
                     continue;
                 }
                 let v = if sample_ts { p.t as f64 / 1000.0 } else { p.v };
+                // Counted per point, as Prometheus does.
+                self.ctx.add_samples(1)?;
                 points.push(Point { t: ts, v });
+                k += 1;
             }
             if !points.is_empty() {
-                self.ctx.add_samples(points.len())?;
                 out.push(Series { labels: s.labels, points });
             }
         }
@@ -67,12 +80,12 @@ impl Evaluator<'_, '_> {
         let vs = &ms.vs;
         let offset = offset_ms(&vs.offset);
         let at = self.at_ms(&vs.at);
-        let range = ms.range.as_millis() as i64;
+        let range = crate::eval::duration_ms(&ms.range);
         let (ref_lo, ref_hi) = match at {
-            Some(a) => (a - offset, a - offset),
-            None => (self.start - offset, self.end - offset),
+            Some(a) => (a.saturating_sub(offset), a.saturating_sub(offset)),
+            None => (self.start.saturating_sub(offset), self.end.saturating_sub(offset)),
         };
-        let mut series = self.select(vs, ref_lo - range, ref_hi, range)?;
+        let mut series = self.select(vs, ref_lo.saturating_sub(range), ref_hi, range)?;
         for s in &mut series {
             s.points.retain(|p| !is_stale_nan(p.v));
         }

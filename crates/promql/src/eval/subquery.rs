@@ -14,19 +14,20 @@ use crate::error::{Error, Result};
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_subquery(&self, sq: &SubqueryExpr) -> Result<RangeSource> {
         let offset = offset_ms(&sq.offset);
-        let range = sq.range.as_millis() as i64;
-        let step = sq.step.map(|d| d.as_millis() as i64).filter(|s| *s > 0).unwrap_or(self.ctx.default_step).max(1);
+        let range = crate::eval::duration_ms(&sq.range);
+        let step =
+            sq.step.map(|d| crate::eval::duration_ms(&d)).filter(|s| *s > 0).unwrap_or(self.ctx.default_step).max(1);
         let at = self.at_ms(&sq.at);
         let (outer_start, outer_end) = match at {
             Some(a) => (a, a),
             None => (self.start, self.end),
         };
-        let lo = outer_start - offset - range;
+        let lo = outer_start.saturating_sub(offset).saturating_sub(range);
         let mut inner_start = step * lo.div_euclid(step);
         if inner_start < lo {
             inner_start += step;
         }
-        let inner = Evaluator::new(self.ctx, inner_start, outer_end - offset, step);
+        let inner = Evaluator::new(self.ctx, inner_start, outer_end.saturating_sub(offset), step);
         let series = match inner.eval(&sq.expr)? {
             super::Val::Vector(m) => m,
             _ => return Err(Error::exec("subquery is only allowed on instant vector")),

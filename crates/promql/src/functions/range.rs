@@ -110,10 +110,14 @@ impl Evaluator<'_, '_> {
             self.ctx.check_deadline()?;
             let (mut lo, mut hi) = (0usize, 0usize);
             let mut points = Vec::new();
-            for k in 0..steps {
+            let mut k = 0usize;
+            while k < steps {
+                if k % 4096 == 4095 {
+                    self.ctx.check_deadline()?;
+                }
                 let ts = self.ts(k);
-                let end = src.at.unwrap_or(ts) - src.offset;
-                let start = end - src.range;
+                let end = src.at.unwrap_or(ts).saturating_sub(src.offset);
+                let start = end.saturating_sub(src.range);
                 while hi < s.points.len() && s.points[hi].t <= end {
                     hi += 1;
                 }
@@ -121,6 +125,12 @@ impl Evaluator<'_, '_> {
                     lo += 1;
                 }
                 if lo >= hi {
+                    // An empty window: with `@` it stays empty; otherwise skip
+                    // to the first step whose window reaches the next sample.
+                    match (src.at, s.points.get(hi)) {
+                        (None, Some(next)) => k = self.first_step_seeing(next.t, src.offset).max(k + 1),
+                        _ => break,
+                    }
                     continue;
                 }
                 for (sp, p) in step_params.iter_mut().zip(params) {
@@ -133,7 +143,13 @@ impl Evaluator<'_, '_> {
                 self.ctx.release_samples(hi - lo);
                 if let Some(v) = f(&w)? {
                     points.push(Point { t: ts, v });
+                    // Prometheus checks a series' outputs once it is done;
+                    // failing as soon as that check must fail bounds memory.
+                    if self.ctx.samples().saturating_add(points.len()) > self.ctx.max_samples {
+                        return Err(crate::error::Error::TooManySamples("query execution"));
+                    }
                 }
+                k += 1;
             }
             if !points.is_empty() {
                 self.ctx.add_samples(points.len())?;
@@ -150,8 +166,8 @@ impl Evaluator<'_, '_> {
         let mut cursors = vec![0usize; src.series.len()];
         for k in 0..self.steps() {
             let ts = self.ts(k);
-            let end = src.at.unwrap_or(ts) - src.offset;
-            let start = end - src.range;
+            let end = src.at.unwrap_or(ts).saturating_sub(src.offset);
+            let start = end.saturating_sub(src.range);
             let mut found = false;
             for (s, c) in src.series.iter().zip(cursors.iter_mut()) {
                 while *c < s.points.len() && s.points[*c].t < start {
