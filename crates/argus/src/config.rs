@@ -70,41 +70,9 @@ fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
     Ok(Config { scrape_interval, text: text.to_string() })
 }
 
-/// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`, units y w d h m s ms) into milliseconds.
+/// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`) into milliseconds.
 pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
-    if s == "0" {
-        return Ok(0);
-    }
-    let mut total: i64 = 0;
-    let mut rest = s;
-    if rest.is_empty() {
-        bail!("empty duration string");
-    }
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 {
-            bail!("not a valid duration string: {s:?}");
-        }
-        let n: i64 = rest[..digits].parse().with_context(|| format!("duration out of range: {s:?}"))?;
-        rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
-        let mult = match &rest[..unit_len] {
-            "ms" => 1,
-            "s" => 1000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "w" => 604_800_000,
-            "y" => 31_536_000_000,
-            _ => bail!("not a valid duration string: {s:?}"),
-        };
-        rest = &rest[unit_len..];
-        total = n
-            .checked_mul(mult)
-            .and_then(|v| total.checked_add(v))
-            .with_context(|| format!("duration out of range: {s:?}"))?;
-    }
-    Ok(total)
+    argus_model::parse_duration(s).with_context(|| format!("not a valid duration string: {s:?}"))
 }
 
 /// Parses a byte size like Prometheus' `--storage.tsdb.retention.size`

@@ -20,6 +20,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod duration;
 mod error;
 pub mod exposition;
 mod labels;
@@ -27,7 +28,8 @@ mod matcher;
 mod sample;
 pub mod storage;
 
+pub use duration::{format_duration, parse_duration};
 pub use error::{Error, Result};
 pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME, is_valid_label_name, is_valid_metric_name};
-pub use matcher::{MatchOp, Matcher};
+pub use matcher::{MatchOp, Matcher, compile_anchored};
 pub use sample::{STALE_NAN_BITS, Sample, is_stale_nan, stale_nan};

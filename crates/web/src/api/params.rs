@@ -121,41 +121,7 @@ pub(crate) fn parse_duration(s: &str) -> Option<i64> {
         }
         return Some(ms.round() as i64);
     }
-    prom_duration(s)
-}
-
-/// A Prometheus duration string (`1y2w3d4h5m6s7ms`) in ms.
-pub(crate) fn prom_duration(s: &str) -> Option<i64> {
-    if s.is_empty() {
-        return None;
-    }
-    if s == "0" {
-        return Some(0);
-    }
-    let mut total: i64 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let n = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        let v: i64 = rest.get(..n)?.parse().ok()?;
-        rest = rest.get(n..)?;
-        let u = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let mult = match rest.get(..u)? {
-            "ms" => 1,
-            "s" => 1000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "w" => 604_800_000,
-            "y" => 31_536_000_000,
-            _ => return None,
-        };
-        rest = rest.get(u..)?;
-        total = total.checked_add(v.checked_mul(mult)?)?;
-    }
-    Some(total)
+    argus_model::parse_duration(s)
 }
 
 pub(crate) fn time_param(p: &Params, name: &str, default: i64) -> Result<i64, ApiError> {
