@@ -57,32 +57,75 @@ const ONLY_IN_3X: &[&str] = &[
 /// Parses 2.42 query text into an AST the evaluator understands.
 pub(crate) fn parse(query: &str) -> Result<Expr> {
     let text = rewrite_function_names(query)?;
-    let expr = parser::parse(&text).map_err(|e| Error::Parse(format!("parse error: {e}")))?;
+    // `promql-parser` can panic on some inputs (e.g. a numeric duration too
+    // large for `Duration`); query text is untrusted, so contain that here.
+    let parsed = std::panic::catch_unwind(|| parser::parse(&text))
+        .map_err(|_| Error::Parse("parse error: invalid query".into()))?;
+    let expr = parsed.map_err(|e| Error::Parse(format!("parse error: {e}")))?;
     check_2_42(&expr)?;
     Ok(expr)
 }
 
-/// Renames `holt_winters(` and rejects 3.x-only calls, outside strings and comments.
+/// What the scanner saw last, to spot numbers where 2.42 wants a duration.
+#[derive(Clone, Copy, PartialEq)]
+enum Prev {
+    /// `[` or a `:` inside brackets: a range or subquery step follows.
+    RangeStart,
+    /// `offset`, possibly followed by `-`.
+    Offset,
+    Other,
+}
+
+fn parse_err(query: &str, pos: usize, msg: &str) -> Error {
+    let (line, col) = line_col(query, pos);
+    Error::Parse(format!("{line}:{col}: parse error: {msg}"))
+}
+
+/// Renames `holt_winters(` and rejects 3.x-only syntax that `promql-parser`
+/// accepts: 3.x-only calls, and bare numbers as ranges, steps or offsets
+/// (`x[300]`, `x offset 300`). Strings and comments are skipped.
 fn rewrite_function_names(query: &str) -> Result<String> {
     let b = query.as_bytes();
     let mut out = String::with_capacity(query.len() + 16);
     let mut i = 0;
     let mut last_copied = 0;
+    let mut prev = Prev::Other;
+    let mut in_brackets = false;
     while i < b.len() {
         let c = b[i];
         match c {
-            b'"' | b'\'' | b'`' => i = skip_string(b, i),
+            b'"' | b'\'' | b'`' => {
+                i = skip_string(b, i);
+                prev = Prev::Other;
+            }
             b'#' => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
             }
+            b'[' => {
+                in_brackets = true;
+                prev = Prev::RangeStart;
+                i += 1;
+            }
+            b']' => {
+                in_brackets = false;
+                prev = Prev::Other;
+                i += 1;
+            }
+            b':' if in_brackets => {
+                prev = Prev::RangeStart;
+                i += 1;
+            }
+            b'-' if prev == Prev::Offset => i += 1,
+            c if c.is_ascii_whitespace() => i += 1,
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':') {
                     i += 1;
                 }
                 let name = &query[start..i];
+                prev = if name == "offset" { Prev::Offset } else { Prev::Other };
                 if !is_call(b, i) {
                     continue;
                 }
@@ -98,13 +141,37 @@ fn rewrite_function_names(query: &str) -> Result<String> {
                     )));
                 }
             }
-            c if c.is_ascii_digit() => {
-                // Skip numbers and durations so `5m` is not read as an identifier `m`.
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+            c if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) => {
+                // Consume the whole number or duration, so `5m` is not read as an identifier `m`.
+                let start = i;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'.'
+                        || (matches!(b[i], b'+' | b'-') && matches!(b[i - 1], b'e' | b'E')))
+                {
                     i += 1;
                 }
+                let tok = &query[start..i];
+                let bare_number = tok.parse::<f64>().is_ok() || tok.starts_with("0x");
+                match prev {
+                    Prev::RangeStart if bare_number => {
+                        return Err(parse_err(query, start, "missing unit character in duration"));
+                    }
+                    Prev::Offset if bare_number => {
+                        return Err(parse_err(
+                            query,
+                            start,
+                            &format!("unexpected number \"{tok}\" in offset, expected duration"),
+                        ));
+                    }
+                    _ => {}
+                }
+                prev = Prev::Other;
             }
-            _ => i += 1,
+            _ => {
+                prev = Prev::Other;
+                i += 1;
+            }
         }
     }
     out.push_str(&query[last_copied..]);

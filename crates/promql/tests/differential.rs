@@ -322,6 +322,14 @@ const SYNTAX_CASES: &[&str] = &[
     "10 == bool 10 != bool 1",
     "step()",
     "start()",
+    "count_over_time(gauge[300])",
+    "gauge offset 300",
+    "gauge offset -300",
+    "max_over_time(gauge[5m:30])",
+    "count_over_time(gauge[1.5e308])",
+    "gauge offset 1.5e308",
+    "sum_over_time(gauge[1m:1m] offset 30s)",
+    "gauge @ 300 offset 1m",
 ];
 
 fn go_duration(secs: i64) -> String {
