@@ -61,9 +61,38 @@ pub(crate) fn parse(query: &str) -> Result<Expr> {
     // large for `Duration`); query text is untrusted, so contain that here.
     let parsed = std::panic::catch_unwind(|| parser::parse(&text))
         .map_err(|_| Error::Parse("parse error: invalid query".into()))?;
-    let expr = parsed.map_err(|e| Error::Parse(format!("parse error: {e}")))?;
+    let expr = parsed.map_err(|e| Error::Parse(format!("parse error: {}", prometheus_wording(&e))))?;
     check_2_42(&expr)?;
     Ok(expr)
+}
+
+/// Rewords `promql-parser` messages the way Prometheus 2.42 words them
+/// (type names, quoting), for the common cases where only the wording differs.
+fn prometheus_wording(msg: &str) -> String {
+    let mut m = msg.to_string();
+    for (from, to) in [
+        ("expected type matrix", "expected type range vector"),
+        ("expected type vector", "expected type instant vector"),
+        ("got matrix", "got range vector"),
+        ("got vector", "got instant vector"),
+        ("type scalar in aggregation expression", "type scalar in aggregation parameter"),
+        ("type string in aggregation expression", "type string in aggregation parameter"),
+        ("unexpected end of input inside brackets", "unclosed left bracket"),
+        ("of type scalar or vector, got: matrix", "of type scalar or instant vector, got \"range vector\""),
+    ] {
+        m = m.replace(from, to);
+    }
+    // Prometheus quotes names with Go's %q: double quotes.
+    for prefix in ["function ", "with name ", "operator ", "call to "] {
+        if let Some(i) = m.find(&format!("{prefix}'")) {
+            let start = i + prefix.len();
+            if let Some(len) = m[start + 1..].find('\'') {
+                let name = m[start + 1..start + 1 + len].to_string();
+                m.replace_range(start..start + len + 2, &format!("\"{name}\""));
+            }
+        }
+    }
+    m
 }
 
 /// What the scanner saw last, to spot numbers where 2.42 wants a duration.
@@ -286,5 +315,14 @@ mod tests {
         assert!(parse("x @ start()").is_ok());
         assert!(parse("start()").is_err());
         assert!(parse("rate(x[5m])").is_ok());
+        assert_eq!(
+            parse("rate(x)").unwrap_err().to_string(),
+            "parse error: expected type range vector in call to function \"rate\", got instant vector"
+        );
+        assert_eq!(
+            parse("x offset 300").unwrap_err().to_string(),
+            "1:10: parse error: unexpected number \"300\" in offset, expected duration"
+        );
+        assert_eq!(parse("x[300]").unwrap_err().to_string(), "1:3: parse error: missing unit character in duration");
     }
 }
