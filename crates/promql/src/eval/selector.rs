@@ -26,16 +26,20 @@ pub(crate) struct RangeSource {
 impl Evaluator<'_, '_> {
     /// Evaluates an instant-vector selector at every step. With `sample_ts`,
     /// each point's value is the selected sample's own timestamp in seconds
-    /// (what `timestamp(x)` returns).
+    /// (what `timestamp(x)` returns), and an `@` on the selector behaves as
+    /// in Prometheus 2.42's `timestamp()` (see [`at_quirk`]).
     pub(crate) fn eval_vector_selector(&self, vs: &VectorSelector, sample_ts: bool) -> Result<Matrix> {
-        let offset = offset_ms(&vs.offset);
-        let at = self.at_ms(&vs.at);
+        let mut offset = offset_ms(&vs.offset);
+        let mut at = self.at_ms(&vs.at);
         let lookback = self.ctx.lookback;
         let (ref_lo, ref_hi) = match at {
             Some(a) => (a.saturating_sub(offset), a.saturating_sub(offset)),
             None => (self.start.saturating_sub(offset), self.end.saturating_sub(offset)),
         };
         let raw = self.select(vs, ref_lo.saturating_sub(lookback), ref_hi, 0)?;
+        if sample_ts && let Some(a) = at {
+            (offset, at) = (at_quirk(offset, self.start, a), None);
+        }
         let steps = self.steps();
         let mut out = Vec::with_capacity(raw.len());
         for s in raw {
@@ -76,6 +80,17 @@ impl Evaluator<'_, '_> {
     }
 
     /// Selects the raw series behind a range selector, stale markers removed.
+    /// With `quirk`, an `@` behaves as in Prometheus 2.42's `predict_linear`
+    /// (see [`at_quirk`]).
+    pub(crate) fn select_range_with(&self, ms: &MatrixSelector, quirk: bool) -> Result<RangeSource> {
+        let mut src = self.select_range(ms)?;
+        if quirk && let Some(a) = src.at {
+            (src.offset, src.at) = (at_quirk(src.offset, self.start, a), None);
+        }
+        Ok(src)
+    }
+
+    /// Selects the raw series behind a range selector, stale markers removed.
     pub(crate) fn select_range(&self, ms: &MatrixSelector) -> Result<RangeSource> {
         let vs = &ms.vs;
         let offset = offset_ms(&vs.offset);
@@ -110,6 +125,20 @@ impl Evaluator<'_, '_> {
         }
         Ok(out)
     }
+}
+
+/// The offset Prometheus 2.42 really applies for `@ at` under `timestamp()`
+/// and `predict_linear()`.
+///
+/// Prometheus implements `@` by rewriting it into an offset relative to the
+/// evaluation's start (`offset + start - at`) and by evaluating the pinned
+/// subtree only once. Those two functions are not step-invariant, so their
+/// selector argument is evaluated at every step with that rewritten offset:
+/// the reference time moves with the step (`at + (step - start)`) while the
+/// selected data still ends at `at`. Range queries over them therefore
+/// return values only for the first steps; we reproduce that.
+pub(crate) fn at_quirk(offset: i64, start: i64, at: i64) -> i64 {
+    offset.saturating_add(start.saturating_sub(at))
 }
 
 /// The storage matchers of a selector, the metric name included.

@@ -13,11 +13,21 @@ use crate::error::{Error, Result};
 
 impl Evaluator<'_, '_> {
     pub(crate) fn eval_subquery(&self, sq: &SubqueryExpr) -> Result<RangeSource> {
-        let offset = offset_ms(&sq.offset);
+        self.eval_subquery_with(sq, false)
+    }
+
+    /// With `quirk`, an `@` on the subquery behaves as under Prometheus
+    /// 2.42's `predict_linear()`: as an offset relative to the evaluation's
+    /// start (see `selector::at_quirk`).
+    pub(crate) fn eval_subquery_with(&self, sq: &SubqueryExpr, quirk: bool) -> Result<RangeSource> {
+        let mut offset = offset_ms(&sq.offset);
         let range = crate::eval::duration_ms(&sq.range);
         let step =
             sq.step.map(|d| crate::eval::duration_ms(&d)).filter(|s| *s > 0).unwrap_or(self.ctx.default_step).max(1);
-        let at = self.at_ms(&sq.at);
+        let mut at = self.at_ms(&sq.at);
+        if quirk && let Some(a) = at {
+            (offset, at) = (super::selector::at_quirk(offset, self.start, a), None);
+        }
         let (outer_start, outer_end) = match at {
             Some(a) => (a, a),
             None => (self.start, self.end),

@@ -74,9 +74,12 @@ impl Evaluator<'_, '_> {
             }
         }
         let before = self.ctx.samples();
+        // predict_linear is not step-invariant, so an `@` under it acts as a
+        // start-relative offset in Prometheus 2.42 (see `selector::at_quirk`).
+        let quirk = name == "predict_linear";
         let src = match marg {
-            Expr::MatrixSelector(ms) => self.select_range(ms)?,
-            Expr::Subquery(sq) => self.eval_subquery(sq)?,
+            Expr::MatrixSelector(ms) => self.select_range_with(ms, quirk)?,
+            Expr::Subquery(sq) => self.eval_subquery_with(sq, quirk)?,
             _ => {
                 return Err(Error::exec(format!("expected range vector argument in call to {name}")));
             }
