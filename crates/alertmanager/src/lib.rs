@@ -1,0 +1,55 @@
+//! The alert manager of argus: the pure logic of Alertmanager 0.25.
+//!
+//! This crate owns alertmanager.yml ([`Config`]: global settings, the routing
+//! tree, inhibit rules, receivers with every 0.25 integration's settings, time
+//! intervals and template globs), routing ([`Route::match_labels`], group keys),
+//! inhibition ([`inhibit::mutes`]), time intervals ([`TimeInterval::contains`])
+//! and the text `amtool check-config` and `amtool config routes [test]` print
+//! ([`amtool`]).
+//!
+//! It does not own (yet) dispatch and aggregation groups, the notification log,
+//! silences, sending notifications or the HTTP API v2; those will build on
+//! [`Alert`], [`Route`] and [`Receiver`]. Rule evaluation lives in the rules
+//! crate, HTTP in `argus-web`.
+//!
+//! Main types: [`Config`] (load with [`Config::load_file`]), [`Route`],
+//! [`InhibitRule`], [`TimeInterval`], [`Alert`].
+//!
+//! ```
+//! use argus_alertmanager::{Config, amtool};
+//! use argus_model::Labels;
+//! let cfg = Config::load_str(r#"
+//! route:
+//!   receiver: default
+//!   group_by: [alertname]
+//!   routes:
+//!   - matchers: [severity="page"]
+//!     receiver: pager
+//! receivers: [{name: default}, {name: pager}]
+//! "#, std::path::Path::new("am.yml")).unwrap();
+//! let alert = Labels::from_pairs([("alertname", "Down"), ("severity", "page")]);
+//! let routes = cfg.route.match_labels(&alert);
+//! assert_eq!(routes[0].opts.receiver, "pager");
+//! assert_eq!(routes[0].group_key(&alert), r#"{}/{severity="page"}:{alertname="Down"}"#);
+//! assert_eq!(amtool::receivers_slug(&cfg, &alert), "pager");
+//! ```
+#![deny(missing_docs)]
+
+mod alert;
+pub mod amtool;
+mod config;
+mod duration;
+mod error;
+pub mod inhibit;
+mod matchers;
+mod route;
+mod timeinterval;
+
+pub use alert::{Alert, Fingerprint, fingerprint};
+pub use config::*;
+pub use duration::{format_duration, parse_duration};
+pub use error::{Error, Result};
+pub use inhibit::InhibitRule;
+pub use matchers::{Matchers, matcher_string, parse_matcher, parse_matchers};
+pub use route::{Route, RouteOpts};
+pub use timeinterval::{RawTimeInterval, RawTimeRange, TimeInterval, any_contains};

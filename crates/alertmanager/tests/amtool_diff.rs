@@ -1,0 +1,303 @@
+//! Differential test against Debian's amtool 0.25: `check-config`, `config routes`
+//! and `config routes test` on the seeds' configs, Alertmanager's own config
+//! fixtures and small generated cases must print the same stdout and exit with
+//! the same code as our `amtool` module. Skipped (with a note) without amtool.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use argus_alertmanager::{Config, amtool};
+use argus_model::MatchOp;
+
+const AMTOOL: &str = "/usr/bin/amtool";
+
+/// Cases where we knowingly print something else, and why.
+const KNOWN_DIFFS: &[(&str, &str)] = &[
+    ("gen-unknown-two-fields", "amtool lists every unknown field; serde stops at the first"),
+    ("gen-matcher-bad-regex", "Go's regexp error text differs from Rust's"),
+];
+
+struct Diff {
+    failures: Vec<String>,
+    known: Vec<String>,
+    agreed: usize,
+}
+
+impl Diff {
+    fn compare(&mut self, case: &str, what: &str, want: (String, i32), got: (String, i32)) {
+        if want == got {
+            self.agreed += 1;
+            return;
+        }
+        let msg =
+            format!("{case}: {what}\n--- amtool (exit {}):\n{}--- argus (exit {}):\n{}", want.1, want.0, got.1, got.0);
+        if KNOWN_DIFFS.iter().any(|(c, _)| *c == case) {
+            self.known.push(msg);
+        } else {
+            self.failures.push(msg);
+        }
+    }
+}
+
+fn run(args: &[&str], dir: &Path) -> (String, i32) {
+    let out = Command::new(AMTOOL).args(args).current_dir(dir).output().expect("amtool runs");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+}
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// Label sets worth testing for a config: none, each `=` matcher alone, the
+/// `=` matchers along every path, and a literal alternative of simple regexes.
+fn label_sets(cfg: &Config) -> Vec<Vec<String>> {
+    fn pairs(r: &argus_alertmanager::Route) -> Vec<String> {
+        r.matchers
+            .0
+            .iter()
+            .filter_map(|m| match m.op {
+                MatchOp::Equal => Some(format!("{}={}", m.name, m.value)),
+                MatchOp::Re => {
+                    let v = m.value.trim_start_matches("^(?:").trim_end_matches(")$");
+                    let v = v.trim_start_matches("^(").trim_end_matches(")$");
+                    let alt = v.split('|').next().unwrap_or("");
+                    alt.chars().all(|c| c.is_ascii_alphanumeric() || c == '-').then(|| format!("{}={}", m.name, alt))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+    fn walk(r: &argus_alertmanager::Route, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        let mut p = path.clone();
+        p.extend(pairs(r));
+        for one in pairs(r) {
+            out.push(vec![one]);
+        }
+        out.push(p.clone());
+        for c in &r.routes {
+            walk(c, p.clone(), out);
+        }
+    }
+    let mut out = vec![vec![], vec!["alertname=Unrelated".to_string()]];
+    walk(&cfg.route, Vec::new(), &mut out);
+    let all: Vec<String> = out.iter().flatten().cloned().collect();
+    out.push(all);
+    out.sort();
+    out.dedup();
+    out
+}
+
+const GENERATED: &[(&str, &str)] = &[
+    ("gen-unknown-field", "route:\n  receiver: a\n  foo: 1\nreceivers:\n- name: a\n"),
+    ("gen-unknown-two-fields", "route:\n  receiver: a\n  foo: 1\nbar: 2\nreceivers:\n- name: a\n"),
+    (
+        "gen-unknown-nested",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x\n    http_config:\n      tls_config: {foo: 1}\n",
+    ),
+    ("gen-undefined-receiver", "route:\n  receiver: b\nreceivers:\n- name: a\n"),
+    ("gen-no-root-receiver", "route:\n  group_by: [a]\nreceivers:\n- name: a\n"),
+    ("gen-group-by-dup", "route:\n  receiver: a\n  group_by: [a, a]\nreceivers:\n- name: a\n"),
+    ("gen-group-by-all-mixed", "route:\n  receiver: a\n  group_by: [a, '...']\nreceivers:\n- name: a\n"),
+    ("gen-group-by-bad-name", "route:\n  receiver: a\n  group_by: [a-b]\nreceivers:\n- name: a\n"),
+    ("gen-matcher-bad-regex", "route:\n  receiver: a\n  routes:\n  - matchers: ['a=~(']\nreceivers:\n- name: a\n"),
+    ("gen-matcher-bad-format", "route:\n  receiver: a\n  routes:\n  - matchers: ['a b']\nreceivers:\n- name: a\n"),
+    ("gen-bad-duration", "route:\n  receiver: a\n  group_wait: 5x\nreceivers:\n- name: a\n"),
+    ("gen-zero-interval", "route:\n  receiver: a\n  group_interval: 0s\nreceivers:\n- name: a\n"),
+    ("gen-wrong-type", "route:\n  receiver: [a]\nreceivers:\n- name: a\n"),
+    (
+        "gen-undefined-interval",
+        "route:\n  receiver: a\n  routes:\n  - receiver: a\n    mute_time_intervals: [x]\nreceivers:\n- name: a\n",
+    ),
+    (
+        "gen-bad-time",
+        "route:\n  receiver: a\ntime_intervals:\n- name: x\n  time_intervals:\n  - times:\n    - start_time: '25:00'\n      end_time: '26:00'\nreceivers:\n- name: a\n",
+    ),
+    (
+        "gen-bad-weekdays",
+        "route:\n  receiver: a\ntime_intervals:\n- name: x\n  time_intervals:\n  - weekdays: ['friday:monday']\nreceivers:\n- name: a\n",
+    ),
+    (
+        "gen-bad-zone",
+        "route:\n  receiver: a\ntime_intervals:\n- name: x\n  time_intervals:\n  - location: Foo/Bar\nreceivers:\n- name: a\n",
+    ),
+    (
+        "gen-dup-interval",
+        "route:\n  receiver: a\nmute_time_intervals:\n- name: x\ntime_intervals:\n- name: x\nreceivers:\n- name: a\n",
+    ),
+    ("gen-empty", ""),
+    ("gen-no-route", "receivers:\n- name: a\n"),
+    ("gen-dup-receiver", "route:\n  receiver: a\nreceivers:\n- name: a\n- name: a\n"),
+    ("gen-root-matchers", "route:\n  receiver: a\n  matchers: [a=b]\nreceivers:\n- name: a\n"),
+    ("gen-root-continue", "route:\n  receiver: a\n  continue: true\nreceivers:\n- name: a\n"),
+    ("gen-webhook-scheme", "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: ftp://x\n"),
+    (
+        "gen-webhook-no-url",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - send_resolved: false\n",
+    ),
+    ("gen-email-no-smarthost", "route:\n  receiver: a\nreceivers:\n- name: a\n  email_configs:\n  - to: x\n"),
+    (
+        "gen-email-no-to",
+        "global:\n  smtp_smarthost: x:25\nroute:\n  receiver: a\nreceivers:\n- name: a\n  email_configs:\n  - from: y\n",
+    ),
+    (
+        "gen-email-dup-header",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  email_configs:\n  - {to: a, from: b, smarthost: 'a:1', headers: {a: b, A: c}}\n",
+    ),
+    (
+        "gen-telegram",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  telegram_configs:\n  - {bot_token: x, chat_id: 1, parse_mode: foo}\n",
+    ),
+    ("gen-discord", "route:\n  receiver: a\nreceivers:\n- name: a\n  discord_configs:\n  - {}\n"),
+    ("gen-webex", "route:\n  receiver: a\nreceivers:\n- name: a\n  webex_configs:\n  - {room_id: x}\n"),
+    ("gen-msteams", "route:\n  receiver: a\nreceivers:\n- name: a\n  msteams_configs:\n  - {}\n"),
+    (
+        "gen-opsgenie-responder",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  opsgenie_configs:\n  - {api_key: x, responders: [{name: a, type: foo}]}\n",
+    ),
+    (
+        "gen-victorops-field",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  victorops_configs:\n  - {api_key: x, routing_key: y, custom_fields: {routing_key: 1}}\n",
+    ),
+    (
+        "gen-sns-all-three",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  sns_configs:\n  - {topic_arn: a, target_arn: b, phone_number: c}\n",
+    ),
+    (
+        "gen-http-bearer-both",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - {url: 'http://x', http_config: {bearer_token: a, bearer_token_file: b}}\n",
+    ),
+    (
+        "gen-http-basic-type",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - {url: 'http://x', http_config: {authorization: {type: basic}}}\n",
+    ),
+    (
+        "gen-pushover-retry",
+        "route:\n  receiver: a\nreceivers:\n- name: a\n  pushover_configs:\n  - {user_key: a, token: b, retry: 5x}\n",
+    ),
+    (
+        "gen-numeric-match",
+        "route:\n  receiver: a\n  routes:\n  - match: {code: 500}\n    receiver: a\nreceivers:\n- name: a\n",
+    ),
+    ("gen-smarthost-port", "global:\n  smtp_smarthost: x\nroute:\n  receiver: a\nreceivers:\n- name: a\n"),
+    (
+        "gen-nested",
+        "route:\n  receiver: a\n  group_by: ['...']\n  routes:\n  - matchers: ['team=\"x\"', 'env=~\"prod|stage\"']\n    continue: true\n    routes:\n    - match_re: {sev: 'crit.*'}\n      receiver: b\n  - matchers: [team=x]\n    receiver: c\nreceivers: [{name: a}, {name: b}, {name: c}]\n",
+    ),
+];
+
+/// Matcher lines checked through `amtool config routes` (which prints them parsed).
+const MATCHER_LINES: &[&str] = &[
+    r#"foo="bar""#,
+    r#"foo=bar"#,
+    r#"{foo="bar", baz!~"quux.*"}"#,
+    r#"foo = "bar", dings != "bums", "#,
+    r#"trickier==\\=\=\""#,
+    r#"contains_quote != "\"" , contains_comma !~ "foo,bar" , "#,
+    r#"{foo=bar}}"#,
+    r#"foo:bar="baz""#,
+    r#"a="b\c""#,
+    r#"a="x\ny""#,
+    r#"a=~"^(?:.*,)?dev(?:,.*)?$""#,
+    r#"{foo="bar"baz"}"#,
+    r#"{foo=bar"}"#,
+    r#"z="1", a="2", a!="1", a=~"1""#,
+    r#"{}"#,
+];
+
+#[test]
+fn amtool_differential() {
+    if !Path::new(AMTOOL).exists() {
+        println!("amtool_differential: {AMTOOL} not found, differential test not run");
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("argus-am-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    for f in [
+        "fixtures/seeds/alertmanager.yml",
+        "fixtures/seeds/lumen_alertmanager.yml",
+        "testdata/alertmanager/examples/simple.yml",
+    ] {
+        files.push((f.to_string(), shared().join(f)));
+    }
+    let mut fixtures: Vec<_> =
+        std::fs::read_dir(shared().join("testdata/alertmanager/config")).unwrap().flatten().map(|e| e.path()).collect();
+    fixtures.sort();
+    for p in fixtures {
+        files.push((p.file_name().unwrap().to_string_lossy().into_owned(), p));
+    }
+    for (name, text) in GENERATED {
+        let p = tmp.join(format!("{name}.yml"));
+        std::fs::write(&p, text).unwrap();
+        files.push((name.to_string(), p));
+    }
+    for (i, line) in MATCHER_LINES.iter().enumerate() {
+        let p = tmp.join(format!("matcher-{i}.yml"));
+        let yaml = format!(
+            "route:\n  receiver: a\n  routes:\n  - receiver: a\n    matchers: [{}]\nreceivers: [{{name: a}}]\n",
+            serde_quote(line)
+        );
+        std::fs::write(&p, yaml).unwrap();
+        files.push((format!("matcher-{i} {line}"), p));
+    }
+
+    let mut d = Diff { failures: Vec::new(), known: Vec::new(), agreed: 0 };
+    for (case, path) in &files {
+        let dir = path.parent().unwrap();
+        let base = path.file_name().unwrap().to_str().unwrap();
+        let want = run(&["check-config", base], dir);
+        let cwd = std::env::current_dir().unwrap();
+        std::env::set_current_dir(dir).unwrap();
+        let ours = amtool::check_config_output(&[base]);
+        std::env::set_current_dir(cwd).unwrap();
+        d.compare(case, "check-config", want, (ours.stdout, ours.code));
+
+        let Ok(cfg) = Config::load_file(path) else { continue };
+        let file_flag = format!("--config.file={}", path.display());
+        d.compare(
+            case,
+            "config routes",
+            run(&["config", "routes", &file_flag], dir),
+            (amtool::routes_show_output(&cfg), 0),
+        );
+        for labels in label_sets(&cfg) {
+            let args: Vec<&str> = labels.iter().map(String::as_str).collect();
+            for tree in [false, true] {
+                let mut cmd = vec!["config", "routes", "test", &file_flag];
+                if tree {
+                    cmd.push("--tree");
+                }
+                cmd.extend(&args);
+                let o = amtool::routes_test_output(&cfg, &args, None, tree);
+                d.compare(
+                    case,
+                    &format!("routes test {}{labels:?}", if tree { "--tree " } else { "" }),
+                    run(&cmd, dir),
+                    (o.stdout, o.code),
+                );
+            }
+        }
+        // Receiver verification, a bad label argument and a non-equality matcher.
+        for (args, verify) in [(vec!["severity=page"], Some("wrong")), (vec!["a b"], None), (vec!["a=~b"], None)] {
+            let mut cmd = vec!["config".to_string(), "routes".into(), "test".into(), file_flag.clone()];
+            if let Some(v) = verify {
+                cmd.push(format!("--verify.receivers={v}"));
+            }
+            cmd.extend(args.iter().map(|s| s.to_string()));
+            let cmd_refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            let o = amtool::routes_test_output(&cfg, &args, verify, false);
+            d.compare(case, &format!("routes test {cmd:?}"), run(&cmd_refs, dir), (o.stdout, o.code));
+        }
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+    println!("amtool_differential: {} comparisons agree, {} known differences", d.agreed, d.known.len());
+    for k in &d.known {
+        println!("known difference: {k}");
+    }
+    assert!(d.failures.is_empty(), "{} differences from amtool:\n{}", d.failures.len(), d.failures.join("\n"));
+}
+
+/// Quotes a matcher line as a YAML single-quoted scalar.
+fn serde_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
