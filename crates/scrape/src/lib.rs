@@ -20,6 +20,14 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod config;
+pub mod discovery;
 mod internal;
+pub mod limits;
+pub mod relabel;
+pub mod target;
 
+pub use config::{Config, ConfigError, LoadOptions, ScrapeConfig};
 pub use internal::{InternalTarget, ScrapeReport, Source};
+pub use relabel::RelabelConfig;
+pub use target::{Target, TargetSet};

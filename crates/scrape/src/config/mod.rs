@@ -1,0 +1,100 @@
+//! prometheus.yml: [`load`] and [`parse`] read a file in two steps, as Prometheus
+//! 2.42 does — a raw serde form mirroring the YAML ([`raw`]), then a validated,
+//! resolved [`Config`] with Prometheus' defaults applied, relabel regexes
+//! compiled and relative paths joined to the config file's directory. A scrape
+//! loop can take a [`ScrapeConfig`] as it is.
+//!
+//! Unknown fields are errors worded like Prometheus'
+//! (`field foo not found in type config.ScrapeConfig`) with file, line and
+//! column; checks made after decoding point at the job's `job_name` line.
+//! `${VAR}` expansion from the environment is opt-in ([`LoadOptions`]).
+
+mod check;
+mod env;
+mod error;
+pub mod raw;
+mod resolve;
+mod types;
+mod units;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+pub use check::{CheckReport, check_files};
+pub use error::{ConfigError, Location, Result};
+pub(crate) use resolve::check_target_address;
+pub use types::*;
+pub use units::{format_duration, parse_base2_bytes, parse_duration};
+
+/// How to read a config file.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Replace `${VAR}` with the environment variable `VAR` before parsing
+    /// (`--config.expand-env`); `$${VAR}` stays as the literal `${VAR}`, and an
+    /// unset variable is an error. `$1` and `${1}` in relabel replacements are
+    /// never touched, since they are not variable names.
+    pub expand_env: bool,
+}
+
+/// Reads and resolves the config file at `path`. Blocking (reads the file).
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Config> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    parse(&text, path, opts)
+}
+
+/// Parses and resolves config `text` read from `path`; relative paths in it
+/// are joined to `path`'s directory. Does not touch the file system.
+pub fn parse(text: &str, path: &Path, opts: &LoadOptions) -> Result<Config> {
+    let expanded;
+    let text = if opts.expand_env {
+        expanded = env::expand(text, path, |k| std::env::var(k).ok())?;
+        expanded.as_str()
+    } else {
+        text
+    };
+    let raw = decode(text, path)?;
+    resolve::resolve(raw, text, path)
+}
+
+/// Decodes YAML into the raw form, mapping serde's errors to Prometheus' wording.
+fn decode(text: &str, path: &Path) -> Result<raw::Config> {
+    // An empty file is a valid, all-defaults config for Prometheus.
+    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Ok(raw::Config::default());
+    }
+    serde_yaml_ng::from_str::<Option<raw::Config>>(text).map(Option::unwrap_or_default).map_err(|e| {
+        let loc = e.location();
+        ConfigError::Parse {
+            location: Location {
+                path: path.to_path_buf(),
+                line: loc.as_ref().map(|l| l.line()),
+                column: loc.as_ref().map(|l| l.column()),
+            },
+            message: go_message(&e.to_string()),
+        }
+    })
+}
+
+/// Rewrites serde's message into Prometheus' where they differ.
+fn go_message(serde_msg: &str) -> String {
+    // serde_yaml_ng appends " at line L column C"; the location is kept apart.
+    let msg = match serde_msg.find(" at line ") {
+        Some(i) => serde_msg.get(..i).unwrap_or(serde_msg),
+        None => serde_msg,
+    };
+    // It may prefix the path inside the document ("scrape_configs[0]: ...").
+    let msg = match msg.find(": unknown field `") {
+        Some(i) => msg.get(i + 2..).unwrap_or(msg),
+        None => msg,
+    };
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let mut parts = rest.split('`');
+        let field = parts.next().unwrap_or("");
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        return format!("field {field} not found in type {}", raw::go_type_for_fields(&expected));
+    }
+    msg.to_string()
+}
