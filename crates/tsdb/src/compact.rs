@@ -97,11 +97,11 @@ fn cut_head(db: &Db) -> Result<()> {
         let mint = hmin.div_euclid(range) * range;
         let maxt = mint + range - 1;
         let series = db.head.series_in_range(mint, maxt);
-        let n = series.len();
-        if let Some(meta) = write_block(db.dir(), mint, maxt, series.into_iter().map(Ok), Compaction::default())? {
+        if let Some(meta) = write_block(db.dir(), mint, maxt, series.map(Ok), Compaction::default())? {
             let b = load(db, &meta)?;
             publish(db, vec![b], &[]);
-            tracing::info!(ulid = %meta.ulid, mint, maxt, series = n, samples = meta.stats.num_samples, "wrote block from head");
+            let (n, samples) = (meta.stats.num_series, meta.stats.num_samples);
+            tracing::info!(ulid = %meta.ulid, mint, maxt, series = n, samples, "wrote block from head");
         }
         db.stats.compactions.fetch_add(1, Ordering::Relaxed);
         db.head.truncate(maxt + 1);

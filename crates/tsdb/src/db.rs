@@ -223,7 +223,7 @@ impl Db {
             let (mint, maxt) = (self.head.min_time(), self.head.max_time());
             if mint <= maxt {
                 let series = self.head.series_in_range(mint, maxt);
-                compact::write_block(dir, mint, maxt, series.into_iter().map(Ok), argus_block::Compaction::default())?;
+                compact::write_block(dir, mint, maxt, series.map(Ok), argus_block::Compaction::default())?;
             }
         }
         Ok(())

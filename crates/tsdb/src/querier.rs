@@ -139,12 +139,7 @@ impl Iterator for MergeByLabels {
     type Item = (Labels, Vec<Source>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let min = self
-            .heads
-            .iter()
-            .filter_map(|h| h.as_ref().map(|(l, _)| l))
-            .min()?
-            .clone();
+        let min = self.heads.iter().filter_map(|h| h.as_ref().map(|(l, _)| l)).min()?.clone();
         let mut srcs = Vec::with_capacity(1);
         for (head, it) in self.heads.iter_mut().zip(self.iters.iter_mut()) {
             while head.as_ref().is_some_and(|(l, _)| *l == min) {

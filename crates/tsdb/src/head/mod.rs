@@ -327,26 +327,31 @@ impl Head {
         n
     }
 
-    /// All series with their samples in `[mint, maxt]`, sorted by label set
-    /// (used to cut the head into a block and for snapshots).
-    pub fn series_in_range(&self, mint: i64, maxt: i64) -> Vec<(Labels, Vec<argus_model::Sample>)> {
-        let items: Vec<(Labels, Arc<Mutex<MemSeries>>)> = {
+    /// All series with samples in `[mint, maxt]`, sorted by label set, each
+    /// with its samples decoded lazily as the iterator advances (used to cut
+    /// the head into a block and for snapshots: at a million series the
+    /// decoded samples of a whole block range would not fit in memory).
+    pub fn series_in_range(
+        &self,
+        mint: i64,
+        maxt: i64,
+    ) -> impl Iterator<Item = (Labels, Vec<argus_model::Sample>)> + use<> {
+        let mut items: Vec<(Labels, Arc<Mutex<MemSeries>>)> = {
             let idx = self.index.read();
             let mut seen = std::collections::HashSet::new();
             idx.series
                 .values()
                 .filter(|s| seen.insert(Arc::as_ptr(s) as usize))
-                .map(|s| (index::labels_of(&idx.syms, &s.lock().labels), s.clone()))
+                .filter_map(|s| {
+                    let g = s.lock();
+                    g.overlaps(mint, maxt).then(|| (index::labels_of(&idx.syms, &g.labels), s.clone()))
+                })
                 .collect()
         };
-        let mut out: Vec<(Labels, Vec<argus_model::Sample>)> = items
-            .into_iter()
-            .filter_map(|(ls, s)| {
-                let samples = s.lock().samples(mint, maxt);
-                (!samples.is_empty()).then_some((ls, samples))
-            })
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        items.into_iter().filter_map(move |(ls, s)| {
+            let samples = s.lock().samples(mint, maxt);
+            (!samples.is_empty()).then_some((ls, samples))
+        })
     }
 }
