@@ -142,11 +142,16 @@ pub(crate) struct Evaluator<'c, 'q> {
     pub end: i64,
     /// Step in ms; at least 1 (an instant evaluation has `start == end`).
     pub interval: i64,
+    /// The latest reference time whose data selectors without `@` may read,
+    /// in this evaluator's step time. Only set under a subquery that
+    /// reproduces 2.42's `@` quirk (see `selector::at_quirk`): Prometheus
+    /// selects data up to the `@` time there even though steps go further.
+    pub ceiling: Option<i64>,
 }
 
 impl<'c, 'q> Evaluator<'c, 'q> {
     pub(crate) fn new(ctx: &'c Ctx<'q>, start: i64, end: i64, interval: i64) -> Self {
-        Evaluator { ctx, start, end, interval: interval.max(1) }
+        Evaluator { ctx, start, end, interval: interval.max(1), ceiling: None }
     }
 
     /// Number of steps.
@@ -183,7 +188,8 @@ impl<'c, 'q> Evaluator<'c, 'q> {
     /// Evaluates a step-invariant expression at the first step only and
     /// repeats its values at every step, as Prometheus does for `@`-pinned subtrees.
     fn eval_once(&self, expr: &Expr) -> Result<Val> {
-        let single = Evaluator::new(self.ctx, self.start, self.start, self.interval);
+        let mut single = Evaluator::new(self.ctx, self.start, self.start, self.interval);
+        single.ceiling = self.ceiling;
         let steps = self.steps();
         Ok(match single.eval_node(expr)? {
             Val::Scalar(s) => Val::Scalar(vec![s.first().copied().unwrap_or(f64::NAN); steps]),

@@ -27,18 +27,24 @@ impl Evaluator<'_, '_> {
     /// Evaluates an instant-vector selector at every step. With `sample_ts`,
     /// each point's value is the selected sample's own timestamp in seconds
     /// (what `timestamp(x)` returns), and an `@` on the selector behaves as
-    /// in Prometheus 2.42's `timestamp()` (see [`at_quirk`]).
+    /// in Prometheus 2.42's `timestamp()`: it looks up the sample at the `@`
+    /// time itself, ignoring `offset`, among the samples `offset` selects
+    /// (2.42 overwrites the offset with `step - @` for every step).
     pub(crate) fn eval_vector_selector(&self, vs: &VectorSelector, sample_ts: bool) -> Result<Matrix> {
         let mut offset = offset_ms(&vs.offset);
-        let mut at = self.at_ms(&vs.at);
+        let at = self.at_ms(&vs.at);
         let lookback = self.ctx.lookback;
         let (ref_lo, ref_hi) = match at {
             Some(a) => (a.saturating_sub(offset), a.saturating_sub(offset)),
             None => (self.start.saturating_sub(offset), self.end.saturating_sub(offset)),
         };
+        let (ref_lo, ref_hi) = match (at, self.ceiling) {
+            (None, Some(c)) => (ref_lo, ref_hi.min(c.saturating_sub(offset))),
+            _ => (ref_lo, ref_hi),
+        };
         let raw = self.select(vs, ref_lo.saturating_sub(lookback), ref_hi, 0)?;
-        if sample_ts && let Some(a) = at {
-            (offset, at) = (at_quirk(offset, self.start, a), None);
+        if sample_ts && at.is_some() {
+            offset = 0;
         }
         let steps = self.steps();
         let mut out = Vec::with_capacity(raw.len());
@@ -100,6 +106,10 @@ impl Evaluator<'_, '_> {
             Some(a) => (a.saturating_sub(offset), a.saturating_sub(offset)),
             None => (self.start.saturating_sub(offset), self.end.saturating_sub(offset)),
         };
+        let ref_hi = match (at, self.ceiling) {
+            (None, Some(c)) => ref_hi.min(c.saturating_sub(offset)),
+            _ => ref_hi,
+        };
         let mut series = self.select(vs, ref_lo.saturating_sub(range), ref_hi, range)?;
         for s in &mut series {
             s.points.retain(|p| !is_stale_nan(p.v));
@@ -127,16 +137,16 @@ impl Evaluator<'_, '_> {
     }
 }
 
-/// The offset Prometheus 2.42 really applies for `@ at` under `timestamp()`
-/// and `predict_linear()`.
+/// The offset Prometheus 2.42 really applies for `@ at` under `predict_linear()`.
 ///
 /// Prometheus implements `@` by rewriting it into an offset relative to the
 /// evaluation's start (`offset + start - at`) and by evaluating the pinned
-/// subtree only once. Those two functions are not step-invariant, so their
-/// selector argument is evaluated at every step with that rewritten offset:
-/// the reference time moves with the step (`at + (step - start)`) while the
-/// selected data still ends at `at`. Range queries over them therefore
-/// return values only for the first steps; we reproduce that.
+/// subtree only once. `predict_linear` is not step-invariant, so its range
+/// argument is evaluated at every step with that rewritten offset: the
+/// window moves with the step (ending at `at + (step - start)`) while the
+/// selected data still ends at `at` (for a subquery: the data its selectors
+/// read, see `Evaluator::ceiling`). Range queries over it therefore return
+/// values only for the first steps; we reproduce that.
 pub(crate) fn at_quirk(offset: i64, start: i64, at: i64) -> i64 {
     offset.saturating_add(start.saturating_sub(at))
 }

@@ -25,7 +25,10 @@ impl Evaluator<'_, '_> {
         let step =
             sq.step.map(|d| crate::eval::duration_ms(&d)).filter(|s| *s > 0).unwrap_or(self.ctx.default_step).max(1);
         let mut at = self.at_ms(&sq.at);
+        // Data ceiling for the inner selectors, in inner step time.
+        let mut ceiling = self.ceiling.map(|c| c.saturating_sub(offset));
         if quirk && let Some(a) = at {
+            ceiling = Some(a.saturating_sub(offset));
             (offset, at) = (super::selector::at_quirk(offset, self.start, a), None);
         }
         let (outer_start, outer_end) = match at {
@@ -37,7 +40,8 @@ impl Evaluator<'_, '_> {
         if inner_start < lo {
             inner_start += step;
         }
-        let inner = Evaluator::new(self.ctx, inner_start, outer_end.saturating_sub(offset), step);
+        let mut inner = Evaluator::new(self.ctx, inner_start, outer_end.saturating_sub(offset), step);
+        inner.ceiling = ceiling;
         let series = match inner.eval(&sq.expr)? {
             super::Val::Vector(m) => m,
             _ => return Err(Error::exec("subquery is only allowed on instant vector")),

@@ -91,7 +91,8 @@ pub fn gen_range(r: &mut Rng, depth: u32) -> String {
     let win = r.pick(&["30s", "1m", "2m", "5m"]);
     if depth > 0 && r.chance(25) {
         let step = r.pick(&["", "15s", "20s", "1m"]);
-        format!("({})[{win}:{step}]", gen_vector(r, depth - 1))
+        let modifier = if r.chance(20) { r.pick(&[" offset 1m", " @ 450", " offset -30s @ 300"]) } else { "" };
+        format!("({})[{win}:{step}]{modifier}", gen_vector(r, depth - 1))
     } else {
         gen_selector_with(r, &format!("[{win}]"))
     }
