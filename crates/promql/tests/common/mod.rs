@@ -107,7 +107,7 @@ pub fn gen_vector(r: &mut Rng, depth: u32) -> String {
         return gen_selector(r);
     }
     let d = depth - 1;
-    match r.next() % 11 {
+    match r.next() % 14 {
         0 => gen_selector(r),
         1 => {
             let f = r.pick(&["abs", "ceil", "floor", "sgn", "sqrt", "ln", "exp", "round", "timestamp", "-"]);
@@ -174,6 +174,29 @@ pub fn gen_vector(r: &mut Rng, depth: u32) -> String {
             4 => format!("vector(scalar({}))", gen_vector(r, d)),
             _ => format!("count_values(\"v\", {})", gen_vector(r, d)),
         },
+        11 => {
+            let op = r.pick(&["topk", "bottomk"]);
+            let k = r.pick(&["1", "2", "5"]);
+            let by = r.pick(&["", " by (job)", " by (host)", " without (le)"]);
+            format!("{op}{by} ({k}, {})", gen_vector(r, d))
+        }
+        12 => match r.next() % 5 {
+            0 => format!("hour({})", gen_vector(r, d)),
+            1 => format!("({}) - time()", gen_vector(r, d)),
+            2 => format!("({}) or vector(time())", gen_vector(r, d)),
+            3 => format!("day_of_week({})", gen_vector(r, d)),
+            _ => format!("sort_desc({})", gen_vector(r, d)),
+        },
+        13 => {
+            let op = r.pick(&["*", "-", "> bool", "<"]);
+            let m = r.pick(&[
+                " on(job) group_left()",
+                " ignoring(instance) group_left()",
+                " on(job) group_right()",
+                " on(le) group_left(job)",
+            ]);
+            format!("({}) {op}{m} ({})", gen_vector(r, d), gen_vector(r, d))
+        }
         _ => {
             let src = r.pick(&["job", "host", "le", "instance", "__name__"]);
             format!("label_replace({}, \"dst\", \"x$1\", \"{src}\", \"(.).*\")", gen_vector(r, d))
