@@ -134,3 +134,25 @@ fn hostile_queries_fail_cleanly() {
     }
     let _ = e.range_query(&st, "m", i64::MIN / 2, i64::MAX / 2, i64::MAX / 4);
 }
+
+/// Instant-query order of sort/sort_desc/topk/bottomk with ties and NaN, as
+/// observed from a Prometheus 2.42 server on the same eight samples.
+#[test]
+fn ordering_matches_prometheus_with_ties_and_nan() {
+    let st = MemStorage::new();
+    for (i, v) in [3.0, f64::NAN, 1.0, 3.0, f64::NAN, 2.0, 3.0, 1.0].iter().enumerate() {
+        st.add(Labels::from_pairs([("__name__", "s".to_string()), ("i", i.to_string())]), &[Sample::new(0, *v)]);
+    }
+    let e = Engine::default();
+    let order = |q: &str| -> Vec<String> {
+        let Value::Vector(v) = e.instant_query(&st, q, 10_000).unwrap().value else { panic!("want vector") };
+        v.iter().map(|s| s.labels.get("i").unwrap_or("").to_string()).collect()
+    };
+    let check = |q: &str, want: &[&str]| assert_eq!(order(q), want, "{q}");
+    check("sort(s)", &["2", "7", "5", "0", "3", "6", "4", "1"]);
+    check("sort_desc(s)", &["0", "3", "6", "5", "2", "7", "4", "1"]);
+    check("topk(3, s)", &["3", "0", "6"]);
+    check("bottomk(3, s)", &["2", "7", "5"]);
+    check("topk(8, s)", &["0", "6", "3", "5", "2", "7", "1", "4"]);
+    check("bottomk(8, s)", &["2", "7", "5", "6", "3", "0", "1", "4"]);
+}

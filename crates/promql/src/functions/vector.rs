@@ -55,10 +55,33 @@ impl Evaluator<'_, '_> {
         let a = [self.arg_vector(args, 0)?];
         let m = self.range_eval(&a, |sa, _| {
             let mut v = sa[0].take_vector();
-            v.sort_by(|x, y| cmp_nan_last(x.v, y.v, desc));
+            go_sort_by_value(&mut v, desc);
             Ok(v)
         })?;
         Ok(Val::Vector(m))
+    }
+}
+
+/// Sorts like Prometheus' `sort` (ascending) or `sort_desc`: Go's
+/// `sort.Sort` over its value heaps. Go sorts up to 12 elements by insertion
+/// sort, whose exact swaps decide how ties and NaNs end up ordered; that is
+/// reproduced. Longer inputs use a stable sort with NaN last (Go's pdqsort
+/// orders ties there in a way not reproduced).
+fn go_sort_by_value(v: &mut [Sample], desc: bool) {
+    if v.len() > 12 {
+        v.sort_by(|x, y| cmp_nan_last(x.v, y.v, desc));
+        return;
+    }
+    for i in 1..v.len() {
+        let mut j = i;
+        // Reverse(heap).Less(j, j-1): the heap's Less(j-1, j).
+        while j > 0 && {
+            let (prev, cur) = (v[j - 1].v, v[j].v);
+            prev.is_nan() || if desc { prev < cur } else { prev > cur }
+        } {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
     }
 }
 
