@@ -106,6 +106,9 @@ impl Gatherer {
                 | (Value::Histogram { .. }, MetricType::Histogram)
                 | (Value::Single(_), MetricType::Counter | MetricType::Gauge | MetricType::Unknown)
         );
+        if !argus_model::is_valid_metric_name(&m.name) {
+            return Err(format!("collected metric named {:?} is not a valid metric name", m.name));
+        }
         if !shape_ok {
             return Err(format!("collected metric {} has a value that does not fit its type", m.name));
         }

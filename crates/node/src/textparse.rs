@@ -161,6 +161,29 @@ fn quote_byte(b: u8) -> String {
     format!("{:?}", b as char)
 }
 
+/// Go's `%q` of a string that may hold invalid UTF-8 (shown as `\xNN`).
+fn go_quote(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
 impl<'a> TextParser<'a> {
     fn new(buf: &'a [u8]) -> Self {
         TextParser {
@@ -305,7 +328,7 @@ impl<'a> TextParser<'a> {
             match self.cur {
                 b'"' => return Ok(()),
                 b'\n' => {
-                    return fail(format!("label value {:?} contains unescaped new-line", self.token_string()));
+                    return fail(format!("label value {} contains unescaped new-line", go_quote(&self.token)));
                 }
                 b'\\' => escaped = true,
                 c => self.token.push(c),
@@ -415,7 +438,7 @@ impl<'a> TextParser<'a> {
             "UNTYPED" => TextType::Untyped,
             "HISTOGRAM" => TextType::Histogram,
             "GAUGE_HISTOGRAM" => TextType::GaugeHistogram,
-            _ => return fail(format!("unknown metric type {word:?}")),
+            _ => return fail(format!("unknown metric type {}", go_quote(&self.token))),
         };
         self.family()?.kind = Some(kind);
         Ok(State::StartOfLine)
@@ -484,7 +507,7 @@ impl<'a> TextParser<'a> {
         }
         self.read_token_as_label_value()?;
         let Ok(value) = String::from_utf8(self.token.clone()) else {
-            return fail(format!("invalid label value {:?}", self.token_string()));
+            return fail(format!("invalid label value {}", go_quote(&self.token)));
         };
         if self.label_pushed
             && let Some(last) = self.labels.last_mut()
@@ -498,7 +521,10 @@ impl<'a> TextParser<'a> {
             }
             if self.label_name == special_name {
                 let Ok(v) = parse_float(&value) else {
-                    return fail(format!("expected float as value for '{special_name}' label, got {value:?}"));
+                    return fail(format!(
+                        "expected float as value for '{special_name}' label, got {}",
+                        go_quote(value.as_bytes())
+                    ));
                 };
                 if special_kind == TextType::Summary { self.quantile = v } else { self.bucket = v }
             } else {
@@ -513,7 +539,7 @@ impl<'a> TextParser<'a> {
                 self.skip_blank_tab()?;
                 Ok(State::ReadingValue)
             }
-            _ => fail(format!("unexpected end of label value {value:?}")),
+            _ => fail(format!("unexpected end of label value {}", go_quote(value.as_bytes()))),
         }
     }
 
@@ -548,7 +574,7 @@ impl<'a> TextParser<'a> {
         self.read_token_until_whitespace()?;
         let token = self.token_string();
         let Ok(v) = parse_float(&token) else {
-            return fail(format!("expected float as value, got {token:?}"));
+            return fail(format!("expected float as value, got {}", go_quote(&self.token)));
         };
         let (is_count, is_sum, quantile, bucket) = (self.is_count, self.is_sum, self.quantile, self.bucket);
         let name = self.family_name();
@@ -588,12 +614,12 @@ impl<'a> TextParser<'a> {
         self.read_token_until_whitespace()?;
         let token = self.token_string();
         let Ok(ts) = token.parse::<i64>() else {
-            return fail(format!("expected integer as timestamp, got {token:?}"));
+            return fail(format!("expected integer as timestamp, got {}", go_quote(&self.token)));
         };
         self.current_metric()?.timestamp_ms = Some(ts);
         self.read_token_until_newline(false)?;
         if !self.token.is_empty() {
-            return fail(format!("spurious string after timestamp: {:?}", self.token_string()));
+            return fail(format!("spurious string after timestamp: {}", go_quote(&self.token)));
         }
         Ok(State::StartOfLine)
     }

@@ -122,7 +122,7 @@ fn report(what: &str, diffs: &[String]) {
 fn live_host_matches_node_exporter() {
     let tf = textfile_dir();
     let flag = format!("--collector.textfile.directory={}", tf.path().display());
-    let Some(ne) = Exporter::start(&ALL, &[flag]) else {
+    let Some(mut ne) = Exporter::start(&ALL, &[flag]) else {
         eprintln!("{} not installed: differential test not run", util::NODE_EXPORTER);
         return;
     };
@@ -147,7 +147,7 @@ fn fixture_tree_matches_node_exporter() {
         format!("--path.sysfs={}", sys_dir.display()),
         format!("--path.udev.data={}", fixture("host/udev").display()),
     ];
-    let Some(ne) = Exporter::start(&collectors, &flags) else {
+    let Some(mut ne) = Exporter::start(&collectors, &flags) else {
         eprintln!("{} not installed: differential test not run", util::NODE_EXPORTER);
         return;
     };

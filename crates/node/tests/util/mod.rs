@@ -81,7 +81,7 @@ impl Exporter {
             .arg("--web.disable-exporter-metrics")
             .arg("--log.level=error")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(Stdio::piped());
         for c in collectors {
             cmd.arg(format!("--collector.{c}"));
         }
@@ -91,13 +91,30 @@ impl Exporter {
     }
 
     /// GETs `/metrics`, waiting up to 10 s for the listener.
-    pub fn metrics(&self) -> String {
+    pub fn metrics(&mut self) -> String {
+        self.try_metrics().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// GETs `/metrics`; fails with node_exporter's last words if it exited.
+    pub fn try_metrics(&mut self) -> Result<String, String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match get(self.port, "/metrics") {
-                Ok(body) => return body,
-                Err(e) if Instant::now() > deadline => panic!("node_exporter did not answer: {e}"),
-                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                Ok(body) => return Ok(body),
+                Err(e) => {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        let mut stderr = String::new();
+                        if let Some(mut pipe) = self.child.stderr.take() {
+                            let _ = pipe.read_to_string(&mut stderr);
+                        }
+                        let tail: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("ts=")).take(3).collect();
+                        return Err(format!("node_exporter exited ({status}): {}", tail.join(" | ")));
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!("node_exporter did not answer: {e}"));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
             }
         }
     }
