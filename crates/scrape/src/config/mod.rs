@@ -78,6 +78,18 @@ fn decode(text: &str, path: &Path) -> Result<raw::Config> {
     })
 }
 
+/// Removes a leading `path.to[0].field: ` that starts with a top-level key.
+fn strip_document_path(msg: &str) -> &str {
+    const TOP: [&str; 8] =
+        ["global", "alerting", "rule_files", "scrape_configs", "storage", "tracing", "remote_write", "remote_read"];
+    let Some((path, rest)) = msg.split_once(": ") else {
+        return msg;
+    };
+    let head = path.split(['.', '[']).next().unwrap_or("");
+    let path_like = path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    if path_like && TOP.contains(&head) { rest } else { msg }
+}
+
 /// Rewrites serde's message into Prometheus' where they differ.
 fn go_message(serde_msg: &str) -> String {
     // serde_yaml_ng appends " at line L column C"; the location is kept apart.
@@ -85,11 +97,13 @@ fn go_message(serde_msg: &str) -> String {
         Some(i) => serde_msg.get(..i).unwrap_or(serde_msg),
         None => serde_msg,
     };
-    // It may prefix the path inside the document ("scrape_configs[0]: ...").
-    let msg = match msg.find(": unknown field `") {
-        Some(i) => msg.get(i + 2..).unwrap_or(msg),
-        None => msg,
-    };
+    // It prefixes the path inside the document ("scrape_configs[0]: ..."),
+    // which Prometheus does not print; the line and column say where.
+    let msg = strip_document_path(msg);
+    if let Some(rest) = msg.strip_prefix("duplicate field `") {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!("field {field} already set in type config.plain");
+    }
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         let mut parts = rest.split('`');
         let field = parts.next().unwrap_or("");

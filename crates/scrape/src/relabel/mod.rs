@@ -139,7 +139,8 @@ impl RelabelConfig {
     pub fn from_raw(raw: &raw::RelabelConfig) -> Result<Self, String> {
         let action = match raw.action.as_deref() {
             None => Action::Replace,
-            Some("") => return Err("relabel action cannot be empty".to_string()),
+            // Go's decoder rejects an empty action as unknown before the
+            // "relabel action cannot be empty" check can run.
             Some(a) => Action::parse(a).ok_or_else(|| format!("unknown relabel action {a:?}"))?,
         };
         let regex = match &raw.regex {

@@ -16,7 +16,7 @@ impl RelabelRegex {
     /// (`error parsing regexp: ...`).
     pub fn new(source: &str) -> Result<Self, String> {
         let anchored = format!("^(?:{})$", go_to_rust(source));
-        let re = Regex::new(&anchored).map_err(|e| format!("error parsing regexp: {e}"))?;
+        let re = Regex::new(&anchored).map_err(|e| go_error(&e, source))?;
         Ok(RelabelRegex { source: source.to_string(), re })
     }
 
@@ -40,6 +40,25 @@ impl PartialEq for RelabelRegex {
     fn eq(&self, other: &Self) -> bool {
         self.source == other.source
     }
+}
+
+/// Words a compile error as Go's `regexp.Compile` does for the common cases
+/// (`error parsing regexp: missing closing ): `^(?:(a)$``).
+fn go_error(e: &regex::Error, source: &str) -> String {
+    let text = e.to_string();
+    let last = text.lines().rev().find_map(|l| l.trim().strip_prefix("error: ")).unwrap_or(text.as_str());
+    let code = match last {
+        "unclosed group" => "missing closing )",
+        "unopened group" => "unexpected )",
+        "unclosed character class" => "missing closing ]",
+        "repetition operator missing expression" => "missing argument to repetition operator",
+        "invalid escape sequence" | "unrecognized escape sequence" => "invalid escape sequence",
+        "invalid repetition count range, the start must be <= the end" | "decimal literal invalid" => {
+            "invalid repeat count"
+        }
+        other => other,
+    };
+    format!("error parsing regexp: {code}: `^(?:{source})$`")
 }
 
 /// Rewrites Perl classes to their ASCII meaning in Go.

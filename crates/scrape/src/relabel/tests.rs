@@ -198,7 +198,7 @@ fn lowercase_and_uppercase() {
 
 #[test]
 fn validation_messages() {
-    check_err("[{action: ''}]", "relabel action cannot be empty");
+    check_err("[{action: ''}]", "unknown relabel action \"\"");
     check_err("[{action: foo}]", "unknown relabel action \"foo\"");
     check_err("[{action: hashmod, target_label: a}]", "relabel configuration for hashmod requires non-zero modulus");
     check_err("[{source_labels: [a]}]", "relabel configuration for replace action requires 'target_label' value");
@@ -226,7 +226,10 @@ fn validation_messages() {
         "labelkeep action requires only 'regex', and no other fields",
     );
     check_err("[{action: labeldrop, target_label: x}]", "labeldrop action requires only 'regex', and no other fields");
-    assert!(parse("[{regex: '(a'}]").unwrap_err().starts_with("error parsing regexp"));
+    check_err("[{regex: '(a'}]", "error parsing regexp: missing closing ): `^(?:(a)$`");
+    check_err("[{regex: 'a)'}]", "error parsing regexp: unexpected ): `^(?:a))$`");
+    check_err("[{regex: '[a'}]", "error parsing regexp: missing closing ]: `^(?:[a)$`");
+    check_err("[{regex: '*'}]", "error parsing regexp: missing argument to repetition operator: `^(?:*)$`");
     // `$1`-style target labels are fine for replace.
     assert!(parse("[{target_label: 'x_${1}'}]").is_ok());
 }
