@@ -78,6 +78,14 @@ pub struct Output {
 
 /// `amtool check-config FILE...`: one block per file, exit code 1 if any failed.
 pub fn check_config_output(paths: &[&str]) -> Output {
+    // amtool's flag parser rejects a missing file before checking any.
+    if let Some(p) = paths.iter().find(|p| !Path::new(p).exists()) {
+        return Output {
+            stdout: String::new(),
+            stderr: format!("amtool: error: path '{p}' does not exist\n"),
+            code: 1,
+        };
+    }
     let mut stdout = String::new();
     let mut failed = 0;
     for p in paths {

@@ -38,6 +38,7 @@
 mod alert;
 pub mod amtool;
 mod config;
+mod de;
 mod duration;
 mod error;
 pub mod inhibit;

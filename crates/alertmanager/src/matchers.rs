@@ -108,15 +108,30 @@ pub fn parse_matcher(s: &str) -> Result<Matcher> {
 /// Builds a matcher, wording a bad regex as Go's `regexp` package would start it.
 pub(crate) fn new_matcher(op: MatchOp, name: &str, value: &str) -> Result<Matcher> {
     Matcher::new(op, name, value).map_err(|e| match e {
-        argus_model::Error::BadRegex { reason, .. } => {
-            Error::Matcher(format!("error parsing regexp: {}: `^(?:{value})$`", first_line(&reason)))
-        }
+        argus_model::Error::BadRegex { reason, .. } => Error::Matcher(go_regexp_error(&reason, value)),
         other => Error::Matcher(other.to_string()),
     })
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().rev().find(|l| l.starts_with("error:")).map(|l| l.trim_start_matches("error:").trim()).unwrap_or(s)
+/// Words a Rust regex syntax error as Go's `regexp.Compile` would for the
+/// anchored pattern `^(?:value)$`, for the common mistakes; others keep Rust's text.
+fn go_regexp_error(reason: &str, value: &str) -> String {
+    let rust = reason.lines().rev().find(|l| l.starts_with("error:")).map(|l| l.trim_start_matches("error:").trim());
+    let full = format!("^(?:{value})$");
+    let (what, arg) = match rust.unwrap_or(reason) {
+        "unclosed group" => ("missing closing )".to_string(), full.clone()),
+        "unopened group" => ("unexpected )".to_string(), full.clone()),
+        "unclosed character class" => {
+            let from = full.rfind('[').unwrap_or(0);
+            ("missing closing ]".to_string(), full.get(from..).unwrap_or(&full).to_string())
+        }
+        "repetition operator missing expression" => {
+            let op = value.chars().find(|c| "*+?".contains(*c)).map(String::from).unwrap_or_default();
+            ("missing argument to repetition operator".to_string(), op)
+        }
+        other => (other.to_string(), full.clone()),
+    };
+    format!("error parsing regexp: {what}: `{arg}`")
 }
 
 /// An ordered list of matchers that all have to match, as Alertmanager's
@@ -229,10 +244,7 @@ mod tests {
         check(r#"foo:bar="baz""#, Ok(r#"{foo:bar="baz"}"#));
         check("severity = \"page\"", Ok(r#"{severity="page"}"#));
         check(r#"{foo=\n}"#, Ok("{foo=\"\\n\"}"));
-        check(
-            r#"{foo=~"invalid[regexp"}"#,
-            Err("error parsing regexp: unclosed character class: `^(?:invalid[regexp)$`"),
-        );
+        check(r#"{foo=~"invalid[regexp"}"#, Err("error parsing regexp: missing closing ]: `[regexp)$`"));
         check(r#"{foo="bar"baz"}"#, Err(r#"matcher value contains unescaped double quote: "bar"baz""#));
         check(r#"{foo="bar\"}"#, Err(r#"matcher value contains unescaped double quote: "bar\""#));
         check(r#"{foo=bar"}"#, Err(r#"matcher value contains unescaped double quote: bar""#));

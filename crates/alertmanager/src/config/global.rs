@@ -33,6 +33,7 @@ pub struct Global {
     /// `smtp_auth_identity`.
     pub smtp_auth_identity: String,
     /// `smtp_require_tls` (default true).
+    #[serde(deserialize_with = "crate::de::bool11")]
     pub smtp_require_tls: bool,
     /// `slack_api_url` (secret).
     pub slack_api_url: Option<String>,

@@ -69,7 +69,7 @@ pub struct RawRoute {
     /// `active_time_intervals`.
     pub active_time_intervals: Option<Vec<String>>,
     /// `continue`.
-    #[serde(rename = "continue")]
+    #[serde(rename = "continue", deserialize_with = "crate::de::opt_bool11")]
     pub continue_matching: Option<bool>,
     /// `routes`.
     pub routes: Option<Vec<RawRoute>>,
@@ -162,15 +162,39 @@ pub fn parse_raw(text: &str, path: &Path) -> Result<RawConfig> {
     if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Err(Error::Invalid { path: path.to_path_buf(), message: "no route provided in config".into() });
     }
-    serde_yaml_ng::from_str::<Option<RawConfig>>(text)
-        .map_err(|e| yaml_error(&e, path))?
-        .ok_or_else(|| Error::Invalid { path: path.to_path_buf(), message: "no route provided in config".into() })
+    // Like yaml.v2's Unmarshal, only the first document counts.
+    let no_route = || Error::Invalid { path: path.to_path_buf(), message: "no route provided in config".into() };
+    let doc = serde_yaml_ng::Deserializer::from_str(text).next().ok_or_else(no_route)?;
+    Option::<RawConfig>::deserialize(doc).map_err(|e| yaml_error(&e, text, path))?.ok_or_else(no_route)
 }
 
-fn yaml_error(e: &serde_yaml_ng::Error, path: &Path) -> Error {
+/// The 1-based line of the second `key:` at `column` in the mapping that starts at `line`.
+fn duplicate_key_line(src: &str, line: usize, column: usize, key: &str) -> usize {
+    let indent = column.saturating_sub(1);
+    let mut seen = 0;
+    for (i, l) in src.lines().enumerate().skip(line.saturating_sub(1)) {
+        let trimmed = l.trim_start_matches(' ');
+        let this_indent = l.len() - trimmed.len();
+        if this_indent < indent && !trimmed.is_empty() && !trimmed.starts_with('#') && i + 1 > line {
+            break;
+        }
+        let body = if i + 1 == line { l.get(indent..).unwrap_or("") } else { trimmed };
+        if (this_indent == indent || i + 1 == line)
+            && body.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
+        {
+            seen += 1;
+            if seen == 2 {
+                return i + 1;
+            }
+        }
+    }
+    line
+}
+
+fn yaml_error(e: &serde_yaml_ng::Error, src: &str, path: &Path) -> Error {
     let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-    let text = e.to_string();
-    let text = text.split(" at line ").next().unwrap_or(&text).to_string();
+    let full = e.to_string();
+    let text = full.split(" at line ").next().unwrap_or(&full).to_string();
     let message = if let Some(field) = text.split("unknown field `").nth(1).and_then(|r| r.split('`').next()) {
         format!("yaml: unmarshal errors:\n  line {line}: field {field} not found in type config.plain")
     } else if let Some(rest) = text.split("invalid type: ").nth(1) {
@@ -188,9 +212,18 @@ fn yaml_error(e: &serde_yaml_ng::Error, path: &Path) -> Error {
             "a string" => "string",
             "a boolean" => "bool",
             "i64" => "int64",
+            "a sequence" => "[]string",
             other => other,
         };
         format!("yaml: unmarshal errors:\n  line {line}: cannot unmarshal {tag} into {into}")
+    } else if let Some(field) = text.split("duplicate field `").nth(1).and_then(|r| r.split('`').next()) {
+        let l = duplicate_key_line(src, line, column, field);
+        format!("yaml: unmarshal errors:\n  line {l}: field {field} already set in type config.plain")
+    } else if line > 0 && !text.contains(": ") {
+        // A libyaml syntax error. yaml.v2 reports scanner errors with a 1-based
+        // line but parser errors ("while parsing ...") with the 0-based one.
+        let l = if full.contains(", while parsing ") { line - 1 } else { line };
+        if l == 0 { format!("yaml: {text}") } else { format!("yaml: line {l}: {text}") }
     } else {
         format!("yaml: {}", text.split_once(": ").map(|(_, b)| b).unwrap_or(&text))
     };
@@ -354,7 +387,8 @@ fn resolve_inhibit(r: &RawInhibitRule) -> std::result::Result<InhibitRule, Strin
     let equal = r.equal.clone().unwrap_or_default();
     for l in &equal {
         if !is_valid_label_name(l) {
-            return Err(format!("invalid label name {l:?} in equal list"));
+            // 0.25 decodes `equal` as model.LabelNames, hence this wording.
+            return Err(format!("{l:?} is not a valid label name"));
         }
     }
     Ok(InhibitRule {

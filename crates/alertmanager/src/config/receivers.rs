@@ -72,6 +72,7 @@ macro_rules! integration {
         #[serde(deny_unknown_fields, default)]
         pub struct $name {
             /// `send_resolved`: also notify about resolved alerts.
+            #[serde(deserialize_with = "crate::de::bool11")]
             pub send_resolved: bool,
             /// `http_config`; `None` until inherited from `global.http_config`.
             pub http_config: Option<HttpClientConfig>,
@@ -449,6 +450,7 @@ integration!(
 #[serde(deny_unknown_fields, default)]
 pub struct EmailConfig {
     /// `send_resolved`.
+    #[serde(deserialize_with = "crate::de::bool11")]
     pub send_resolved: bool,
     /// `to` (required).
     pub to: String,
@@ -475,6 +477,7 @@ pub struct EmailConfig {
     /// `text` body template.
     pub text: String,
     /// `require_tls`; defaults to `global.smtp_require_tls`.
+    #[serde(deserialize_with = "crate::de::opt_bool11")]
     pub require_tls: Option<bool>,
     /// `tls_config`.
     pub tls_config: Option<super::http::TlsConfig>,
