@@ -2,13 +2,18 @@
 //! commit, with Prometheus' synthetic series and staleness markers.
 //!
 //! This crate owns the scrape loop's semantics (target labels, `up` and
-//! `scrape_*` series, staleness, the per-target series cache) and, as issue 4
-//! lands, discovery and HTTP scraping. Today it offers [`InternalTarget`]: an
-//! in-process target sampled like a scrape without an HTTP round trip; argus
-//! scrapes its own metrics this way, and the push gateway will too.
+//! `scrape_*` series, staleness, the per-target series cache), prometheus.yml
+//! ([`config`]: raw serde form, then a validated [`Config`] with Prometheus
+//! 2.42's defaults and messages), relabeling ([`relabel`], every 2.42 action),
+//! discovery ([`discovery`]: static and file SD), target building
+//! ([`target`]: `PopulateLabels`, scrape URLs, dropped targets) and scrape-time
+//! limits ([`limits`]). It also offers [`InternalTarget`]: an in-process target
+//! sampled like a scrape without an HTTP round trip; argus scrapes its own
+//! metrics this way, and the push gateway will too.
 //!
-//! It does not own storage (it writes through `Appendable`) nor parsing
-//! (`argus_model::exposition`).
+//! It does not own storage (it writes through `Appendable`), parsing
+//! (`argus_model::exposition`), the HTTP scrape loop, the targets API or
+//! remote write (their configs are parsed and validated here).
 //!
 //! ```
 //! use argus_model::storage::{MemStorage, Queryable};
@@ -17,6 +22,18 @@
 //! let mut t = argus_scrape::InternalTarget::new("argus", "localhost:9090", std::time::Duration::from_secs(15));
 //! let r = t.scrape_once(&store, b"a 1\nb 2\n", Format::PromText, 1000, 0.001);
 //! assert_eq!((r.samples_scraped, r.series_added), (2, 2));
+//! ```
+//!
+//! Loading a config and building a job's targets:
+//!
+//! ```
+//! use argus_scrape::{config, target};
+//! let yaml = "scrape_configs:\n- job_name: node\n  static_configs: [{targets: ['h:9100']}]\n";
+//! let cfg = config::parse(yaml, "prometheus.yml".as_ref(), &config::LoadOptions::default()).unwrap();
+//! let job = &cfg.scrape_configs[0];
+//! let set = target::targets_from_groups(&job.discovery.static_configs, job, false);
+//! assert_eq!(set.active[0].url(), "http://h:9100/metrics");
+//! assert_eq!(set.active[0].labels().get("instance"), Some("h:9100"));
 //! ```
 #![deny(missing_docs)]
 
