@@ -5,6 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::error::Error;
 
@@ -122,6 +123,10 @@ pub struct NodeOptions {
     pub filesystem_mount_points_exclude: String,
     /// `--collector.filesystem.fs-types-exclude`.
     pub filesystem_fs_types_exclude: String,
+    /// `--collector.filesystem.mount-timeout` (default 5 s): how long to wait
+    /// for `statfs` before reporting the mount as stuck (`device_error 1`) and
+    /// skipping it until that `statfs` returns.
+    pub filesystem_mount_timeout: Duration,
     /// `--collector.diskstats.device-exclude`.
     pub diskstats_device_exclude: String,
     /// `--collector.netdev.device-exclude`.
@@ -142,6 +147,7 @@ impl Default for NodeOptions {
             cpu_guest: true,
             filesystem_mount_points_exclude: DEFAULT_MOUNT_POINTS_EXCLUDE.to_string(),
             filesystem_fs_types_exclude: DEFAULT_FS_TYPES_EXCLUDE.to_string(),
+            filesystem_mount_timeout: Duration::from_secs(5),
             diskstats_device_exclude: DEFAULT_DISKSTATS_DEVICE_EXCLUDE.to_string(),
             netdev_device_exclude: DEFAULT_NETDEV_DEVICE_EXCLUDE.to_string(),
             vmstat_fields: DEFAULT_VMSTAT_FIELDS.to_string(),

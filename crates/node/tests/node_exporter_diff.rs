@@ -37,6 +37,12 @@ fn compare(ours: &str, theirs: &str, exact_values: bool) -> Vec<String> {
     let ours = families(ours);
     let theirs: BTreeMap<String, Family> = families(theirs).into_iter().filter(|(n, _)| !is_exporter_own(n)).collect();
     let mut diffs = Vec::new();
+    let valued = theirs.keys().filter(|n| exact_values || tolerance(n).is_some()).count();
+    let series: usize = theirs.values().map(|f| f.series.len()).sum();
+    eprintln!(
+        "compared {} families ({series} series) on names, help, type, label names and series; values of {valued} families",
+        theirs.len()
+    );
     for name in theirs.keys().filter(|n| !ours.contains_key(*n)) {
         diffs.push(format!("{name}: only node_exporter has it"));
     }

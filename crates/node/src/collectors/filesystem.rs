@@ -6,11 +6,19 @@
 //! As in node_exporter 1.5, a mount whose `statfs` fails reports only
 //! `node_filesystem_device_error 1`, `readonly` comes from the mount options,
 //! and a mount listed twice with the same labels is reported once.
+//!
+//! Shared state: the stuck mounts. `statfs` on a hung network filesystem can
+//! block for minutes, so it runs on its own thread; if it has not returned
+//! within the mount timeout the mount point is marked stuck, reported with
+//! `device_error 1` and skipped until that call returns (node_exporter's
+//! `stuckMounts`). Unlike node_exporter, the collection itself does not wait
+//! for the hung call.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 use argus_model::exposition::MetricType::Gauge;
 
@@ -54,10 +62,12 @@ pub(crate) fn update(ctx: &Context, out: &mut Vec<Metric>) -> Result<()> {
             labels([("device", m.device.clone()), ("fstype", m.fs_type.clone()), ("mountpoint", m.mount_point.clone())])
         };
         let target = rootfs_file_path(&ctx.rootfs, &m.mount_point);
-        let stat = match rustix::fs::statfs(&target) {
-            Ok(s) => s,
-            Err(err) => {
-                tracing::debug!(path = %target.display(), %err, "error on statfs() system call");
+        let stat = match statfs_with_timeout(ctx, target.clone(), &m.mount_point) {
+            Some(Ok(s)) => s,
+            other => {
+                if let Some(Err(err)) = other {
+                    tracing::debug!(path = %target.display(), %err, "error on statfs() system call");
+                }
                 let help = "Whether an error occurred while getting statistics for the given device.";
                 out.push(Metric::new("node_filesystem_device_error", help, Gauge, l(), 1.0));
                 continue;
@@ -86,6 +96,107 @@ pub(crate) fn update(ctx: &Context, out: &mut Vec<Metric>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The mount points whose `statfs` is still running past the timeout, and the
+/// worker thread that runs `statfs` calls (spawned on first use, replaced when
+/// a call hangs).
+#[derive(Debug, Default)]
+pub(crate) struct StuckMounts {
+    stuck: Arc<Mutex<HashSet<String>>>,
+    worker: Mutex<Option<mpsc::Sender<StatfsRequest>>>,
+}
+
+type StatfsResult = rustix::io::Result<rustix::fs::StatFs>;
+
+#[derive(Debug)]
+struct StatfsRequest {
+    target: PathBuf,
+    mount_point: String,
+    reply: mpsc::Sender<StatfsResult>,
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl StuckMounts {
+    pub(crate) fn is_stuck(&self, mount_point: &str) -> bool {
+        lock(&self.stuck).contains(mount_point)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn mark(&self, mount_point: &str) {
+        lock(&self.stuck).insert(mount_point.to_string());
+    }
+
+    /// Queues a request on the worker, starting one if there is none.
+    fn submit(&self, req: StatfsRequest) -> std::result::Result<(), StatfsRequest> {
+        let mut worker = lock(&self.worker);
+        let req = match worker.as_ref() {
+            Some(tx) => match tx.send(req) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(req)) => req,
+            },
+            None => req,
+        };
+        let (tx, rx) = mpsc::channel::<StatfsRequest>();
+        let stuck = Arc::clone(&self.stuck);
+        let spawned = std::thread::Builder::new().name("argus-statfs".into()).spawn(move || {
+            for req in rx {
+                let result = rustix::fs::statfs(&req.target);
+                // Unmark and reply under the lock, so the collector cannot
+                // mark the mount stuck after this call has already returned.
+                let mut set = lock(&stuck);
+                if set.remove(&req.mount_point) {
+                    tracing::info!(mountpoint = req.mount_point, "mount point has recovered, monitoring will resume");
+                }
+                let _ = req.reply.send(result);
+                drop(set);
+            }
+        });
+        if spawned.is_err() {
+            return Err(req);
+        }
+        let sent = tx.send(req).map_err(|mpsc::SendError(req)| req);
+        *worker = Some(tx);
+        sent
+    }
+}
+
+/// `statfs` on the worker thread, waiting at most the mount timeout; `None`
+/// if the mount is (or just became) stuck.
+fn statfs_with_timeout(ctx: &Context, target: PathBuf, mount_point: &str) -> Option<StatfsResult> {
+    let mounts = &ctx.stuck_mounts;
+    if mounts.is_stuck(mount_point) {
+        tracing::debug!(mountpoint = mount_point, "mount point is in an unresponsive state");
+        return None;
+    }
+    let (reply, rx) = mpsc::channel();
+    if let Err(req) = mounts.submit(StatfsRequest { target, mount_point: mount_point.to_string(), reply }) {
+        // No thread to spare: wait in place, as node_exporter does.
+        return Some(rustix::fs::statfs(&req.target));
+    }
+    match rx.recv_timeout(ctx.mount_timeout) {
+        Ok(result) => Some(result),
+        Err(_) => {
+            let mut set = lock(&mounts.stuck);
+            if let Ok(result) = rx.try_recv() {
+                return Some(result);
+            }
+            set.insert(mount_point.to_string());
+            drop(set);
+            // The worker is blocked in that call; later calls get a new one,
+            // and the old one exits once its call returns.
+            *lock(&mounts.worker) = None;
+            tracing::error!(
+                mountpoint = mount_point,
+                "mount point timed out, it is being labeled as stuck and will not be monitored"
+            );
+            None
+        }
+    }
 }
 
 /// Parses a mount table; mount points are unescaped (`\040`, `\011`) and the
@@ -134,5 +245,22 @@ mod tests {
         assert_eq!(got[0].mount_point, "/media/my disk");
         assert_eq!(got[1].mount_point, "/");
         assert!(parse("a b c\n", Path::new("mounts"), Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn stuck_mounts_report_only_device_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mounts"), "/dev/x / ext4 rw 0 0\n/dev/y /data ext4 ro 0 0\n").unwrap();
+        let opts = crate::NodeOptions { procfs: dir.path().to_path_buf(), ..crate::NodeOptions::default() };
+        let ctx = Context::new(&opts).unwrap();
+        ctx.stuck_mounts.mark("/");
+        let mut out = Vec::new();
+        update(&ctx, &mut out).unwrap();
+        let root: Vec<_> = out.iter().filter(|m| m.labels.iter().any(|(n, v)| n == "mountpoint" && v == "/")).collect();
+        assert_eq!(root.len(), 1);
+        assert_eq!(
+            (root[0].name.as_ref(), &root[0].value),
+            ("node_filesystem_device_error", &crate::metric::Value::Single(1.0))
+        );
     }
 }

@@ -45,6 +45,9 @@ pub(crate) struct Context {
     /// Whether the udev database directory existed at start.
     pub udev_enabled: bool,
     pub cpu_state: Mutex<cpu::CpuState>,
+    pub mount_timeout: std::time::Duration,
+    /// Mount points whose `statfs` has not returned within the timeout.
+    pub stuck_mounts: filesystem::StuckMounts,
 }
 
 impl Context {
@@ -67,6 +70,8 @@ impl Context {
             isolated_cpus: Vec::new(),
             udev_enabled: o.udev_data.is_dir(),
             cpu_state: Mutex::new(cpu::CpuState::new()),
+            mount_timeout: o.filesystem_mount_timeout,
+            stuck_mounts: filesystem::StuckMounts::default(),
         };
         if o.collectors.contains(&CollectorKind::Cpu) {
             let path = ctx.sys("devices/system/cpu/isolated");
