@@ -86,6 +86,22 @@ fn label_sets(cfg: &Config) -> Vec<Vec<String>> {
 }
 
 const GENERATED: &[(&str, &str)] = &[
+    (
+        "gen-merge-ok",
+        "route:\n  receiver: a\n  routes:\n  - &common\n    matchers: [team=x]\n    receiver: a\n    group_wait: 1s\n  - <<: *common\n    receiver: b\nreceivers:\n- name: a\n- name: b\n",
+    ),
+    (
+        "gen-unknown-many",
+        "global:\n  foo: 1\n  resolve_timeout: 1m\nroute:\n  receiver: a\n  bar:\n    nested: [1, 2]\n    more: x\n  routes:\n  - receiver: a\n    baz: 1\n  - qux: 2\n    receiver: a\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x\n    zap: 1\n    http_config:\n      tls_config:\n        zip: 2\nextra: 1\n",
+    ),
+    (
+        "gen-unknown-and-invalid",
+        "route:\n  receiver: a\n  foo: 1\nreceivers:\n- name: a\n  webhook_configs:\n  - send_resolved: true\n",
+    ),
+    ("gen-unknown-and-undefined", "route:\n  receiver: b\n  foo: 1\nreceivers:\n- name: a\n"),
+    ("gen-unknown-and-type", "route:\n  receiver: a\n  foo: 1\n  continue: 5\nreceivers:\n- name: a\n"),
+    ("gen-unknown-flow", "route: {receiver: a, foo: 1, bar: 2}\nreceivers:\n- name: a\n"),
+    ("gen-unknown-seq-item", "route:\n  receiver: a\nreceivers:\n- foo: 1\n  name: a\n- bar: 2\n  name: b\n"),
     ("gen-unclosed-flow", "route:\n  receiver: a\n  group_by: [a\nreceivers:\n- name: a\n"),
     ("gen-unclosed-quote", "route:\n  receiver: 'a\n"),
     ("gen-bad-indent", "route:\n  receiver: a\n routes: []\nreceivers:\n- name: a\n"),

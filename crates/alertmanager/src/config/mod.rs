@@ -7,6 +7,7 @@
 //! fields), then the whole-config checks (global exclusions, unique receiver
 //! names, root route, undefined receivers and time intervals), with its wording.
 
+mod decode;
 mod global;
 mod http;
 mod receivers;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use argus_model::{MatchOp, is_valid_label_name};
 use serde::Deserialize;
 
+pub use decode::parse_raw;
 pub use global::Global;
 pub use http::{Authorization, BasicAuth, HttpClientConfig, OAuth2, TlsConfig};
 pub use receivers::*;
@@ -47,6 +49,9 @@ pub struct RawConfig {
     pub mute_time_intervals: Option<Vec<RawNamedInterval>>,
     /// `time_intervals`.
     pub time_intervals: Option<Vec<RawNamedInterval>>,
+    /// The document was empty (or only comments), which Alertmanager words apart.
+    #[serde(skip)]
+    pub(crate) empty_document: bool,
 }
 
 /// A route node as written.
@@ -147,87 +152,13 @@ impl Config {
 
     /// Validates YAML text; `path` is only used in error messages.
     pub fn load_str(text: &str, path: &Path) -> Result<Config> {
-        let raw = parse_raw(text, path)?;
-        resolve(raw).map_err(|message| Error::Invalid { path: path.to_path_buf(), message })
+        decode::load(text, path)
     }
 
     /// The receiver called `name`.
     pub fn receiver(&self, name: &str) -> Option<&Receiver> {
         self.receivers.iter().find(|r| r.name == name)
     }
-}
-
-/// Decodes YAML into the raw form, wording errors as Alertmanager's decoder does.
-pub fn parse_raw(text: &str, path: &Path) -> Result<RawConfig> {
-    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Err(Error::Invalid { path: path.to_path_buf(), message: "no route provided in config".into() });
-    }
-    // Like yaml.v2's Unmarshal, only the first document counts.
-    let no_route = || Error::Invalid { path: path.to_path_buf(), message: "no route provided in config".into() };
-    let doc = serde_yaml_ng::Deserializer::from_str(text).next().ok_or_else(no_route)?;
-    Option::<RawConfig>::deserialize(doc).map_err(|e| yaml_error(&e, text, path))?.ok_or_else(no_route)
-}
-
-/// The 1-based line of the second `key:` at `column` in the mapping that starts at `line`.
-fn duplicate_key_line(src: &str, line: usize, column: usize, key: &str) -> usize {
-    let indent = column.saturating_sub(1);
-    let mut seen = 0;
-    for (i, l) in src.lines().enumerate().skip(line.saturating_sub(1)) {
-        let trimmed = l.trim_start_matches(' ');
-        let this_indent = l.len() - trimmed.len();
-        if this_indent < indent && !trimmed.is_empty() && !trimmed.starts_with('#') && i + 1 > line {
-            break;
-        }
-        let body = if i + 1 == line { l.get(indent..).unwrap_or("") } else { trimmed };
-        if (this_indent == indent || i + 1 == line)
-            && body.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
-        {
-            seen += 1;
-            if seen == 2 {
-                return i + 1;
-            }
-        }
-    }
-    line
-}
-
-fn yaml_error(e: &serde_yaml_ng::Error, src: &str, path: &Path) -> Error {
-    let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-    let full = e.to_string();
-    let text = full.split(" at line ").next().unwrap_or(&full).to_string();
-    let message = if let Some(field) = text.split("unknown field `").nth(1).and_then(|r| r.split('`').next()) {
-        format!("yaml: unmarshal errors:\n  line {line}: field {field} not found in type config.plain")
-    } else if let Some(rest) = text.split("invalid type: ").nth(1) {
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
-        let tag = match found.split_whitespace().next().unwrap_or("") {
-            "sequence" => "!!seq".to_string(),
-            "map" => "!!map".to_string(),
-            "integer" => format!("!!int `{}`", found.split('`').nth(1).unwrap_or("")),
-            "floating" => format!("!!float `{}`", found.split('`').nth(1).unwrap_or("")),
-            "boolean" => format!("!!bool `{}`", found.split('`').nth(1).unwrap_or("")),
-            "string" => format!("!!str `{}`", found.split('"').nth(1).unwrap_or("")),
-            other => other.to_string(),
-        };
-        let into = match expected {
-            "a string" => "string",
-            "a boolean" => "bool",
-            "i64" => "int64",
-            "a sequence" => "[]string",
-            other => other,
-        };
-        format!("yaml: unmarshal errors:\n  line {line}: cannot unmarshal {tag} into {into}")
-    } else if let Some(field) = text.split("duplicate field `").nth(1).and_then(|r| r.split('`').next()) {
-        let l = duplicate_key_line(src, line, column, field);
-        format!("yaml: unmarshal errors:\n  line {l}: field {field} already set in type config.plain")
-    } else if line > 0 && !text.contains(": ") {
-        // A libyaml syntax error. yaml.v2 reports scanner errors with a 1-based
-        // line but parser errors ("while parsing ...") with the 0-based one.
-        let l = if full.contains(", while parsing ") { line - 1 } else { line };
-        if l == 0 { format!("yaml: {text}") } else { format!("yaml: line {l}: {text}") }
-    } else {
-        format!("yaml: {}", text.split_once(": ").map(|(_, b)| b).unwrap_or(&text))
-    };
-    Error::Yaml { path: path.to_path_buf(), line, column, message }
 }
 
 fn check_label_names<'a>(names: impl IntoIterator<Item = &'a String>) -> std::result::Result<(), String> {
@@ -420,22 +351,56 @@ fn resolve_intervals(
 
 /// Turns the raw form into a [`Config`], with Alertmanager's error wording.
 pub fn resolve(raw: RawConfig) -> std::result::Result<Config, String> {
-    // Checks Alertmanager's decoder runs node by node.
-    let mut global = raw.global.unwrap_or_default();
+    resolve_phased(raw).map_err(|(_, m)| m)
+}
+
+/// Which of Alertmanager's two validation passes rejected a config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// A check its YAML decoder runs on one node (these abort decoding at once).
+    Decode,
+    /// A whole-config check run after decoding.
+    Config,
+}
+
+pub(crate) fn resolve_phased(raw: RawConfig) -> std::result::Result<Config, (Phase, String)> {
+    if raw.empty_document {
+        return Err((Phase::Config, "no route provided in config".into()));
+    }
+    let (global, inhibit_rules, receivers, mute, named) = decode_checks(&raw).map_err(|m| (Phase::Decode, m))?;
+    config_checks(raw, global, inhibit_rules, receivers, mute, named).map_err(|m| (Phase::Config, m))
+}
+
+type Intervals = Vec<(String, Vec<TimeInterval>)>;
+type Decoded = (Global, Vec<InhibitRule>, Vec<Receiver>, Intervals, Intervals);
+
+/// The checks Alertmanager's decoder runs node by node.
+fn decode_checks(raw: &RawConfig) -> std::result::Result<Decoded, String> {
+    let mut global = raw.global.clone().unwrap_or_default();
     global.check()?;
     if let Some(r) = &raw.route {
         check_route(r)?;
     }
     let inhibit_rules =
         raw.inhibit_rules.iter().flatten().map(resolve_inhibit).collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut receivers = raw.receivers.unwrap_or_default();
+    let mut receivers = raw.receivers.clone().unwrap_or_default();
     for r in &mut receivers {
         r.check()?;
     }
     let mute = resolve_intervals(raw.mute_time_intervals.as_deref().unwrap_or(&[]), "mute time interval")?;
     let named = resolve_intervals(raw.time_intervals.as_deref().unwrap_or(&[]), "time interval")?;
+    Ok((global, inhibit_rules, receivers, mute, named))
+}
 
-    // Whole-config checks, in Alertmanager's order.
+/// The whole-config checks, in Alertmanager's order, and the resolved config.
+fn config_checks(
+    raw: RawConfig,
+    global: Global,
+    inhibit_rules: Vec<InhibitRule>,
+    mut receivers: Vec<Receiver>,
+    mute: Intervals,
+    named: Intervals,
+) -> std::result::Result<Config, String> {
     global.check_exclusive()?;
     let mut names = HashSet::new();
     for r in &mut receivers {
