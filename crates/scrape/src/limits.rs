@@ -19,6 +19,9 @@ pub enum LimitError {
     /// More samples than `sample_limit` after metric relabeling.
     #[error("sample limit exceeded")]
     SampleLimit,
+    /// Metric relabeling removed `__name__` from a series.
+    #[error("missing metric name (__name__ label)")]
+    NameLabelMissing,
     /// A body larger than `body_size_limit`.
     #[error("body size limit exceeded")]
     BodySizeLimit,
@@ -196,6 +199,67 @@ pub fn mutate_sample_labels(
     let res = lb.build();
     let res = if metric_relabel_configs.is_empty() { res } else { relabel::process(&res, metric_relabel_configs)? };
     (!res.is_empty()).then_some(res)
+}
+
+/// The per-scrape admission of scraped series, in the order Prometheus' scrape
+/// loop applies it: target labels and metric relabeling
+/// ([`mutate_sample_labels`]), the `__name__` check, label limits, then
+/// `sample_limit` (counted over non-stale samples that reach the appender).
+/// A scrape loop makes one per scrape; any `Err` fails the whole scrape
+/// (roll back, `up` = 0, the error as `lastError`).
+#[derive(Debug, Clone)]
+pub struct SampleAdmission<'a> {
+    target_labels: Labels,
+    honor_labels: bool,
+    metric_relabel_configs: &'a [RelabelConfig],
+    label_limits: LabelLimits,
+    sample_limit: u64,
+    samples: u64,
+}
+
+impl<'a> SampleAdmission<'a> {
+    /// Admission for one scrape of a target with public labels `target_labels`.
+    pub fn new(cfg: &'a crate::config::ScrapeConfig, target_labels: Labels) -> Self {
+        SampleAdmission {
+            target_labels,
+            honor_labels: cfg.honor_labels,
+            metric_relabel_configs: &cfg.metric_relabel_configs,
+            label_limits: LabelLimits::from(cfg),
+            sample_limit: cfg.sample_limit,
+            samples: 0,
+        }
+    }
+
+    /// The labels to store a newly seen series under; `Ok(None)` when metric
+    /// relabeling drops it (cache that, as Prometheus does).
+    pub fn series_labels(&self, scraped: &Labels) -> Result<Option<Labels>, LimitError> {
+        let Some(lset) =
+            mutate_sample_labels(scraped, &self.target_labels, self.honor_labels, self.metric_relabel_configs)
+        else {
+            return Ok(None);
+        };
+        if lset.get(METRIC_NAME).is_none() {
+            return Err(LimitError::NameLabelMissing);
+        }
+        verify_label_limits(&lset, &self.label_limits)?;
+        Ok(Some(lset))
+    }
+
+    /// Counts a sample about to be appended; `Err(SampleLimit)` once the limit
+    /// is passed. Prometheus keeps parsing after that so `scrape_samples_scraped`
+    /// stays right, and fails the scrape at the end.
+    pub fn admit_sample(&mut self, value: f64) -> Result<(), LimitError> {
+        if argus_model::is_stale_nan(value) {
+            return Ok(());
+        }
+        self.samples += 1;
+        check_sample_limit(self.samples, self.sample_limit)
+    }
+
+    /// Samples counted so far.
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
 }
 
 /// `sample_limit`: call with the number of samples appended so far in this

@@ -319,4 +319,6 @@ pub fn targets_from_groups<'a>(
 #[cfg(test)]
 mod prometheus_diff;
 #[cfg(test)]
+mod prometheus_scrape_diff;
+#[cfg(test)]
 mod tests;

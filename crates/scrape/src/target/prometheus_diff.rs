@@ -115,7 +115,7 @@ scrape_configs:
 /// labels as discovered, as Prometheus documents and later versions do.
 const ALIASED_DISCOVERED_LABELS: &[&str] = &["labeldrop_keep", "scheme_interval"];
 
-struct Prometheus(Child);
+pub(super) struct Prometheus(pub(super) Child);
 
 impl Drop for Prometheus {
     fn drop(&mut self) {
@@ -124,7 +124,26 @@ impl Drop for Prometheus {
     }
 }
 
-fn http_get(port: u16, path: &str) -> Option<String> {
+/// Starts `prometheus` on `dir/prometheus.yml` and a free port.
+pub(super) fn start_prometheus(dir: &std::path::Path) -> (Prometheus, u16) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (Prometheus(child), port)
+}
+
+/// Whether a `prometheus` binary can be run.
+pub(super) fn have_prometheus() -> bool {
+    Command::new("prometheus").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+pub(super) fn http_get(port: u16, path: &str) -> Option<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
@@ -133,7 +152,7 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     body.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }
 
-fn labels_of(v: &serde_json::Value) -> Labels {
+pub(super) fn labels_of(v: &serde_json::Value) -> Labels {
     let pairs: Vec<(String, String)> = v
         .as_object()
         .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
@@ -146,7 +165,7 @@ type Row = (String, Labels, Labels, String);
 
 #[test]
 fn target_relabeling_matches_prometheus() {
-    if Command::new("prometheus").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+    if !have_prometheus() {
         eprintln!("skipping Prometheus differential: prometheus not installed (apt-get install prometheus)");
         return;
     }
@@ -171,17 +190,7 @@ fn target_relabeling_matches_prometheus() {
     ours.sort_by(|a, b| (&a.0, &a.2).cmp(&(&b.0, &b.2)));
 
     // Prometheus'.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _prom = Prometheus(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", cfg_path.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_prom, port) = start_prometheus(&dir);
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut theirs: Vec<Row> = Vec::new();
     while Instant::now() < deadline {
