@@ -71,8 +71,7 @@ fn our_scrape(cfg: &ScrapeConfig, target: &Target) -> Result<BTreeSet<Labels>, S
     let mut adm = SampleAdmission::new(cfg, target.labels());
     let mut out = BTreeSet::new();
     let mut limit_err = None;
-    let mut parser = Parser::new(BODY.as_bytes(), Format::PromText);
-    while let Some(e) = parser.next() {
+    for e in Parser::new(BODY.as_bytes(), Format::PromText) {
         let Entry::Series(s) = e.map_err(|e| e.to_string())? else { continue };
         let scraped = s.labels().map_err(|e| e.to_string())?;
         let Some(lset) = adm.series_labels(&scraped).map_err(|e| e.to_string())? else { continue };
