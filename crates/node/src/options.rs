@@ -129,8 +129,14 @@ pub struct NodeOptions {
     pub filesystem_mount_timeout: Duration,
     /// `--collector.diskstats.device-exclude`.
     pub diskstats_device_exclude: String,
+    /// `--collector.diskstats.device-include`; when set, only matching devices
+    /// are reported and the exclude pattern is not used.
+    pub diskstats_device_include: Option<String>,
     /// `--collector.netdev.device-exclude`.
     pub netdev_device_exclude: String,
+    /// `--collector.netdev.device-include`; when set, only matching devices
+    /// are reported and the exclude pattern is not used.
+    pub netdev_device_include: Option<String>,
     /// `--collector.vmstat.fields`.
     pub vmstat_fields: String,
 }
@@ -149,7 +155,9 @@ impl Default for NodeOptions {
             filesystem_fs_types_exclude: DEFAULT_FS_TYPES_EXCLUDE.to_string(),
             filesystem_mount_timeout: Duration::from_secs(5),
             diskstats_device_exclude: DEFAULT_DISKSTATS_DEVICE_EXCLUDE.to_string(),
+            diskstats_device_include: None,
             netdev_device_exclude: DEFAULT_NETDEV_DEVICE_EXCLUDE.to_string(),
+            netdev_device_include: None,
             vmstat_fields: DEFAULT_VMSTAT_FIELDS.to_string(),
         }
     }

@@ -104,3 +104,26 @@ fn bad_regex_is_an_error() {
     assert!("nope".parse::<CollectorKind>().is_err());
     assert_eq!("netdev".parse::<CollectorKind>().unwrap(), CollectorKind::Netdev);
 }
+
+#[test]
+fn device_include_replaces_exclude() {
+    let node = NodeCollector::new(NodeOptions {
+        diskstats_device_include: Some("^(sda|loop0)$".into()),
+        netdev_device_include: Some("^lo$".into()),
+        collectors: vec![CollectorKind::Diskstats, CollectorKind::Netdev],
+        ..fixture_options()
+    })
+    .unwrap();
+    let text = node.render_text();
+    let devices = |prefix: &str| {
+        let mut d: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.split("device=\"").nth(1)?.split('"').next())
+            .collect();
+        d.dedup();
+        d
+    };
+    assert_eq!(devices("node_disk_reads_completed_total{"), ["loop0", "sda"]);
+    assert_eq!(devices("node_network_receive_bytes_total{"), ["lo"]);
+}

@@ -94,7 +94,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<DiskStat>> {
 pub(crate) fn update(ctx: &Context, out: &mut Vec<Metric>) -> Result<()> {
     let path = ctx.proc("diskstats");
     for d in parse(&read_text(&path)?, &path)? {
-        if ctx.disk_exclude.is_match(&d.device) {
+        if ctx.disk_filter.ignored(&d.device) {
             continue;
         }
         let udev = if ctx.udev_enabled { udev_properties(ctx, d.major, d.minor) } else { HashMap::new() };

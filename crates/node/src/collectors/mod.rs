@@ -37,8 +37,8 @@ pub(crate) struct Context {
     pub cpu_guest: bool,
     pub mount_points_exclude: Regex,
     pub fs_types_exclude: Regex,
-    pub disk_exclude: Regex,
-    pub netdev_exclude: Regex,
+    pub disk_filter: DeviceFilter,
+    pub netdev_filter: DeviceFilter,
     pub vmstat_fields: Regex,
     /// Read once at start, as node_exporter does.
     pub isolated_cpus: Vec<u16>,
@@ -64,8 +64,17 @@ impl Context {
             cpu_guest: o.cpu_guest,
             mount_points_exclude: re("collector.filesystem.mount-points-exclude", &o.filesystem_mount_points_exclude)?,
             fs_types_exclude: re("collector.filesystem.fs-types-exclude", &o.filesystem_fs_types_exclude)?,
-            disk_exclude: re("collector.diskstats.device-exclude", &o.diskstats_device_exclude)?,
-            netdev_exclude: re("collector.netdev.device-exclude", &o.netdev_device_exclude)?,
+            disk_filter: DeviceFilter::new(
+                re("collector.diskstats.device-exclude", &o.diskstats_device_exclude)?,
+                o.diskstats_device_include
+                    .as_deref()
+                    .map(|p| re("collector.diskstats.device-include", p))
+                    .transpose()?,
+            ),
+            netdev_filter: DeviceFilter::new(
+                re("collector.netdev.device-exclude", &o.netdev_device_exclude)?,
+                o.netdev_device_include.as_deref().map(|p| re("collector.netdev.device-include", p)).transpose()?,
+            ),
             vmstat_fields: re("collector.vmstat.fields", &o.vmstat_fields)?,
             isolated_cpus: Vec::new(),
             udev_enabled: o.udev_data.is_dir(),
@@ -114,6 +123,30 @@ impl Context {
             CollectorKind::Uname => uname::update(out),
             CollectorKind::Vmstat => vmstat::update(self, out),
         }
+    }
+}
+
+/// node_exporter's `deviceFilter`: an include pattern, when given, replaces
+/// the exclude pattern; patterns match anywhere unless anchored, as Go's
+/// `MatchString` does.
+#[derive(Debug)]
+pub(crate) struct DeviceFilter {
+    exclude: Option<Regex>,
+    include: Option<Regex>,
+}
+
+impl DeviceFilter {
+    fn new(exclude: Regex, include: Option<Regex>) -> Self {
+        match include {
+            Some(include) => DeviceFilter { exclude: None, include: Some(include) },
+            None => DeviceFilter { exclude: Some(exclude), include: None },
+        }
+    }
+
+    /// Whether the device is left out.
+    pub(crate) fn ignored(&self, name: &str) -> bool {
+        self.exclude.as_ref().is_some_and(|r| r.is_match(name))
+            || self.include.as_ref().is_some_and(|r| !r.is_match(name))
     }
 }
 

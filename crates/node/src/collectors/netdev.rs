@@ -40,7 +40,7 @@ const COLUMNS: [&str; 16] = [
 pub(crate) fn update(ctx: &Context, out: &mut Vec<Metric>) -> Result<()> {
     let path = ctx.proc("net/dev");
     for (device, values) in parse(&read_text(&path)?, &path)? {
-        if ctx.netdev_exclude.is_match(&device) {
+        if ctx.netdev_filter.ignored(&device) {
             continue;
         }
         let nohandler =

@@ -68,26 +68,37 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    /// Starts node_exporter with only `collectors` enabled plus `extra` flags;
-    /// `None` if the binary is not installed.
+    /// Starts node_exporter with only `collectors` enabled plus `extra` flags
+    /// and waits until it listens; `None` if the binary is not installed.
+    /// Retries on another port if the one picked was taken meanwhile (tests
+    /// and benches start exporters in parallel).
     pub fn start(collectors: &[&str], extra: &[String]) -> Option<Exporter> {
         if !Path::new(NODE_EXPORTER).exists() {
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let mut cmd = Command::new(NODE_EXPORTER);
-        cmd.arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--collector.disable-defaults")
-            .arg("--web.disable-exporter-metrics")
-            .arg("--log.level=error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for c in collectors {
-            cmd.arg(format!("--collector.{c}"));
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+            let mut cmd = Command::new(NODE_EXPORTER);
+            cmd.arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .arg("--collector.disable-defaults")
+                .arg("--web.disable-exporter-metrics")
+                .arg("--log.level=error")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            for c in collectors {
+                cmd.arg(format!("--collector.{c}"));
+            }
+            cmd.args(extra);
+            let child = cmd.spawn().expect("start node_exporter");
+            let mut exporter = Exporter { child, port };
+            // The landing page, not /metrics: a scrape may be what crashes it.
+            match exporter.wait_for("/") {
+                Ok(_) => return Some(exporter),
+                Err(e) => last_error = e,
+            }
         }
-        cmd.args(extra);
-        let child = cmd.spawn().expect("start node_exporter");
-        Some(Exporter { child, port })
+        panic!("node_exporter did not start: {last_error}");
     }
 
     /// GETs `/metrics`, waiting up to 10 s for the listener.
@@ -97,9 +108,14 @@ impl Exporter {
 
     /// GETs `/metrics`; fails with node_exporter's last words if it exited.
     pub fn try_metrics(&mut self) -> Result<String, String> {
+        self.wait_for("/metrics")
+    }
+
+    /// GETs `path`, retrying for up to 10 s while the process is alive.
+    fn wait_for(&mut self, path: &str) -> Result<String, String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match get(self.port, "/metrics") {
+            match get(self.port, path) {
                 Ok(body) => return Ok(body),
                 Err(e) => {
                     if let Ok(Some(status)) = self.child.try_wait() {
