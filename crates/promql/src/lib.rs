@@ -45,7 +45,6 @@ mod eval;
 mod functions;
 mod parser;
 pub mod promqltest;
-mod regex_go;
 mod topk;
 mod value;
 

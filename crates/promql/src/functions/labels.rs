@@ -4,7 +4,7 @@
 //! invalid regex or label name fails even when the input vector is empty.
 //! Regexes are fully anchored like Prometheus' (`^(?:re)$`); `$1`, `${1}` and
 //! `$name` expand with Go's rules (a name is the longest run of word
-//! characters, so `$1x` is the group named `1x`), which Rust's `regex` shares. Perl classes are ASCII-only as in Go (see `regex_go`).
+//! characters, so `$1x` is the group named `1x`), which Rust's `regex` shares. Perl classes are ASCII-only as in Go (see `argus_model::compile_anchored`).
 
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ impl Evaluator<'_, '_> {
         let repl = self.arg_string(args, 2)?;
         let src = self.arg_string(args, 3)?;
         let re_str = self.arg_string(args, 4)?;
-        let re = crate::regex_go::compile_anchored(&re_str)
+        let re = argus_model::compile_anchored(&re_str)
             .map_err(|_| Error::exec(format!("invalid regular expression in label_replace(): {re_str}")))?;
         if !is_valid_label_name(&dst) {
             return Err(Error::exec(format!("invalid destination label name in label_replace(): {dst}")));
