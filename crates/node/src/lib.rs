@@ -37,6 +37,8 @@
 //! ```
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
+// Everything here parses files the host (or a user) controls.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
 mod collectors;
 mod error;
@@ -51,4 +53,10 @@ pub use node::NodeCollector;
 pub use options::{
     CollectorKind, DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE,
     DEFAULT_NETDEV_DEVICE_EXCLUDE, DEFAULT_VMSTAT_FIELDS, NodeOptions,
+};
+
+/// `NodeCollector` is shared between the sampler and the HTTP handler.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<NodeCollector>();
 };
