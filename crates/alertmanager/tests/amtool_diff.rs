@@ -87,6 +87,11 @@ fn label_sets(cfg: &Config) -> Vec<Vec<String>> {
 
 const GENERATED: &[(&str, &str)] = &[
     (
+        "gen-unknown-types",
+        "route:\n  receiver: a\ntime_intervals:\n- name: x\n  time_intervals:\n  - weekdays: [monday]\n    baz: 1\n    times: [{start_time: '01:00', end_time: '02:00', bar: 1}]\nreceivers:\n- name: a\n  sns_configs:\n  - topic_arn: x\n    sigv4: {foo: 1}\n  pagerduty_configs:\n  - routing_key: x\n    images: [{foo: 1}]\n    links: [{bar: 1}]\n  opsgenie_configs:\n  - api_key: x\n    responders: [{name: a, type: team, foo: 1}]\n  webhook_configs:\n  - url: http://x\n    http_config: {basic_auth: {foo: 1}, authorization: {bar: 1}}\n  - url: http://x\n    http_config: {oauth2: {client_id: a, client_secret: b, token_url: 'http://x', baz: 1}}\n",
+    ),
+    ("gen-inhibit-name", "route:\n  receiver: a\ninhibit_rules:\n- name: x\nreceivers:\n- name: a\n"),
+    (
         "gen-merge-ok",
         "route:\n  receiver: a\n  routes:\n  - &common\n    matchers: [team=x]\n    receiver: a\n    group_wait: 1s\n  - <<: *common\n    receiver: b\nreceivers:\n- name: a\n- name: b\n",
     ),

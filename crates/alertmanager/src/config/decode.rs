@@ -4,11 +4,12 @@
 //! each), but a node-level validation error anywhere wins over them, because
 //! yaml.v2 aborts decoding on the first error returned by an `UnmarshalYAML`.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Phase, RawConfig, resolve_phased};
+use super::{RawConfig, first_decode_error, resolve_phased};
 use crate::Config;
 use crate::error::{Error, Result};
 
@@ -19,32 +20,34 @@ const MAX_COLLECTED: usize = 64;
 pub(crate) fn load(text: &str, path: &Path) -> Result<Config> {
     let invalid = |message| Error::Invalid { path: path.to_path_buf(), message };
     match collect(text, path)? {
-        (raw, None) => resolve_phased(raw).map_err(|(_, m)| invalid(m)),
-        (raw, Some(type_errors)) => match resolve_phased(raw) {
-            Err((Phase::Decode, m)) => Err(invalid(m)),
-            _ => Err(type_errors),
+        (raw, None, _) => resolve_phased(raw).map_err(|(_, m)| invalid(m)),
+        (raw, Some(type_errors), skip) => match first_decode_error(&raw, &skip) {
+            Some(m) => Err(invalid(m)),
+            None => Err(type_errors),
         },
     }
 }
 
 /// Decodes `text`; when it has unknown fields, blanks each one out and decodes
 /// again, so that all of them are reported. Returns the raw config decoded
-/// without those fields and the collected error, if any.
-fn collect(text: &str, path: &Path) -> Result<(RawConfig, Option<Error>)> {
+/// without those fields, the collected error if any, and the top-level items
+/// (`route`, `receivers[2]`) that contained one.
+fn collect(text: &str, path: &Path) -> Result<(RawConfig, Option<Error>, HashSet<String>)> {
+    let mut skip = HashSet::new();
     let mut src = text.to_string();
     let mut lines: Vec<String> = Vec::new();
     let mut first: Option<(usize, usize)> = None;
     loop {
         let err = match parse_once(&src, path) {
-            Ok(raw) if lines.is_empty() => return Ok((raw, None)),
+            Ok(raw) if lines.is_empty() => return Ok((raw, None, skip)),
             Ok(raw) => {
                 let (line, column) = first.unwrap_or((0, 0));
                 let message = format!("yaml: unmarshal errors:\n  {}", lines.join("\n  "));
-                return Ok((raw, Some(Error::Yaml { path: path.to_path_buf(), line, column, message })));
+                return Ok((raw, Some(Error::Yaml { path: path.to_path_buf(), line, column, message }), skip));
             }
             Err(e) => e,
         };
-        let Some((field, line, column, index)) = unknown_field(&err) else {
+        let Some((field, go_type, line, column, index)) = unknown_field(&err) else {
             if lines.is_empty() {
                 return Err(yaml_error(&err, &src, path));
             }
@@ -57,10 +60,14 @@ fn collect(text: &str, path: &Path) -> Result<(RawConfig, Option<Error>)> {
             let (line, column) = first.unwrap_or((0, 0));
             return Err(Error::Yaml { path: path.to_path_buf(), line, column, message });
         };
+        let msg = err.to_string();
+        if let Some((prefix, _)) = msg.split_once(": unknown field") {
+            skip.insert(prefix.split('.').next().unwrap_or(prefix).to_string());
+        }
         // A merge key that serde did not apply is not an error for yaml.v2.
         if field != "<<" {
             first.get_or_insert((line, column));
-            lines.push(format!("line {line}: field {field} not found in type config.plain"));
+            lines.push(format!("line {line}: field {field} not found in type {go_type}"));
         }
         match blank_key(&src, index, &field) {
             Some(next) if lines.len() < MAX_COLLECTED => src = next,
@@ -94,12 +101,30 @@ fn no_route_marker(_path: &Path) -> RawConfig {
     RawConfig { empty_document: true, ..RawConfig::default() }
 }
 
-/// `(field, line, column, byte index)` of an unknown-field error.
-fn unknown_field(e: &serde_yaml_ng::Error) -> Option<(String, usize, usize, usize)> {
+/// `(field, Go type, line, column, byte index)` of an unknown-field error.
+fn unknown_field(e: &serde_yaml_ng::Error) -> Option<(String, &'static str, usize, usize, usize)> {
     let loc = e.location()?;
     let text = e.to_string();
     let field = text.split("unknown field `").nth(1)?.split('`').next()?.to_string();
-    Some((field, loc.line(), loc.column(), loc.index()))
+    Some((field, go_type_name(&text), loc.line(), loc.column(), loc.index()))
+}
+
+/// The Go type yaml.v2 names for a struct, recognised by serde's list of the
+/// fields it expected; most Alertmanager types decode through a local `plain`.
+pub(crate) fn go_type_name(serde_message: &str) -> &'static str {
+    // serde lists the fields as "expected one of `a`, `b`" or "expected `a` or `b`".
+    let expected = serde_message.split("expected ").nth(1).and_then(|r| r.split('`').nth(1));
+    match expected {
+        Some("src") => "config.PagerdutyImage",
+        Some("href") => "config.PagerdutyLink",
+        Some("id") => "config.OpsGenieConfigResponder",
+        Some("type") if serde_message.contains("`credentials`") => "config.Authorization",
+        Some("client_id") => "config.OAuth2",
+        Some("region") => "sigv4.plain",
+        Some("start_time") => "timeinterval.yamlTimeRange",
+        Some("times") => "timeinterval.TimeInterval",
+        _ => "config.plain",
+    }
 }
 
 /// Removes the entry `field: ...` starting at byte `index`, keeping line numbers:
@@ -212,7 +237,7 @@ fn yaml_error(e: &serde_yaml_ng::Error, src: &str, path: &Path) -> Error {
     let full = e.to_string();
     let text = full.split(" at line ").next().unwrap_or(&full).to_string();
     let message = if let Some(field) = text.split("unknown field `").nth(1).and_then(|r| r.split('`').next()) {
-        format!("yaml: unmarshal errors:\n  line {line}: field {field} not found in type config.plain")
+        format!("yaml: unmarshal errors:\n  line {line}: field {field} not found in type {}", go_type_name(&text))
     } else if let Some(rest) = text.split("invalid type: ").nth(1) {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
         let tag = match found.split_whitespace().next().unwrap_or("") {

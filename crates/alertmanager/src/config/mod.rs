@@ -392,6 +392,50 @@ fn decode_checks(raw: &RawConfig) -> std::result::Result<Decoded, String> {
     Ok((global, inhibit_rules, receivers, mute, named))
 }
 
+/// The first node-level check that fails outside the top-level items in `skip`
+/// (`global`, `route`, `receivers[3]`, ...). yaml.v2 does not validate a node
+/// that had a type error inside, so those are left out.
+pub(crate) fn first_decode_error(raw: &RawConfig, skip: &HashSet<String>) -> Option<String> {
+    let keep = |k: String| !skip.contains(&k);
+    if keep("global".into())
+        && let Err(e) = raw.global.clone().unwrap_or_default().check()
+    {
+        return Some(e);
+    }
+    if keep("route".into())
+        && let Some(Err(e)) = raw.route.as_ref().map(check_route)
+    {
+        return Some(e);
+    }
+    for (i, r) in raw.inhibit_rules.iter().flatten().enumerate() {
+        if keep(format!("inhibit_rules[{i}]"))
+            && let Err(e) = resolve_inhibit(r)
+        {
+            return Some(e);
+        }
+    }
+    for (i, r) in raw.receivers.iter().flatten().enumerate() {
+        if keep(format!("receivers[{i}]"))
+            && let Err(e) = r.clone().check()
+        {
+            return Some(e);
+        }
+    }
+    for (key, list, what) in [
+        ("mute_time_intervals", &raw.mute_time_intervals, "mute time interval"),
+        ("time_intervals", &raw.time_intervals, "time interval"),
+    ] {
+        for (i, n) in list.iter().flatten().enumerate() {
+            if keep(format!("{key}[{i}]"))
+                && let Err(e) = resolve_intervals(std::slice::from_ref(n), what)
+            {
+                return Some(e);
+            }
+        }
+    }
+    None
+}
+
 /// The whole-config checks, in Alertmanager's order, and the resolved config.
 fn config_checks(
     raw: RawConfig,
