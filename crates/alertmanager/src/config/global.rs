@@ -36,7 +36,7 @@ pub struct Global {
     #[serde(deserialize_with = "crate::de::bool11")]
     pub smtp_require_tls: bool,
     /// `slack_api_url` (secret).
-    pub slack_api_url: Option<String>,
+    pub slack_api_url: Option<Secret>,
     /// `slack_api_url_file`.
     pub slack_api_url_file: String,
     /// `pagerduty_url`.
@@ -118,9 +118,9 @@ impl Global {
             parse_url(u)?;
         }
         if let Some(u) = &self.slack_api_url
-            && u != "<secret>"
+            && u.expose() != "<secret>"
         {
-            parse_url(u)?;
+            parse_url(u.expose())?;
         }
         Ok(())
     }

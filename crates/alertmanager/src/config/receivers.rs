@@ -56,7 +56,12 @@ fn check_http(h: &mut Option<HttpClientConfig>) -> Result<(), String> {
 }
 
 fn check_url(u: &Option<String>) -> Result<(), String> {
-    u.as_deref().map_or(Ok(()), |u| if u == "<secret>" { Ok(()) } else { parse_url(u).map(drop) })
+    u.as_deref().map_or(Ok(()), |u| parse_url(u).map(drop))
+}
+
+/// A secret URL; `<secret>` itself is accepted so that a shown config loads again.
+fn check_secret_url(u: &Option<Secret>) -> Result<(), String> {
+    u.as_ref().map_or(Ok(()), |u| if u.expose() == "<secret>" { Ok(()) } else { parse_url(u.expose()).map(drop) })
 }
 
 fn inherit_http(h: &mut Option<HttpClientConfig>, g: &Global) {
@@ -99,7 +104,7 @@ integration!(
     /// `discord_configs[]`.
     DiscordConfig, send_resolved = true, {
     /// `webhook_url` (secret).
-    webhook_url: Option<String> = None,
+    webhook_url: Option<Secret> = None,
     /// `title`.
     title: String = tmpl("discord.default.title"),
     /// `message`.
@@ -169,7 +174,7 @@ integration!(
     /// `slack_configs[]`.
     SlackConfig, send_resolved = false, {
     /// `api_url` (secret); defaults to `global.slack_api_url`.
-    api_url: Option<String> = None,
+    api_url: Option<Secret> = None,
     /// `api_url_file`.
     api_url_file: String = String::new(),
     /// `channel`.
@@ -596,7 +601,7 @@ impl Receiver {
             if c.webhook_url.is_none() {
                 return Err("no discord webhook URL provided".into());
             }
-            check_url(&c.webhook_url)?;
+            check_secret_url(&c.webhook_url)?;
         }
         for c in &mut self.email_configs {
             if c.to.is_empty() {
@@ -639,7 +644,7 @@ impl Receiver {
         }
         for c in &mut self.slack_configs {
             check_http(&mut c.http_config)?;
-            check_url(&c.api_url)?;
+            check_secret_url(&c.api_url)?;
             for a in &c.actions {
                 if a.kind.is_empty() {
                     return Err("missing type in Slack action configuration".into());
