@@ -134,6 +134,12 @@ fn seed_config_loads() {
     assert_eq!(set.active[0].labels().get("instance"), Some("backend"));
     assert_eq!(set.active[0].url(), "http://localhost:18443/api/metrics");
     assert!(check_files(&c).is_ok());
+    // Reloading the same file yields an equal config (reload can skip unchanged jobs).
+    assert_eq!(load(&p, &LoadOptions::default()).unwrap(), c);
+    // promtool agrees the seed config is valid.
+    if let Some(m) = differential(p.parent().unwrap(), &["prometheus.yml".to_string()]) {
+        assert!(m.is_empty(), "{m:?}");
+    }
 }
 
 /// Our verdict on a config file: `Ok` or the message promtool would print.

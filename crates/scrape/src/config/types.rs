@@ -13,7 +13,7 @@ use crate::discovery::TargetGroup;
 use crate::relabel::RelabelConfig;
 
 /// A loaded prometheus.yml.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The file it was loaded from.
     pub path: PathBuf,
@@ -82,7 +82,7 @@ pub struct DiscoveryConfigs {
 }
 
 /// A scrape job, ready for a scrape loop.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScrapeConfig {
     /// `job_name`, unique in the file.
     pub job_name: String,
@@ -277,7 +277,7 @@ pub struct DnsSdConfig {
 }
 
 /// `alerting`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertingConfig {
     /// Relabeling applied to alerts before sending.
     pub alert_relabel_configs: Vec<RelabelConfig>,
@@ -295,7 +295,7 @@ pub enum AlertmanagerApiVersion {
 }
 
 /// One `alertmanagers` entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlertmanagerConfig {
     /// HTTP client settings.
     pub http_client: HttpClientConfig,
@@ -314,7 +314,7 @@ pub struct AlertmanagerConfig {
 }
 
 /// `remote_write` entry (validated here; sending lives elsewhere).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemoteWriteConfig {
     /// Endpoint.
     pub url: String,
@@ -409,7 +409,7 @@ pub struct SigV4Config {
 }
 
 /// `remote_read` entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemoteReadConfig {
     /// Endpoint.
     pub url: String,

@@ -3,10 +3,12 @@
 //! `__address__` each, labels shared by the group, and a source naming the
 //! group so an update can replace it. `static_configs` are groups written in
 //! prometheus.yml ([`static_groups`]); `file_sd_configs` read them from JSON or
-//! YAML files ([`file`]); [`http`] parses HTTP SD responses. [`GroupSet`]
-//! merges updates by source. Turning groups into scrape targets is
-//! [`crate::target`]'s job.
+//! YAML files ([`file`]); [`http`] parses HTTP SD responses and [`dns`] turns
+//! DNS answers into groups (fetching and resolving are left to the caller).
+//! [`GroupSet`] merges updates by source. Turning groups into scrape targets
+//! is [`crate::target`]'s job.
 
+pub mod dns;
 pub mod file;
 pub mod http;
 
