@@ -79,7 +79,23 @@ fn label_sets(cfg: &Config) -> Vec<Vec<String>> {
     let mut out = vec![vec![], vec!["alertname=Unrelated".to_string()]];
     walk(&cfg.route, Vec::new(), &mut out);
     let all: Vec<String> = out.iter().flatten().cloned().collect();
-    out.push(all);
+    out.push(all.clone());
+    // Deterministic pseudo-random mixes of the labels above, last value winning
+    // for a repeated name as in amtool.
+    let mut vocab = all;
+    vocab.sort();
+    vocab.dedup();
+    if vocab.len() > 2 {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..12 {
+            let mut set = Vec::new();
+            for _ in 0..3 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                set.push(vocab[(seed >> 33) as usize % vocab.len()].clone());
+            }
+            out.push(set);
+        }
+    }
     out.sort();
     out.dedup();
     out
@@ -363,6 +379,32 @@ fn amtool_differential() {
             let o = amtool::routes_test_output(&cfg, &args, verify, false);
             d.compare(case, &format!("routes test {cmd:?}"), run(&cmd_refs, dir), (o.stdout, o.code));
         }
+    }
+    // Label arguments as amtool parses them (one matcher per argument).
+    let seeds = shared().join("fixtures/seeds/alertmanager.yml");
+    let cfg = Config::load_file(&seeds).unwrap();
+    let flag = format!("--config.file={}", seeds.display());
+    for arg in [
+        r#"severity="page""#,
+        r#"severity="page with space""#,
+        "severity=",
+        "{severity=page}",
+        r#"severity="a,b""#,
+        "severity=page,alertname=BruteForceAttack",
+        "severity!=page",
+        "severity=~page",
+        r#"severity="unterminated"#,
+        "9bad=x",
+        "alertname = BruteForceAttack",
+        r#"alertname="Brute\ForceAttack""#,
+    ] {
+        let o = amtool::routes_test_output(&cfg, &[arg, "severity=critical"], None, false);
+        d.compare(
+            "label-args",
+            arg,
+            run(&["config", "routes", "test", &flag, arg, "severity=critical"], &tmp),
+            (o.stdout, o.code),
+        );
     }
     std::fs::remove_dir_all(&tmp).ok();
     println!("amtool_differential: {} comparisons agree, {} known differences", d.agreed, d.known.len());
