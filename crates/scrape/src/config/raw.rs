@@ -53,6 +53,43 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// A boolean as Go's YAML 1.1 decoder reads it: `true`/`false` and also the
+/// plain words `yes`, `no`, `on`, `off`, `y`, `n` in any of their cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GoBool(pub bool);
+
+impl<'de> Deserialize<'de> for GoBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = GoBool;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<GoBool, E> {
+                Ok(GoBool(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<GoBool, E> {
+                match v {
+                    "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Ok(GoBool(true)),
+                    "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Ok(GoBool(false)),
+                    _ => Err(E::custom(format!("cannot unmarshal !!str `{v}` into bool"))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<GoBool, E> {
+                Err(E::custom(format!("cannot unmarshal !!int `{v}` into bool")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<GoBool, E> {
+                Err(E::custom(format!("cannot unmarshal !!int `{v}` into bool")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<GoBool, E> {
+                Err(E::custom(format!("cannot unmarshal !!float `{v}` into bool")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A duration in Prometheus syntax (`15s`, `1h30m`); zero means "not set".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PromDuration(pub Duration);
@@ -117,9 +154,9 @@ macro_rules! with_http_client {
             /// `proxy_url`.
             pub proxy_url: Option<String>,
             /// `follow_redirects` (default true).
-            pub follow_redirects: Option<bool>,
+            pub follow_redirects: Option<GoBool>,
             /// `enable_http2` (default true).
-            pub enable_http2: Option<bool>,
+            pub enable_http2: Option<GoBool>,
         }
 
         impl $name {
@@ -133,8 +170,8 @@ macro_rules! with_http_client {
                     bearer_token_file: self.bearer_token_file.clone(),
                     tls_config: self.tls_config.clone(),
                     proxy_url: self.proxy_url.clone(),
-                    follow_redirects: self.follow_redirects,
-                    enable_http2: self.enable_http2,
+                    follow_redirects: self.follow_redirects.map(|b| b.0),
+                    enable_http2: self.enable_http2.map(|b| b.0),
                 }
             }
         }
@@ -242,9 +279,9 @@ with_http_client! {
         /// `job_name`.
         pub job_name: Option<Scalar>,
         /// `honor_labels`.
-        pub honor_labels: Option<bool>,
+        pub honor_labels: Option<GoBool>,
         /// `honor_timestamps`.
-        pub honor_timestamps: Option<bool>,
+        pub honor_timestamps: Option<GoBool>,
         /// `params`.
         pub params: Option<BTreeMap<String, Option<Vec<Scalar>>>>,
         /// `scrape_interval`.
@@ -407,7 +444,7 @@ pub struct TlsConfig {
     /// `server_name`.
     pub server_name: Option<String>,
     /// `insecure_skip_verify`.
-    pub insecure_skip_verify: Option<bool>,
+    pub insecure_skip_verify: Option<GoBool>,
     /// `min_version` (TLS10..TLS13).
     pub min_version: Option<String>,
     /// `max_version` (TLS10..TLS13).
@@ -428,9 +465,9 @@ with_http_client! {
         /// `name`.
         pub name: Option<String>,
         /// `send_exemplars`.
-        pub send_exemplars: Option<bool>,
+        pub send_exemplars: Option<GoBool>,
         /// `send_native_histograms`.
-        pub send_native_histograms: Option<bool>,
+        pub send_native_histograms: Option<GoBool>,
         /// `queue_config`.
         pub queue_config: Option<QueueConfig>,
         /// `metadata_config`.
@@ -459,7 +496,7 @@ pub struct QueueConfig {
     /// `max_backoff`.
     pub max_backoff: Option<PromDuration>,
     /// `retry_on_http_429`.
-    pub retry_on_http_429: Option<bool>,
+    pub retry_on_http_429: Option<GoBool>,
 }
 
 /// `metadata_config`.
@@ -467,7 +504,7 @@ pub struct QueueConfig {
 #[serde(deny_unknown_fields)]
 pub struct MetadataConfig {
     /// `send`.
-    pub send: Option<bool>,
+    pub send: Option<GoBool>,
     /// `send_interval`.
     pub send_interval: Option<PromDuration>,
     /// `max_samples_per_send`.
@@ -500,13 +537,13 @@ with_http_client! {
         /// `headers`.
         pub headers: Option<BTreeMap<String, String>>,
         /// `read_recent`.
-        pub read_recent: Option<bool>,
+        pub read_recent: Option<GoBool>,
         /// `name`.
         pub name: Option<String>,
         /// `required_matchers`.
         pub required_matchers: Option<LabelSet>,
         /// `filter_external_labels` (default true).
-        pub filter_external_labels: Option<bool>,
+        pub filter_external_labels: Option<GoBool>,
     }
 }
 
@@ -547,7 +584,7 @@ pub struct Tracing {
     /// `sampling_fraction`.
     pub sampling_fraction: Option<f64>,
     /// `insecure`.
-    pub insecure: Option<bool>,
+    pub insecure: Option<GoBool>,
     /// `tls_config`.
     pub tls_config: Option<TlsConfig>,
     /// `headers`.

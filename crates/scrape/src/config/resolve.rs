@@ -339,8 +339,8 @@ fn resolve_scrape(sc: raw::ScrapeConfig, ctx: &Ctx) -> Result<ScrapeConfig> {
         .collect();
     Ok(ScrapeConfig {
         job_name: job.clone(),
-        honor_labels: sc.honor_labels.unwrap_or(false),
-        honor_timestamps: sc.honor_timestamps.unwrap_or(true),
+        honor_labels: sc.honor_labels.map(|b| b.0).unwrap_or(false),
+        honor_timestamps: sc.honor_timestamps.map(|b| b.0).unwrap_or(true),
         params,
         scrape_interval: dur(sc.scrape_interval),
         scrape_timeout: dur(sc.scrape_timeout),
@@ -385,7 +385,7 @@ fn resolve_tls(t: Option<raw::TlsConfig>, ctx: &Ctx) -> std::result::Result<TlsC
         cert_file: ctx.join_opt(&t.cert_file),
         key_file: ctx.join_opt(&t.key_file),
         server_name: t.server_name.filter(|s| !s.is_empty()),
-        insecure_skip_verify: t.insecure_skip_verify.unwrap_or(false),
+        insecure_skip_verify: t.insecure_skip_verify.map(|b| b.0).unwrap_or(false),
         min_version,
         max_version,
     })
@@ -594,8 +594,8 @@ fn resolve_remote_write(rw: raw::RemoteWrite, ctx: &Ctx) -> Result<RemoteWriteCo
         headers,
         write_relabel_configs,
         name: rw.name.filter(|s| !s.is_empty()),
-        send_exemplars: rw.send_exemplars.unwrap_or(false),
-        send_native_histograms: rw.send_native_histograms.unwrap_or(false),
+        send_exemplars: rw.send_exemplars.map(|b| b.0).unwrap_or(false),
+        send_native_histograms: rw.send_native_histograms.map(|b| b.0).unwrap_or(false),
         http_client,
         queue_config: QueueConfig {
             capacity: q.capacity.unwrap_or(dq.capacity),
@@ -605,10 +605,10 @@ fn resolve_remote_write(rw: raw::RemoteWrite, ctx: &Ctx) -> Result<RemoteWriteCo
             batch_send_deadline: q.batch_send_deadline.map(|d| d.0).unwrap_or(dq.batch_send_deadline),
             min_backoff: q.min_backoff.map(|d| d.0).unwrap_or(dq.min_backoff),
             max_backoff: q.max_backoff.map(|d| d.0).unwrap_or(dq.max_backoff),
-            retry_on_http_429: q.retry_on_http_429.unwrap_or(dq.retry_on_http_429),
+            retry_on_http_429: q.retry_on_http_429.map(|b| b.0).unwrap_or(dq.retry_on_http_429),
         },
         metadata_config: MetadataConfig {
-            send: m.send.unwrap_or(dm.send),
+            send: m.send.map(|b| b.0).unwrap_or(dm.send),
             send_interval: m.send_interval.map(|d| d.0).unwrap_or(dm.send_interval),
             max_samples_per_send: m.max_samples_per_send.unwrap_or(dm.max_samples_per_send),
         },
@@ -632,10 +632,10 @@ fn resolve_remote_read(rr: raw::RemoteRead, ctx: &Ctx) -> Result<RemoteReadConfi
         url,
         remote_timeout: dur_or(rr.remote_timeout, Duration::from_secs(60)),
         headers,
-        read_recent: rr.read_recent.unwrap_or(false),
+        read_recent: rr.read_recent.map(|b| b.0).unwrap_or(false),
         name: rr.name.filter(|s| !s.is_empty()),
         required_matchers: rr.required_matchers.map(|l| l.0).unwrap_or_default(),
-        filter_external_labels: rr.filter_external_labels.unwrap_or(true),
+        filter_external_labels: rr.filter_external_labels.map(|b| b.0).unwrap_or(true),
         http_client,
     })
 }

@@ -145,7 +145,9 @@ fn seed_config_loads() {
 /// Our verdict on a config file: `Ok` or the message promtool would print.
 fn our_verdict(path: &Path) -> std::result::Result<(), String> {
     let cfg = load(path, &LoadOptions::default()).map_err(|e| match &e {
-        ConfigError::Parse { location, message } if message.starts_with("field ") => {
+        ConfigError::Parse { location, message }
+            if message.starts_with("field ") || message.starts_with("cannot unmarshal") =>
+        {
             format!("line {}: {message}", location.line.unwrap_or(0))
         }
         _ => e.message(),
@@ -372,6 +374,16 @@ const TABLE: &[(&str, &str)] = &[
     ("remote_read_no_url", "remote_read: [{name: b}]"),
     ("remote_read_dup", "remote_read: [{url: 'http://x', name: a}, {url: 'http://y', name: a}]"),
     ("yaml_syntax", "scrape_configs: [\n"),
+    (
+        "yaml11_bools",
+        "scrape_configs:\n- job_name: a\n  honor_labels: yes\n  honor_timestamps: Off\n  tls_config: {insecure_skip_verify: Y}\n",
+    ),
+    ("yaml_quoted_bool", "scrape_configs:\n- job_name: a\n  honor_labels: \"true\"\n"),
+    ("yaml_int_bool", "scrape_configs:\n- job_name: a\n  honor_labels: 1\n"),
+    (
+        "yaml_scalar_labels",
+        "scrape_configs: [{job_name: a, static_configs: [{targets: [a], labels: {v: 1.5, w: 0x10, x: ~}}]}]",
+    ),
     ("yaml_dup_key", "global: {scrape_interval: 1m, scrape_interval: 2m}"),
 ];
 
