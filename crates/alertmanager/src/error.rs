@@ -12,7 +12,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The configuration file could not be read.
-    #[error("cannot read alertmanager config {path}: {source}")]
+    #[error("cannot read alertmanager config {}: {source}", path.display())]
     Io {
         /// The file that was read.
         path: PathBuf,
@@ -21,7 +21,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The YAML is malformed, has an unknown field, or a value of the wrong type.
-    #[error("cannot parse alertmanager config {path}:{line}:{column}: {message}")]
+    #[error("cannot parse alertmanager config {}:{line}:{column}: {message}", path.display())]
     Yaml {
         /// The file (or `<string>` when loaded from memory).
         path: PathBuf,
@@ -33,12 +33,22 @@ pub enum Error {
         message: String,
     },
     /// The YAML is well-formed but a value or a cross-reference is invalid.
-    #[error("cannot load alertmanager config {path}: {message}")]
+    #[error("cannot load alertmanager config {}: {message}", path.display())]
     Invalid {
         /// The file (or `<string>` when loaded from memory).
         path: PathBuf,
         /// Alertmanager's wording of the problem.
         message: String,
+    },
+    /// `${NAME}` expansion was asked for and `NAME` is not set.
+    #[error("cannot expand alertmanager config {}:{line}: environment variable {name} is not set", path.display())]
+    Env {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the reference.
+        line: usize,
+        /// The variable's name.
+        name: String,
     },
     /// A matcher (`foo="bar"`, `{a=~"b|c"}`) does not parse.
     #[error("cannot parse matcher: {0}")]
@@ -58,6 +68,7 @@ impl Error {
                 }
             }
             Error::Yaml { message, .. } | Error::Invalid { message, .. } | Error::Matcher(message) => message.clone(),
+            Error::Env { name, .. } => format!("environment variable {name} is not set"),
         }
     }
 }

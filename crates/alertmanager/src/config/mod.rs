@@ -8,6 +8,7 @@
 //! names, root route, undefined receivers and time intervals), with its wording.
 
 mod decode;
+mod env;
 mod global;
 mod http;
 mod receivers;
@@ -20,6 +21,7 @@ use argus_model::{MatchOp, is_valid_label_name};
 use serde::Deserialize;
 
 pub use decode::parse_raw;
+pub use env::LoadOptions;
 pub use global::Global;
 pub use http::{Authorization, BasicAuth, HttpClientConfig, OAuth2, TlsConfig};
 pub use receivers::*;
@@ -138,8 +140,17 @@ impl Config {
     /// the file's directory. Errors carry the path, and the line and column for
     /// YAML-level problems.
     pub fn load_file(path: impl AsRef<Path>) -> Result<Config> {
+        Config::load_file_with(path, &LoadOptions::default())
+    }
+
+    /// [`Config::load_file`] with options (`${VAR}` expansion). Blocking (reads the file).
+    pub fn load_file_with(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Config> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let mut text =
+            std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        if opts.expand_env {
+            text = env::expand(&text, path, |k| std::env::var(k).ok())?;
+        }
         let mut cfg = Config::load_str(&text, path)?;
         let dir = path.parent().unwrap_or(Path::new(""));
         for t in &mut cfg.templates {
