@@ -163,6 +163,30 @@ pub fn routes_test_output(cfg: &Config, args: &[&str], verify: Option<&str>, tre
     Output { stdout, stderr: String::new(), code }
 }
 
+/// `amtool config routes test --config.file=PATH ...`, including the load error.
+pub fn routes_test_file(path: impl AsRef<Path>, args: &[&str], verify: Option<&str>, tree: bool) -> Output {
+    match Config::load_file(path) {
+        Ok(cfg) => routes_test_output(&cfg, args, verify, tree),
+        Err(e) => load_failure(&e),
+    }
+}
+
+/// `amtool config routes --config.file=PATH`, including the load error.
+pub fn routes_show_file(path: impl AsRef<Path>) -> Output {
+    match Config::load_file(path) {
+        Ok(cfg) => Output { stdout: routes_show_output(&cfg), stderr: String::new(), code: 0 },
+        Err(e) => load_failure(&e),
+    }
+}
+
+fn load_failure(e: &Error) -> Output {
+    let msg = match e {
+        Error::Io { path, .. } => format!("path '{}' does not exist", path.display()),
+        e => e.am_message(),
+    };
+    Output { stdout: String::new(), stderr: format!("amtool: error: {msg}\n\n"), code: 1 }
+}
+
 /// `amtool config routes` (the tree view) on a loaded config.
 pub fn routes_show_output(cfg: &Config) -> String {
     let mut t = Tree::root();

@@ -130,3 +130,32 @@ fn check_config_summary_text() {
         "  SUCCESS\nFound:\n - global config\n - route\n - 0 inhibit rules\n - 3 receivers\n - 0 templates\n\n"
     ));
 }
+
+#[test]
+fn routes_muted_by_time_intervals() {
+    use chrono::{DateTime, Utc};
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let cfg = Config::load_file(shared("fixtures/seeds/alertmanager.yml")).unwrap();
+    let warn = Labels::from_pairs([("severity", "warning")]);
+    let r = cfg.route.match_labels(&warn)[0];
+    assert!(cfg.is_muted(r, at("2024-05-01T14:00:00Z"))); // 23:00 in Seoul
+    assert!(!cfg.is_muted(r, at("2024-05-01T03:00:00Z"))); // 12:00 in Seoul
+    assert!(!cfg.is_muted(&cfg.route, at("2024-05-01T14:00:00Z")));
+    let yaml = "route:\n  receiver: a\n  routes:\n  - receiver: a\n    active_time_intervals: [office]\n\
+                time_intervals:\n- name: office\n  time_intervals:\n  - weekdays: ['monday:friday']\n    times: [{start_time: '09:00', end_time: '17:00'}]\n\
+                receivers: [{name: a}]\n";
+    let cfg = Config::load_str(yaml, Path::new("t.yml")).unwrap();
+    let r = &cfg.route.routes[0];
+    assert!(!cfg.is_muted(r, at("2024-05-01T10:00:00Z"))); // Wednesday
+    assert!(cfg.is_muted(r, at("2024-05-04T10:00:00Z"))); // Saturday
+    assert!(cfg.is_muted(r, at("2024-05-01T17:00:00Z"))); // end is exclusive
+}
+
+#[test]
+fn load_env_expansion() {
+    let opts = argus_alertmanager::LoadOptions { expand_env: true };
+    // The variables are unset here (tests do not mutate the environment), so the
+    // first reference is reported with its line.
+    let e = Config::load_file_with(shared("fixtures/seeds/lumen_alertmanager.yml"), &opts).unwrap_err();
+    assert!(matches!(&e, Error::Env { line: 16, name, .. } if name == "LUMEN_ALERT_TOKEN"), "{e}");
+}

@@ -166,6 +166,17 @@ impl Config {
         decode::load(text, path)
     }
 
+    /// Whether notifications of `route` are muted at `t`: inside one of its
+    /// `mute_time_intervals`, or outside all of its `active_time_intervals` (when
+    /// it has any). Names are checked at load time, so unknown ones never occur.
+    pub fn is_muted(&self, route: &Route, t: chrono::DateTime<chrono::Utc>) -> bool {
+        let inside = |names: &[String]| {
+            names.iter().any(|n| self.time_intervals.get(n).is_some_and(|iv| crate::timeinterval::any_contains(iv, t)))
+        };
+        inside(&route.opts.mute_time_intervals)
+            || (!route.opts.active_time_intervals.is_empty() && !inside(&route.opts.active_time_intervals))
+    }
+
     /// The receiver called `name`.
     pub fn receiver(&self, name: &str) -> Option<&Receiver> {
         self.receivers.iter().find(|r| r.name == name)
