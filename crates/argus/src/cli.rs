@@ -36,8 +36,9 @@ pub(crate) enum Command {
     Check(PassThrough),
     /// Unit-test rule files (not yet implemented).
     Test(PassThrough),
-    /// Query a running server (not yet implemented).
-    Query(PassThrough),
+    /// Query a running Prometheus-compatible server, like `promtool query`.
+    #[command(subcommand)]
+    Query(QueryCommand),
 }
 
 #[derive(Args)]
@@ -192,4 +193,81 @@ impl ServeArgs {
         put("log.format", format!("{:?}", self.log.format).to_lowercase());
         m
     }
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub(crate) enum QueryFormat {
+    /// promtool's text output.
+    Table,
+    /// The API's `data` as JSON.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum QueryCommand {
+    /// Run an instant query.
+    Instant {
+        /// Server URL, e.g. http://127.0.0.1:9090.
+        server: String,
+        /// PromQL expression.
+        expr: String,
+        /// Evaluation time (RFC 3339 or Unix seconds); default now.
+        #[arg(long)]
+        time: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: QueryFormat,
+    },
+    /// Run a range query.
+    Range {
+        /// Server URL.
+        server: String,
+        /// PromQL expression.
+        expr: String,
+        /// Start time (RFC 3339 or Unix seconds); default 5 minutes before end.
+        #[arg(long)]
+        start: Option<String>,
+        /// End time; default now.
+        #[arg(long)]
+        end: Option<String>,
+        /// Step (duration or seconds); default 15s.
+        #[arg(long)]
+        step: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: QueryFormat,
+    },
+    /// Find series by label matchers.
+    Series {
+        /// Server URL.
+        server: String,
+        /// Series selector; repeat for several.
+        #[arg(long = "match", required = true)]
+        matchers: Vec<String>,
+        /// Start time.
+        #[arg(long)]
+        start: Option<String>,
+        /// End time.
+        #[arg(long)]
+        end: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: QueryFormat,
+    },
+    /// List label names, or the values of one label.
+    Labels {
+        /// Server URL.
+        server: String,
+        /// Label name whose values to list; all label names when omitted.
+        name: Option<String>,
+        /// Start time.
+        #[arg(long)]
+        start: Option<String>,
+        /// End time.
+        #[arg(long)]
+        end: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: QueryFormat,
+    },
 }

@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod config;
 mod logging;
+mod query_cmd;
 mod selfmetrics;
 mod serve;
 mod tsdb_cmd;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Tsdb(cmd) => tsdb_cmd::run(cmd),
         cli::Command::Check(_) => not_yet("check", 4),
         cli::Command::Test(_) => not_yet("test", 5),
-        cli::Command::Query(_) => not_yet("query", 3),
+        cli::Command::Query(cmd) => query_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

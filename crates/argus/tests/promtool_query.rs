@@ -80,6 +80,27 @@ fn promtool_query_against_argus() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out.split_whitespace().collect::<Vec<_>>(), vec!["200", "500"], "{out}");
 
+    // `argus query` prints what promtool prints for the same queries.
+    for args in [
+        vec!["query", "instant", "--time=1672617900", url.as_str(), "sum by (code) (rate(http_requests_total[5m]))"],
+        vec!["query", "instant", "--time=1672617900", url.as_str(), "http_requests_total"],
+        vec![
+            "query",
+            "range",
+            "--start=1672617600",
+            "--end=1672617660",
+            "--step=30s",
+            url.as_str(),
+            "http_requests_total",
+        ],
+        vec!["query", "labels", "--start=1672617600", "--end=1672617900", url.as_str(), "code"],
+    ] {
+        let (pcode, pout, _) = run(&args);
+        let ours = util::run(&args);
+        assert_eq!(ours.status.code(), pcode, "{args:?}: {}", String::from_utf8_lossy(&ours.stderr));
+        assert_eq!(String::from_utf8_lossy(&ours.stdout), pout, "{args:?}");
+    }
+
     // A bad query is an error promtool reports with the server's message.
     let (code, _, err) = run(&["query", "instant", &url, "sum(("]);
     assert_ne!(code, Some(0));
