@@ -78,6 +78,42 @@ fn decode(text: &str, path: &Path) -> Result<raw::Config> {
     })
 }
 
+/// serde's `invalid type: string "a", expected a sequence` as yaml.v2's
+/// `cannot unmarshal !!str `a` into []string`. The Go type after `into` is
+/// our best guess from serde's expectation (Go may name e.g. `model.LabelNames`).
+fn invalid_type(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("invalid type: ").or_else(|| msg.strip_prefix("invalid value: "))?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let (kind, value) = found.split_once(' ').unwrap_or((found, ""));
+    let value = value.trim_matches(|c| c == '`' || c == '"');
+    let tag = match kind {
+        "string" => "!!str",
+        "integer" => "!!int",
+        "floating" => "!!float",
+        "boolean" => "!!bool",
+        "sequence" => "!!seq",
+        "map" => "!!map",
+        "unit" | "null" => "!!null",
+        _ => return None,
+    };
+    let value = if kind == "floating" { value.trim_start_matches("point ").trim_matches('`') } else { value };
+    let into = match expected {
+        "a sequence" => "[]string",
+        "u64" | "u32" | "u16" => "uint",
+        "i64" | "i32" => "int",
+        "a boolean" => "bool",
+        "a string" => "string",
+        "f64" => "float64",
+        e if e.starts_with("struct ") || e.starts_with("a map") => "map",
+        other => other,
+    };
+    Some(if value.is_empty() || matches!(kind, "sequence" | "map") {
+        format!("cannot unmarshal {tag} into {into}")
+    } else {
+        format!("cannot unmarshal {tag} `{value}` into {into}")
+    })
+}
+
 /// Removes a leading `path.to[0].field: ` that starts with a top-level key.
 fn strip_document_path(msg: &str) -> &str {
     const TOP: [&str; 8] =
@@ -103,6 +139,9 @@ fn go_message(serde_msg: &str) -> String {
     if let Some(rest) = msg.strip_prefix("duplicate field `") {
         let field = rest.split('`').next().unwrap_or("");
         return format!("field {field} already set in type config.plain");
+    }
+    if let Some(go) = invalid_type(msg) {
+        return go;
     }
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         let mut parts = rest.split('`');

@@ -210,7 +210,7 @@ pub struct Config {
     /// `alerting`.
     pub alerting: Option<Alerting>,
     /// `rule_files`.
-    pub rule_files: Option<Vec<String>>,
+    pub rule_files: Option<Vec<Scalar>>,
     /// `scrape_configs`; a `null` entry is kept to be reported.
     pub scrape_configs: Option<Vec<Option<ScrapeConfig>>>,
     /// `storage`.
@@ -263,13 +263,13 @@ with_http_client! {
         /// `relabel_configs`.
         pub relabel_configs: Option<Vec<Option<RelabelConfig>>>,
         /// `static_configs`.
-        pub static_configs: Option<Vec<TargetGroup>>,
+        pub static_configs: Option<Vec<Option<TargetGroup>>>,
         /// `file_sd_configs`.
-        pub file_sd_configs: Option<Vec<FileSd>>,
+        pub file_sd_configs: Option<Vec<Option<FileSd>>>,
         /// `http_sd_configs`.
-        pub http_sd_configs: Option<Vec<HttpSd>>,
+        pub http_sd_configs: Option<Vec<Option<HttpSd>>>,
         /// `dns_sd_configs`.
-        pub dns_sd_configs: Option<Vec<DnsSd>>,
+        pub dns_sd_configs: Option<Vec<Option<DnsSd>>>,
     }
 }
 
@@ -309,13 +309,13 @@ with_http_client! {
         /// `metric_relabel_configs`.
         pub metric_relabel_configs: Option<Vec<Option<RelabelConfig>>>,
         /// `static_configs`.
-        pub static_configs: Option<Vec<TargetGroup>>,
+        pub static_configs: Option<Vec<Option<TargetGroup>>>,
         /// `file_sd_configs`.
-        pub file_sd_configs: Option<Vec<FileSd>>,
+        pub file_sd_configs: Option<Vec<Option<FileSd>>>,
         /// `http_sd_configs`.
-        pub http_sd_configs: Option<Vec<HttpSd>>,
+        pub http_sd_configs: Option<Vec<Option<HttpSd>>>,
         /// `dns_sd_configs`.
-        pub dns_sd_configs: Option<Vec<DnsSd>>,
+        pub dns_sd_configs: Option<Vec<Option<DnsSd>>>,
     }
 }
 
@@ -380,8 +380,8 @@ pub struct DnsSd {
     /// `type` (SRV, A, AAAA, MX).
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    /// `port`.
-    pub port: Option<u16>,
+    /// `port` (Go `int`: any integer is accepted).
+    pub port: Option<i64>,
 }
 
 /// `basic_auth`.

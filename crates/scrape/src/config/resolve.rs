@@ -107,7 +107,7 @@ pub(crate) fn resolve(raw: raw::Config, text: &str, path: &Path) -> Result<Confi
         remote_read.push(resolve_remote_read(rr, &ctx)?);
     }
 
-    let rule_files = raw.rule_files.unwrap_or_default();
+    let rule_files: Vec<String> = raw.rule_files.unwrap_or_default().into_iter().map(|s| s.0).collect();
     for rf in &rule_files {
         if !RULE_PATH.is_match(rf) {
             return Err(ctx.invalid(format!("invalid rule file path {rf:?}")));
@@ -212,18 +212,21 @@ fn check_static_targets(groups: &[TargetGroup]) -> std::result::Result<(), Strin
 }
 
 struct Sd {
-    static_configs: Option<Vec<raw::TargetGroup>>,
-    file_sd_configs: Option<Vec<raw::FileSd>>,
-    http_sd_configs: Option<Vec<raw::HttpSd>>,
-    dns_sd_configs: Option<Vec<raw::DnsSd>>,
+    static_configs: Option<Vec<Option<raw::TargetGroup>>>,
+    file_sd_configs: Option<Vec<Option<raw::FileSd>>>,
+    http_sd_configs: Option<Vec<Option<raw::HttpSd>>>,
+    dns_sd_configs: Option<Vec<Option<raw::DnsSd>>>,
+}
+
+/// Prometheus rejects a `null` entry in any service discovery list.
+fn non_null<T>(list: Option<Vec<Option<T>>>, key: &str) -> std::result::Result<Vec<T>, String> {
+    list.unwrap_or_default().into_iter().map(|x| x.ok_or_else(|| format!("empty or null section in {key}"))).collect()
 }
 
 fn resolve_discovery(sd: Sd, ctx: &Ctx) -> std::result::Result<DiscoveryConfigs, String> {
-    let mut out = DiscoveryConfigs {
-        static_configs: static_groups(&sd.static_configs.unwrap_or_default()),
-        ..Default::default()
-    };
-    for f in sd.file_sd_configs.unwrap_or_default() {
+    let statics = non_null(sd.static_configs, "static_configs")?;
+    let mut out = DiscoveryConfigs { static_configs: static_groups(&statics), ..Default::default() };
+    for f in non_null(sd.file_sd_configs, "file_sd_configs")? {
         let files = f.files.unwrap_or_default();
         if files.is_empty() {
             return Err("file service discovery config must contain at least one path name".to_string());
@@ -238,12 +241,13 @@ fn resolve_discovery(sd: Sd, ctx: &Ctx) -> std::result::Result<DiscoveryConfigs,
             refresh_interval: dur_or(f.refresh_interval, Duration::from_secs(300)),
         });
     }
-    for h in sd.http_sd_configs.unwrap_or_default() {
+    for h in non_null(sd.http_sd_configs, "http_sd_configs")? {
         let http_client = resolve_http_client(h.http_client(), ctx)?;
         let url = h.url.clone().unwrap_or_default();
         if url.is_empty() {
             return Err("URL is missing".to_string());
         }
+        go_url_parse(&url)?;
         let (scheme, host) = split_url(&url);
         if scheme != "http" && scheme != "https" {
             return Err("URL scheme must be 'http' or 'https'".to_string());
@@ -257,7 +261,7 @@ fn resolve_discovery(sd: Sd, ctx: &Ctx) -> std::result::Result<DiscoveryConfigs,
             http_client,
         });
     }
-    for d in sd.dns_sd_configs.unwrap_or_default() {
+    for d in non_null(sd.dns_sd_configs, "dns_sd_configs")? {
         let names = d.names.unwrap_or_default();
         if names.is_empty() {
             return Err("DNS-SD config must contain at least one SRV record name".to_string());
@@ -286,6 +290,73 @@ fn resolve_discovery(sd: Sd, ctx: &Ctx) -> std::result::Result<DiscoveryConfigs,
         });
     }
     Ok(out)
+}
+
+/// The failures of Go's `url.Parse` that a config can hit, worded as Go
+/// does (`parse ":x": missing protocol scheme`).
+pub(crate) fn go_url_parse(url: &str) -> std::result::Result<(), String> {
+    let fail = |m: String| Err(format!("parse {url:?}: {m}"));
+    if url.chars().any(|c| (c as u32) < 0x20 || c as u32 == 0x7f) {
+        return fail("net/url: invalid control character in URL".to_string());
+    }
+    let bytes = url.as_bytes();
+    let mut i = 0;
+    while i + 2 < bytes.len() + 2 && i < bytes.len() {
+        if bytes.get(i) == Some(&b'%') {
+            let ok = bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+            if !ok {
+                let bad: String = url.get(i..).unwrap_or("").chars().take(3).collect();
+                return fail(format!("invalid URL escape {bad:?}"));
+            }
+        }
+        i += 1;
+    }
+    let no_fragment = url.split('#').next().unwrap_or("");
+    let (scheme, rest) = match go_scheme(no_fragment) {
+        Ok(x) => x,
+        Err(m) => return fail(m.to_string()),
+    };
+    let rest = rest.split('?').next().unwrap_or("");
+    if scheme.is_empty() && !rest.starts_with('/') {
+        let first = rest.split('/').next().unwrap_or("");
+        if first.contains(':') {
+            return fail("first path segment in URL cannot contain colon".to_string());
+        }
+    }
+    if let Some(auth_and_path) = rest.strip_prefix("//") {
+        let authority = auth_and_path.split('/').next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        let port = if let Some(after_bracket) = host.strip_prefix('[') {
+            match after_bracket.split_once(']') {
+                Some((_, after)) => after,
+                None => return fail("missing ']' in host".to_string()),
+            }
+        } else {
+            host.rfind(':').and_then(|i| host.get(i..)).unwrap_or("")
+        };
+        if !port.is_empty() {
+            let digits = port.strip_prefix(':').unwrap_or("x");
+            if !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return fail(format!("invalid port {port:?} after host"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Go's `getScheme`.
+fn go_scheme(s: &str) -> std::result::Result<(&str, &str), &'static str> {
+    for (i, c) in s.char_indices() {
+        match c {
+            'a'..='z' | 'A'..='Z' => {}
+            '0'..='9' | '+' | '-' | '.' if i > 0 => {}
+            ':' if i == 0 => return Err("missing protocol scheme"),
+            ':' => return Ok((s.get(..i).unwrap_or(""), s.get(i + 1..).unwrap_or(""))),
+            _ => return Ok(("", s)),
+        }
+    }
+    Ok(("", s))
 }
 
 /// Splits a URL into (scheme, host) the way Go's `url.Parse` would see them.
@@ -479,6 +550,9 @@ fn resolve_http_client(h: raw::HttpClient, ctx: &Ctx) -> std::result::Result<Htt
         }
         None => None,
     };
+    if let Some(p) = h.proxy_url.as_deref() {
+        go_url_parse(p)?;
+    }
     Ok(HttpClientConfig {
         basic_auth: h.basic_auth.map(|b| BasicAuth {
             username: b.username.unwrap_or_default(),
@@ -574,6 +648,7 @@ fn validate_headers(h: &BTreeMap<String, String>) -> std::result::Result<(), Str
 fn resolve_remote_write(rw: raw::RemoteWrite, ctx: &Ctx) -> Result<RemoteWriteConfig> {
     let inv = |m: String| ctx.invalid(m);
     let url = rw.url.clone().ok_or_else(|| ctx.invalid("url for remote_write is empty"))?;
+    go_url_parse(&url).map_err(inv)?;
     let write_relabel_configs =
         relabels(rw.write_relabel_configs.clone(), "empty or null relabeling rule in remote write config")
             .map_err(inv)?;
@@ -625,6 +700,7 @@ fn resolve_remote_write(rw: raw::RemoteWrite, ctx: &Ctx) -> Result<RemoteWriteCo
 fn resolve_remote_read(rr: raw::RemoteRead, ctx: &Ctx) -> Result<RemoteReadConfig> {
     let inv = |m: String| ctx.invalid(m);
     let url = rr.url.clone().ok_or_else(|| ctx.invalid("url for remote_read is empty"))?;
+    go_url_parse(&url).map_err(inv)?;
     let headers = rr.headers.clone().unwrap_or_default();
     validate_headers(&headers).map_err(inv)?;
     let http_client = resolve_http_client(rr.http_client(), ctx).map_err(inv)?;

@@ -272,8 +272,8 @@ pub struct DnsSdConfig {
     pub refresh_interval: Duration,
     /// Record type (default SRV).
     pub record_type: DnsRecordType,
-    /// Port for A, AAAA and MX records.
-    pub port: u16,
+    /// Port for A, AAAA and MX records (Go `int`, unchecked as in Prometheus).
+    pub port: i64,
 }
 
 /// `alerting`.

@@ -38,13 +38,13 @@ pub enum DnsRecord {
 }
 
 /// Go's `net.JoinHostPort`.
-fn join_host_port(host: &str, port: u16) -> String {
+fn join_host_port(host: &str, port: i64) -> String {
     if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
 }
 
 /// The target group for the answers to `name`; `port` is the config's port
 /// (used for A, AAAA and MX). The group's source is `name`.
-pub fn group_from_records(name: &str, port: u16, records: &[DnsRecord]) -> TargetGroup {
+pub fn group_from_records(name: &str, port: i64, records: &[DnsRecord]) -> TargetGroup {
     let mut targets = Vec::new();
     for r in records {
         let mut b = LabelsBuilder::new();
@@ -52,7 +52,7 @@ pub fn group_from_records(name: &str, port: u16, records: &[DnsRecord]) -> Targe
             DnsRecord::Srv { target, port: p } => {
                 b.set(SRV_RECORD_TARGET_LABEL, target.clone());
                 b.set(SRV_RECORD_PORT_LABEL, p.to_string());
-                join_host_port(target.trim_end_matches('.'), *p)
+                join_host_port(target.trim_end_matches('.'), i64::from(*p))
             }
             DnsRecord::Mx(host) => {
                 b.set(MX_RECORD_TARGET_LABEL, host.clone());
