@@ -106,6 +106,10 @@ pub(crate) struct ServeArgs {
     /// How far back to look for a sample of an instant selector.
     #[arg(long = "query.lookback-delta", default_value = "5m")]
     pub query_lookback: String,
+    /// Directory (or glob) of `*.prom` files for the textfile collector of
+    /// the built-in host metrics.
+    #[arg(long = "collector.textfile.directory")]
+    pub textfile_directory: Option<PathBuf>,
     /// Enable API endpoints for admin control actions (TSDB snapshots).
     #[arg(long = "web.enable-admin-api")]
     pub enable_admin_api: bool,
@@ -189,6 +193,10 @@ impl ServeArgs {
         put("query.lookback-delta", self.query_lookback.clone());
         put("web.listen-address", self.listen_address.clone());
         put("web.enable-admin-api", self.enable_admin_api.to_string());
+        put(
+            "collector.textfile.directory",
+            self.textfile_directory.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        );
         put("log.level", format!("{:?}", self.log.level).to_lowercase());
         put("log.format", format!("{:?}", self.log.format).to_lowercase());
         m

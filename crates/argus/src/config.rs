@@ -16,6 +16,8 @@ pub(crate) const DEFAULT_CONFIG: &str = include_str!("default.yml");
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub scrape_interval: Duration,
+    /// The job name of the built-in host metrics job, if the config has one.
+    pub node_job: Option<String>,
     /// The file as read, for `/api/v1/status/config`.
     pub text: String,
 }
@@ -36,7 +38,13 @@ struct RawGlobal {
 #[derive(serde::Deserialize)]
 struct RawScrape {
     job_name: String,
+    #[serde(default)]
+    metrics_path: Option<String>,
 }
+
+/// The path of the built-in host metrics: a scrape job with this
+/// `metrics_path` is sampled in-process instead of over HTTP.
+pub(crate) const NODE_METRICS_PATH: &str = "/node/metrics";
 
 pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
     let (text, name) = match path {
@@ -64,10 +72,15 @@ fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
     if scrape_interval.is_zero() {
         bail!("{name}: global.scrape_interval must be greater than 0");
     }
-    for job in raw.scrape_configs.iter().filter(|j| j.job_name != "argus") {
+    let node_job = raw
+        .scrape_configs
+        .iter()
+        .find(|j| j.metrics_path.as_deref() == Some(NODE_METRICS_PATH))
+        .map(|j| j.job_name.clone());
+    for job in raw.scrape_configs.iter().filter(|j| j.job_name != "argus" && Some(&j.job_name) != node_job.as_ref()) {
         tracing::warn!(job = %job.job_name, file = name, "scrape job not served yet: this build scrapes only itself (issue 4)");
     }
-    Ok(Config { scrape_interval, text: text.to_string() })
+    Ok(Config { scrape_interval, node_job, text: text.to_string() })
 }
 
 /// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`) into milliseconds.
@@ -121,7 +134,9 @@ mod tests {
 
     #[test]
     fn embedded_default_parses() {
-        assert_eq!(parse(DEFAULT_CONFIG, "default").unwrap().scrape_interval, Duration::from_secs(15));
+        let c = parse(DEFAULT_CONFIG, "default").unwrap();
+        assert_eq!(c.scrape_interval, Duration::from_secs(15));
+        assert_eq!(c.node_job.as_deref(), Some("node"));
     }
 
     #[test]

@@ -61,12 +61,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         retention: args.retention_time.clone(),
         enable_admin_api: args.enable_admin_api,
     });
+    let node = Arc::new(
+        argus_node::NodeCollector::new(argus_node::NodeOptions {
+            textfile_dir: args.textfile_directory.clone(),
+            ..Default::default()
+        })
+        .context("cannot set up the host collectors")?,
+    );
+    let node_render = node.clone();
     let reg = registry.clone();
     let state = argus_web::WebState {
         ready: ready.clone(),
         reload: Some(reload_tx),
         metrics: Arc::new(move || (selfmetrics::render(&reg), selfmetrics::CONTENT_TYPE)),
         api: api_state,
+        node_metrics: Some(Arc::new(move || node_render.render_text())),
     };
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await
@@ -96,6 +105,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let reg = registry.clone();
     let source: argus_scrape::Source = Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
     let scrape = tokio::spawn(self_target.run(db.clone(), source, stop_rx.clone()));
+    // The built-in host metrics job, when the config has one.
+    let node_scrape = cfg.node_job.clone().map(|job| {
+        let target = argus_scrape::InternalTarget::new(
+            &job,
+            &local_instance(&args.listen_address, local.port()),
+            cfg.scrape_interval,
+        );
+        let source: argus_scrape::Source = Arc::new(move || (node.render_text().into_bytes(), Format::PromText));
+        tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
+    });
 
     // Housekeeping: compaction and retention once a minute, WAL fsync timer.
     let house_db = db.clone();
@@ -136,6 +155,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let _ = stop_tx.send(true);
     let _ = scrape.await;
+    if let Some(n) = node_scrape {
+        let _ = n.await;
+    }
     tracing::info!("scrape manager stopped");
     let _ = house.await;
     match http.await {

@@ -193,3 +193,26 @@ fn admin_snapshot_is_a_usable_copy() {
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("admin APIs disabled"));
 }
+
+/// The embedded default config scrapes argus itself and the built-in host
+/// collector; both are queryable through the v1 API.
+#[test]
+fn default_config_stores_self_and_host_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let (code, body) = s.get("/node/metrics");
+    assert_eq!(code, 200);
+    assert!(body.contains("# TYPE node_cpu_seconds_total counter"), "{body:.500}");
+    let query = |q: &str| -> serde_json::Value {
+        let (_, body) = s.get(&format!("/api/v1/query?query={q}"));
+        serde_json::from_str(&body).unwrap()
+    };
+    wait_for("host and self samples", || {
+        let v = query("count%20by%20(job)%20(up)");
+        v["data"]["result"].as_array().map(|r| r.len()) == Some(2)
+    });
+    let v = query("node_load1");
+    assert_eq!(v["data"]["result"][0]["metric"]["job"], "node", "{v}");
+    let v = query("up%7Bjob%3D%22argus%22%7D");
+    assert_eq!(v["data"]["result"][0]["value"][1], "1", "{v}");
+}

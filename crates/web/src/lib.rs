@@ -45,7 +45,12 @@ pub struct WebState {
     pub metrics: MetricsRenderer,
     /// What the Prometheus v1 API reads.
     pub api: ApiState,
+    /// Renders the host metrics for `/node/metrics` (node_exporter's format).
+    pub node_metrics: Option<TextRenderer>,
 }
+
+/// Renders a text-format exposition (blocking; called on the blocking pool).
+pub type TextRenderer = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The router with every endpoint this build serves.
 pub fn router(state: WebState) -> Router {

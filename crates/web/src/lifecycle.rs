@@ -18,6 +18,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/-/ready", get(ready).head(ready))
         .route("/-/reload", post(reload).put(reload))
         .route("/metrics", get(metrics))
+        .route("/node/metrics", get(node_metrics))
 }
 
 async fn healthy() -> &'static str {
@@ -52,6 +53,16 @@ async fn metrics(State(st): State<WebState>) -> Response {
     ([(header::CONTENT_TYPE, ctype)], body).into_response()
 }
 
+async fn node_metrics(State(st): State<WebState>) -> Response {
+    let Some(render) = st.node_metrics else {
+        return (StatusCode::NOT_FOUND, "host metrics are disabled\n").into_response();
+    };
+    match tokio::task::spawn_blocking(move || render()).await {
+        Ok(body) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("host metrics failed: {e}")).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -70,6 +81,7 @@ mod tests {
             reload: None,
             metrics: Arc::new(|| ("argus_up 1\n".to_string(), "text/plain; version=0.0.4")),
             api: crate::api::test_state(argus_model::storage::MemStorage::new()),
+            node_metrics: Some(Arc::new(|| "node_load1 0.5\n".to_string())),
         }
     }
 
@@ -104,6 +116,12 @@ mod tests {
         assert_eq!(code, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(body.contains("line 3"), "{body}");
         assert_eq!(call(state(true), "GET", "/-/reload").await.0, StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[tokio::test]
+    async fn node_metrics_page() {
+        let (code, body) = call(state(true), "GET", "/node/metrics").await;
+        assert_eq!((code, body.as_str()), (StatusCode::OK, "node_load1 0.5\n"));
     }
 
     #[tokio::test]
