@@ -12,7 +12,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 [ -x /usr/bin/prometheus-pushgateway ] || need+=(prometheus-pushgateway)
 [ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
-python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
+/usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "test.sh: installing ${need[*]} (reference tools for differential tests)"
   apt-get update -qq >/dev/null 2>&1 || true
