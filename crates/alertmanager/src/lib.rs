@@ -34,6 +34,7 @@
 //! assert_eq!(amtool::receivers_slug(&cfg, &alert), "pager");
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice))]
 
 mod alert;
 pub mod amtool;

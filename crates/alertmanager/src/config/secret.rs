@@ -47,8 +47,10 @@ impl Serialize for Secret {
 
 /// Parses an http(s) URL as Alertmanager's `config.URL` does, with its wording.
 pub(crate) fn parse_url(s: &str) -> Result<String, String> {
-    let (scheme, rest) = match s.find(':') {
-        Some(i) if s[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => (&s[..i], &s[i + 1..]),
+    let (scheme, rest) = match s.split_once(':') {
+        Some((scheme, rest)) if scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => {
+            (scheme, rest)
+        }
         _ => ("", s),
     };
     if scheme != "http" && scheme != "https" {
