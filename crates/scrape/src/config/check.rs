@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::go_io_message;
 use super::types::{Config, TlsConfig};
 use crate::discovery::{TargetGroup, file};
 use crate::target::targets_from_group;
@@ -20,16 +21,7 @@ pub struct CheckReport {
 }
 
 fn stat(p: &Path) -> Result<(), String> {
-    std::fs::metadata(p).map(|_| ()).map_err(|e| format!("stat {}: {}", p.display(), io_message(&e)))
-}
-
-/// Go's wording for the common I/O errors.
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
+    std::fs::metadata(p).map(|_| ()).map_err(|e| format!("stat {}: {}", p.display(), go_io_message(&e)))
 }
 
 fn glob(pattern: &Path) -> Result<Vec<PathBuf>, String> {
@@ -41,6 +33,15 @@ fn glob(pattern: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 fn check_tls(t: &TlsConfig) -> Result<(), String> {
+    match (&t.cert_file, &t.key_file) {
+        (Some(c), None) => {
+            return Err(format!("client cert file {:?} specified without client key file", c.display().to_string()));
+        }
+        (None, Some(k)) => {
+            return Err(format!("client key file {:?} specified without client cert file", k.display().to_string()));
+        }
+        _ => {}
+    }
     if let Some(c) = &t.cert_file {
         stat(c).map_err(|e| format!("error checking client cert file {:?}: {e}", c.display().to_string()))?;
     }

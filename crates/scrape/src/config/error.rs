@@ -84,12 +84,45 @@ impl ConfigError {
         }
     }
 
+    /// The text `promtool check config` prints after `FAILED: ` for this
+    /// error, e.g. `parsing YAML file p.yml: yaml: unmarshal errors:\n  line 3:
+    /// field foo not found in type config.ScrapeConfig`.
+    pub fn promtool_message(&self) -> String {
+        match self {
+            ConfigError::Read { path, source } => format!("open {}: {}", path.display(), go_io_message(source)),
+            ConfigError::Parse { location, message }
+                if message.starts_with("field ") || message.starts_with("cannot unmarshal") =>
+            {
+                format!(
+                    "parsing YAML file {}: yaml: unmarshal errors:\n  line {}: {message}",
+                    location.path.display(),
+                    location.line.unwrap_or(0)
+                )
+            }
+            ConfigError::Parse { location, message } | ConfigError::Invalid { location, message, .. } => {
+                format!("parsing YAML file {}: {message}", location.path.display())
+            }
+            ConfigError::Env { location, name } => {
+                format!("parsing YAML file {}: environment variable {name} is not set", location.path.display())
+            }
+        }
+    }
+
     /// The job concerned, if the error is inside a scrape config.
     pub fn job(&self) -> Option<&str> {
         match self {
             ConfigError::Invalid { job, .. } => job.as_deref(),
             _ => None,
         }
+    }
+}
+
+/// Go's wording for the common I/O errors.
+pub(crate) fn go_io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
     }
 }
 

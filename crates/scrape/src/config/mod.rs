@@ -65,17 +65,60 @@ fn decode(text: &str, path: &Path) -> Result<raw::Config> {
     if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return Ok(raw::Config::default());
     }
-    serde_yaml_ng::from_str::<Option<raw::Config>>(text).map(Option::unwrap_or_default).map_err(|e| {
-        let loc = e.location();
-        ConfigError::Parse {
-            location: Location {
-                path: path.to_path_buf(),
-                line: loc.as_ref().map(|l| l.line()),
-                column: loc.as_ref().map(|l| l.column()),
-            },
-            message: go_message(&e.to_string()),
+    // yaml.v2 parses the whole document before decoding it, so a syntax error
+    // anywhere wins over a decoding error earlier in the file.
+    if let Err(e) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
+        let err = parse_error(&e, path);
+        if matches!(&err, ConfigError::Parse { message, .. } if message.starts_with("yaml: ")) {
+            return Err(err);
         }
-    })
+    }
+    serde_yaml_ng::from_str::<Option<raw::Config>>(text)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| parse_error(&e, path))
+}
+
+/// A decoding error with Prometheus' wording and serde's location.
+fn parse_error(e: &serde_yaml_ng::Error, path: &Path) -> ConfigError {
+    let loc = e.location();
+    let line = loc.as_ref().map(|l| l.line());
+    let mut message = go_message(&e.to_string());
+    if let Some(go_line) = syntax_error_line(&message, line) {
+        message = match go_line {
+            Some(l) => format!("yaml: line {l}: {message}"),
+            None => format!("yaml: {message}"),
+        };
+    }
+    ConfigError::Parse {
+        location: Location { path: path.to_path_buf(), line, column: loc.as_ref().map(|l| l.column()) },
+        message,
+    }
+}
+
+/// For a libyaml syntax error, the line yaml.v2 prints (`Some(None)` when it
+/// prints none): parser errors show the 0-based line of the problem, scanner
+/// errors the 1-based one, and neither shows line 0. `None` if `message` is
+/// not a syntax error.
+fn syntax_error_line(message: &str, line: Option<usize>) -> Option<Option<usize>> {
+    const SYNTAX: [&str; 6] =
+        ["did not find", "found ", "mapping values", "could not find", "block sequence", "control characters"];
+    if !SYNTAX.iter().any(|p| message.starts_with(p)) {
+        return None;
+    }
+    let scanner_expected = ["alphabetic", "whitespace", "comment", "hexdecimal", "URI"];
+    let parser_error = (message.starts_with("did not find expected")
+        && !scanner_expected.iter().any(|w| message.contains(w)))
+        || message.starts_with("found incompatible")
+        || message.starts_with("found duplicate");
+    let one_based = line.unwrap_or(0);
+    let go = if parser_error {
+        one_based.saturating_sub(1)
+    } else if one_based > 1 {
+        one_based
+    } else {
+        0
+    };
+    Some((go != 0).then_some(go))
 }
 
 /// serde's `invalid type: string "a", expected a sequence` as yaml.v2's

@@ -300,17 +300,12 @@ pub(crate) fn go_url_parse(url: &str) -> std::result::Result<(), String> {
         return fail("net/url: invalid control character in URL".to_string());
     }
     let bytes = url.as_bytes();
-    let mut i = 0;
-    while i + 2 < bytes.len() + 2 && i < bytes.len() {
-        if bytes.get(i) == Some(&b'%') {
-            let ok = bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-            if !ok {
-                let bad: String = url.get(i..).unwrap_or("").chars().take(3).collect();
-                return fail(format!("invalid URL escape {bad:?}"));
-            }
+    for (i, b) in bytes.iter().enumerate() {
+        let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+        if *b == b'%' && !(hex(i + 1) && hex(i + 2)) {
+            let bad: String = url.get(i..).unwrap_or("").chars().take(3).collect();
+            return fail(format!("invalid URL escape {bad:?}"));
         }
-        i += 1;
     }
     let no_fragment = url.split('#').next().unwrap_or("");
     let (scheme, rest) = match go_scheme(no_fragment) {
@@ -444,13 +439,8 @@ fn resolve_tls(t: Option<raw::TlsConfig>, ctx: &Ctx) -> std::result::Result<TlsC
     };
     let min_version = version(&t.min_version)?;
     let max_version = version(&t.max_version)?;
-    let cert = t.cert_file.clone().filter(|s| !s.is_empty());
-    let key = t.key_file.clone().filter(|s| !s.is_empty());
-    match (&cert, &key) {
-        (Some(c), None) => return Err(format!("client cert file {c:?} specified without client key file")),
-        (None, Some(k)) => return Err(format!("client key file {k:?} specified without client cert file")),
-        _ => {}
-    }
+    // A certificate without its key (or the reverse) is not a load error in
+    // 2.42: promtool reports it (see `check_files`) and the client fails later.
     Ok(TlsConfig {
         ca_file: ctx.join_opt(&t.ca_file),
         cert_file: ctx.join_opt(&t.cert_file),
