@@ -269,6 +269,72 @@ const GENERATED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Integration snippets: `(kind, flow mapping)` become `receivers: [{name: a, KIND_configs: [MAPPING]}]`.
+const INTEGRATIONS: &[(&str, &str)] = &[
+    ("pagerduty", "routing_key_file: /x"),
+    ("pagerduty", "service_key_file: /x"),
+    ("pagerduty", "routing_key: a, routing_key_file: /x"),
+    ("pagerduty", "{}"),
+    ("pagerduty", "routing_key: a, url: 'ftp://x'"),
+    ("pagerduty", "routing_key: a, images: [{src: a}], links: [{href: b}], severity: critical"),
+    ("telegram", "bot_token_file: /x"),
+    ("telegram", "bot_token: x"),
+    ("telegram", "bot_token: x, chat_id: 'abc'"),
+    ("telegram", "bot_token: x, chat_id: 5, parse_mode: MarkdownV2"),
+    ("pushover", "token_file: /x"),
+    ("pushover", "user_key: a, token: b, ttl: 1m"),
+    ("pushover", "user_key: a"),
+    ("pushover", "user_key: a, token: b, expire: 1.5h, retry: 30s"),
+    ("webhook", "url_file: /x"),
+    ("webhook", "url: 'http://x', max_alerts: 5, send_resolved: false"),
+    ("webhook", "url: 'http://'"),
+    ("opsgenie", "api_key: x, update_alerts: true"),
+    ("opsgenie", "api_key: x, responders: [{type: team}]"),
+    ("opsgenie", "api_key: x, responders: [{id: a, type: '{{ .Foo }}'}]"),
+    ("opsgenie", "api_key: x, api_key_file: y"),
+    ("opsgenie", "api_key: x, api_url: 'http://x/y'"),
+    ("discord", "webhook_url_file: /x"),
+    ("discord", "webhook_url: 'http://x'"),
+    ("discord", "webhook_url: 'x'"),
+    ("victorops", "api_key: x, routing_key: y, message_type: FOO"),
+    ("victorops", "api_key: x"),
+    ("victorops", "routing_key: y"),
+    ("wechat", "api_secret: x, corp_id: y"),
+    ("wechat", "api_secret: x"),
+    ("wechat", "api_secret: x, corp_id: y, message_type: markdown"),
+    ("webex", "room_id: x, http_config: {authorization: {credentials: y}}"),
+    ("webex", "{}"),
+    ("sns", "topic_arn: a"),
+    ("sns", "phone_number: a, target_arn: b"),
+    ("sns", "topic_arn: a, sigv4: {region: x, access_key: y, secret_key: z}"),
+    ("slack", "api_url: 'http://x', api_url_file: /y"),
+    (
+        "slack",
+        "api_url: 'http://x', actions: [{type: a, text: b, name: c}], fields: [{title: a, value: b, short: true}]",
+    ),
+    ("slack", "api_url: 'http://x', actions: [{text: b}]"),
+    ("slack", "api_url: 'http://x', fields: [{value: a}]"),
+    ("slack", "api_url: 'http://x', actions: [{type: a, text: b, url: c, confirm: {}}]"),
+    ("email", "to: a, from: b, smarthost: 'a:1', auth_secret_file: x"),
+    ("email", "to: a, from: b, smarthost: 'a'"),
+    ("email", "to: a, from: b, smarthost: 'a:'"),
+    ("email", "to: a, from: b, smarthost: 'a:b:1'"),
+    ("email", "to: a, from: b, smarthost: '[::1]:25', require_tls: true, tls_config: {insecure_skip_verify: true}"),
+    ("email", "to: a, from: b, smarthost: 'a:1', headers: {subject: x, Subject: y}"),
+    ("webhook", "url: 'http://x', http_config: {proxy_from_environment: true}"),
+    ("webhook", "url: 'http://x', http_config: {basic_auth: {username_file: a}}"),
+    ("webhook", "url: 'http://x', http_config: {oauth2: {client_id: a, token_url: 'http://x'}}"),
+    ("webhook", "url: 'http://x', http_config: {oauth2: {client_id: a, client_secret: b, token_url: 'http://x'}}"),
+    ("webhook", "url: 'http://x', http_config: {tls_config: {min_version: TLS12, max_version: TLS13}}"),
+    ("webhook", "url: 'http://x', http_config: {proxy_connect_header: {a: [b]}}"),
+    ("webhook", "url: 'http://x', http_config: {basic_auth: {password: a, password_file: b}}"),
+    ("webhook", "url: 'http://x', http_config: {basic_auth: {username: a}, bearer_token: b}"),
+    ("webhook", "url: 'http://x', http_config: {authorization: {credentials: a}, bearer_token: b}"),
+    ("webhook", "url: 'http://x', http_config: {authorization: {credentials: a, credentials_file: b}}"),
+    ("webhook", "url: 'http://x', http_config: {follow_redirects: false, enable_http2: false}"),
+    ("msteams", "webhook_url: 'http://x'"),
+];
+
 /// Matcher lines checked through `amtool config routes` (which prints them parsed).
 const MATCHER_LINES: &[&str] = &[
     r#"foo="bar""#,
@@ -314,6 +380,13 @@ fn amtool_differential() {
         let p = tmp.join(format!("{name}.yml"));
         std::fs::write(&p, text).unwrap();
         files.push((name.to_string(), p));
+    }
+    for (i, (kind, body)) in INTEGRATIONS.iter().enumerate() {
+        let p = tmp.join(format!("integration-{i}.yml"));
+        let body = if body.starts_with('{') { body.to_string() } else { format!("{{{body}}}") };
+        std::fs::write(&p, format!("route:\n  receiver: a\nreceivers:\n- name: a\n  {kind}_configs:\n  - {body}\n"))
+            .unwrap();
+        files.push((format!("integration-{i} {kind} {body}"), p));
     }
     for (i, line) in MATCHER_LINES.iter().enumerate() {
         let p = tmp.join(format!("matcher-{i}.yml"));
