@@ -12,6 +12,7 @@
 mod check;
 mod env;
 mod error;
+mod http_client;
 pub mod raw;
 mod resolve;
 mod types;
