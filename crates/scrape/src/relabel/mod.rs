@@ -232,10 +232,10 @@ impl RelabelConfig {
                 }
             }
             Action::Lowercase => {
-                lb.set(self.target_label.clone(), val.to_lowercase());
+                lb.set(self.target_label.clone(), go_to_lower(&val));
             }
             Action::Uppercase => {
-                lb.set(self.target_label.clone(), val.to_uppercase());
+                lb.set(self.target_label.clone(), go_to_upper(&val));
             }
             Action::HashMod => {
                 let m = md5::sum64(val.as_bytes()) % self.modulus.max(1);
@@ -259,6 +259,35 @@ impl RelabelConfig {
         }
         true
     }
+}
+
+/// Go's `strings.ToLower`: simple (one-to-one) case mapping per character,
+/// where Rust's `str::to_lowercase` uses full mappings and final-sigma context.
+fn go_to_lower(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut m = c.to_lowercase();
+            match (m.next(), m.next()) {
+                (Some(l), None) => l,
+                // U+0130 has the simple lowercase mapping U+0069.
+                _ if c == '\u{130}' => 'i',
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Go's `strings.ToUpper`: simple case mapping (`ß` stays `ß`, not `SS`).
+fn go_to_upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut m = c.to_uppercase();
+            match (m.next(), m.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 /// Runs `cfgs` over `lb` in order; false as soon as a step drops the label set

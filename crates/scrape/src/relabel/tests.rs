@@ -194,6 +194,17 @@ fn lowercase_and_uppercase() {
     );
     // An empty result deletes the target.
     check(l, "[{source_labels: [x], target_label: bar, action: lowercase}]", Some(&[("foo", "bAr123Foo")]));
+    // Go's simple case mapping: ß stays, İ lowers to i, a final Σ lowers to σ.
+    check(
+        &[("a", "straße ﬁx")],
+        "[{source_labels: [a], target_label: a, action: uppercase}]",
+        Some(&[("a", "STRAßE ﬁX")]),
+    );
+    check(
+        &[("a", "İSTANBUL ΟΔΟΣ")],
+        "[{source_labels: [a], target_label: a, action: lowercase}]",
+        Some(&[("a", "istanbul οδοσ")]),
+    );
 }
 
 #[test]

@@ -72,7 +72,7 @@ scrape_configs:
   - {regex: 'a', action: labeldrop}
   - {regex: '__.*|job|keep_me|aa', action: labelkeep}
 - job_name: case
-  static_configs: [{targets: ['MiXeD.Example.COM:1'], labels: {v: 'ÀÉ-Ωmega'}}]
+  static_configs: [{targets: ['MiXeD.Example.COM:1'], labels: {v: 'ÀÉ-Ωmega straße ﬁx İSTANBUL ΟΔΟΣ'}}]
   relabel_configs:
   - {source_labels: [__address__], target_label: lower, action: lowercase}
   - {source_labels: [__address__, v], target_label: upper, action: uppercase}
