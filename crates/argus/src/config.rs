@@ -1,8 +1,11 @@
 //! The configuration as far as this build uses it.
 //!
 //! Until the scrape subsystem lands (issue 4), argus reads prometheus.yml for
-//! `global.scrape_interval` only and scrapes itself as an internal target;
-//! other scrape jobs are reported at start-up as not yet served. The file must
+//! `global.scrape_interval` and two kinds of jobs it can serve in-process: a
+//! job scraping `/metrics` of a local address (argus itself, when the port
+//! is its own, or the only such job) and the built-in host collector
+//! (`metrics_path: /node/metrics`). Other jobs are reported at start-up as
+//! not yet served. The file must
 //! still be valid YAML: a syntax error names the line and column.
 
 use std::path::Path;
@@ -18,6 +21,9 @@ pub(crate) struct Config {
     pub scrape_interval: Duration,
     /// The job name of the built-in host metrics job, if the config has one.
     pub node_job: Option<String>,
+    /// Jobs scraping `/metrics` of a local address, by job name and target
+    /// port: the binary scrapes itself for the one whose port is its own.
+    pub self_jobs: Vec<(String, Option<u16>)>,
     /// The file as read, for `/api/v1/status/config`.
     pub text: String,
 }
@@ -40,6 +46,14 @@ struct RawScrape {
     job_name: String,
     #[serde(default)]
     metrics_path: Option<String>,
+    #[serde(default)]
+    static_configs: Vec<RawStatic>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawStatic {
+    #[serde(default)]
+    targets: Vec<String>,
 }
 
 /// The path of the built-in host metrics: a scrape job with this
@@ -72,15 +86,31 @@ fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
     if scrape_interval.is_zero() {
         bail!("{name}: global.scrape_interval must be greater than 0");
     }
+    let self_jobs: Vec<(String, Option<u16>)> = raw
+        .scrape_configs
+        .iter()
+        .filter(|j| j.metrics_path.as_deref().unwrap_or("/metrics") == "/metrics")
+        .flat_map(|j| {
+            j.static_configs.iter().flat_map(|sc| sc.targets.iter()).filter_map(|t| {
+                let (host, port) = t.rsplit_once(':')?;
+                let local = matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]" | "");
+                local.then(|| (j.job_name.clone(), port.parse().ok()))
+            })
+        })
+        .collect();
     let node_job = raw
         .scrape_configs
         .iter()
         .find(|j| j.metrics_path.as_deref() == Some(NODE_METRICS_PATH))
         .map(|j| j.job_name.clone());
-    for job in raw.scrape_configs.iter().filter(|j| j.job_name != "argus" && Some(&j.job_name) != node_job.as_ref()) {
+    for job in raw
+        .scrape_configs
+        .iter()
+        .filter(|j| !self_jobs.iter().any(|(n, _)| *n == j.job_name) && Some(&j.job_name) != node_job.as_ref())
+    {
         tracing::warn!(job = %job.job_name, file = name, "scrape job not served yet: this build scrapes only itself (issue 4)");
     }
-    Ok(Config { scrape_interval, node_job, text: text.to_string() })
+    Ok(Config { scrape_interval, node_job, self_jobs, text: text.to_string() })
 }
 
 /// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`) into milliseconds.
@@ -137,6 +167,7 @@ mod tests {
         let c = parse(DEFAULT_CONFIG, "default").unwrap();
         assert_eq!(c.scrape_interval, Duration::from_secs(15));
         assert_eq!(c.node_job.as_deref(), Some("node"));
+        assert_eq!(c.self_jobs, vec![("argus".to_string(), Some(9090))]);
     }
 
     #[test]

@@ -96,15 +96,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ready.store(true, Ordering::Release);
     tracing::info!("server is ready to receive web requests");
 
-    // Ingestion: the self-scrape, an internal target sampled like a scrape.
-    let self_target = argus_scrape::InternalTarget::new(
-        "argus",
-        &local_instance(&args.listen_address, local.port()),
-        cfg.scrape_interval,
-    );
-    let reg = registry.clone();
-    let source: argus_scrape::Source = Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
-    let scrape = tokio::spawn(self_target.run(db.clone(), source, stop_rx.clone()));
+    // Ingestion: the self-scrape, an internal target sampled like a scrape,
+    // when the config has a job for it (the one aimed at our port, else the
+    // only local /metrics job, since a config may name the default :9090).
+    let self_job = cfg
+        .self_jobs
+        .iter()
+        .find(|(_, p)| *p == Some(local.port()))
+        .or_else(|| (cfg.self_jobs.len() == 1).then(|| &cfg.self_jobs[0]))
+        .map(|(n, _)| n.clone());
+    let scrape = self_job.map(|job| {
+        let target = argus_scrape::InternalTarget::new(
+            &job,
+            &local_instance(&args.listen_address, local.port()),
+            cfg.scrape_interval,
+        );
+        let reg = registry.clone();
+        let source: argus_scrape::Source =
+            Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
+        tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
+    });
     // The built-in host metrics job, when the config has one.
     let node_scrape = cfg.node_job.clone().map(|job| {
         let target = argus_scrape::InternalTarget::new(
@@ -154,7 +165,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
 
     let _ = stop_tx.send(true);
-    let _ = scrape.await;
+    if let Some(s) = scrape {
+        let _ = s.await;
+    }
     if let Some(n) = node_scrape {
         let _ = n.await;
     }

@@ -11,7 +11,11 @@ use util::Server;
 
 fn fast_config(dir: &std::path::Path) -> String {
     let p = dir.join("fast.yml");
-    std::fs::write(&p, "global:\n  scrape_interval: 100ms\n").unwrap();
+    std::fs::write(
+        &p,
+        "global:\n  scrape_interval: 100ms\nscrape_configs:\n  - job_name: argus\n    static_configs:\n      - targets: [localhost:9090]\n",
+    )
+    .unwrap();
     format!("--config.file={}", p.display())
 }
 

@@ -13,7 +13,9 @@ use crate::db::BlockRef;
 use crate::head::{Head, HeadQuerier, MemSeries};
 
 pub(crate) struct DbQuerier {
-    head: HeadQuerier,
+    /// The head, when its time range overlaps the querier's (Prometheus
+    /// leaves the head out otherwise, so label lookups do not see it).
+    head: Option<HeadQuerier>,
     blocks: Vec<BlockRef>,
     mint: i64,
     maxt: i64,
@@ -30,7 +32,8 @@ fn storage_err(e: impl std::fmt::Display) -> StorageError {
 
 impl DbQuerier {
     pub(crate) fn new(head: Arc<Head>, blocks: Vec<BlockRef>, mint: i64, maxt: i64) -> Self {
-        DbQuerier { head: HeadQuerier::new(head, mint, maxt), blocks, mint, maxt }
+        let overlaps = head.min_time() <= maxt && head.max_time() >= mint;
+        DbQuerier { head: overlaps.then(|| HeadQuerier::new(head, mint, maxt)), blocks, mint, maxt }
     }
 }
 
@@ -69,7 +72,9 @@ impl Querier for DbQuerier {
         // Each source yields its series sorted by labels; merging sorted
         // lists is much cheaper than re-sorting all label sets.
         let mut lists: Vec<Vec<(Labels, Source)>> = Vec::with_capacity(self.blocks.len() + 1);
-        lists.push(self.head.matching(matchers).into_iter().map(|(l, s)| (l, Source::Head(s))).collect());
+        if let Some(head) = &self.head {
+            lists.push(head.matching(matchers).into_iter().map(|(l, s)| (l, Source::Head(s))).collect());
+        }
         for b in &self.blocks {
             let ids = b.select(matchers).map_err(storage_err)?;
             let mut list = Vec::with_capacity(ids.len());
@@ -100,7 +105,10 @@ impl Querier for DbQuerier {
     }
 
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {
-        let mut names = self.head.label_names(matchers)?;
+        let mut names = match &self.head {
+            Some(h) => h.label_names(matchers)?,
+            None => Vec::new(),
+        };
         for b in &self.blocks {
             names.extend(b.label_names(matchers).map_err(storage_err)?);
         }
@@ -110,7 +118,10 @@ impl Querier for DbQuerier {
     }
 
     fn label_values(&self, name: &str, matchers: &[Matcher]) -> StorageResult<Vec<String>> {
-        let mut vals = self.head.label_values(name, matchers)?;
+        let mut vals = match &self.head {
+            Some(h) => h.label_values(name, matchers)?,
+            None => Vec::new(),
+        };
         for b in &self.blocks {
             vals.extend(b.label_values(name, matchers).map_err(storage_err)?);
         }
