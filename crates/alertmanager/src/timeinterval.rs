@@ -130,7 +130,8 @@ impl RawTimeInterval {
             years: self.years.as_ref().map(|v| v.iter().map(|s| parse_years(s)).collect()).transpose()?,
             location: match &self.location {
                 None => None,
-                Some(s) if s == "UTC" || s.is_empty() => None,
+                // Go's "Local" is the host's zone; argus evaluates it as UTC.
+                Some(s) if s == "UTC" || s == "Local" || s.is_empty() => None,
                 Some(s) => Some(s.parse::<Tz>().map_err(|_| format!("unknown time zone {s}"))?),
             },
         })
@@ -173,7 +174,7 @@ fn split_range(s: &str) -> Result<(&str, &str), String> {
     match parts.as_slice() {
         [a] => Ok((a, a)),
         [a, b] => Ok((a, b)),
-        _ => Err(format!("invalid range format: {s}")),
+        _ => Err(format!("couldn't parse range {s}, invalid format")),
     }
 }
 
@@ -206,9 +207,14 @@ fn parse_weekdays(s: &str) -> Result<(u32, u32), String> {
     Ok((a, b))
 }
 
+/// Go's `strconv.Atoi`, with its error wording.
+fn atoi(s: &str) -> Result<i32, String> {
+    s.parse::<i32>().map_err(|_| format!("strconv.Atoi: parsing {s:?}: invalid syntax"))
+}
+
 fn parse_days(s: &str) -> Result<(i32, i32), String> {
     let (a, b) = split_range(s)?;
-    let num = |d: &str| d.parse::<i32>().map_err(|_| format!("invalid range format: {s}"));
+    let num = |d: &str| atoi(d);
     let (a, b) = (num(a)?, num(b)?);
     for d in [a, b] {
         if !(-31..=31).contains(&d) || d == 0 {
@@ -223,7 +229,7 @@ fn parse_days(s: &str) -> Result<(i32, i32), String> {
         return Err("end day must be negative if start day is negative".to_string());
     }
     if a > b {
-        return Err("start day cannot be greater than end day".to_string());
+        return Err(format!("end day {b} is always before start day {a}"));
     }
     Ok((a, b))
 }
@@ -235,25 +241,25 @@ fn parse_months(s: &str) -> Result<(u32, u32), String> {
         if let Some(p) = MONTHS.iter().position(|x| *x == m) {
             return Ok(p as u32 + 1);
         }
-        match m.parse::<u32>() {
-            Ok(n) if (1..=12).contains(&n) => Ok(n),
-            Ok(n) => Err(format!("{n} is not a valid month: out of range")),
+        // Alertmanager 0.25 does not range-check month numbers: 13 never matches.
+        match m.parse::<i64>() {
+            Ok(n) => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
             Err(_) => Err(format!("{m} is not a valid month")),
         }
     };
+    let (na, nb) = split_range(&lower)?;
     let (a, b) = (month(a)?, month(b)?);
     if a > b {
-        return Err("end month cannot be before start month".to_string());
+        return Err(format!("end month {nb} is before start month {na}"));
     }
     Ok((a, b))
 }
 
 fn parse_years(s: &str) -> Result<(i32, i32), String> {
     let (a, b) = split_range(s)?;
-    let num = |y: &str| y.parse::<i32>().map_err(|_| format!("invalid range format: {s}"));
-    let (a, b) = (num(a)?, num(b)?);
+    let (a, b) = (atoi(a)?, atoi(b)?);
     if a > b {
-        return Err("end year cannot be before start year".to_string());
+        return Err(format!("end year {b} is before start year {a}"));
     }
     Ok((a, b))
 }
