@@ -15,7 +15,7 @@ mod receivers;
 mod secret;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use argus_model::{MatchOp, is_valid_label_name};
 use serde::Deserialize;
@@ -511,9 +511,4 @@ fn config_checks(
     }
     let route = build_route(&root, &RouteOpts::default(), None)?;
     Ok(Config { global, route, inhibit_rules, receivers, templates: raw.templates.unwrap_or_default(), time_intervals })
-}
-
-/// The path used in errors for configs loaded from memory.
-pub fn string_path() -> PathBuf {
-    PathBuf::from("<string>")
 }
