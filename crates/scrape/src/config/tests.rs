@@ -364,6 +364,130 @@ const TABLE: &[(&str, &str)] = &[
     ("remote_read_no_url", "remote_read: [{name: b}]"),
     ("remote_read_dup", "remote_read: [{url: 'http://x', name: a}, {url: 'http://y', name: a}]"),
     ("yaml_syntax", "scrape_configs: [\n"),
+    (
+        "regex_00",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\Qa.b\\E', target_label: b}]}]",
+    ),
+    (
+        "regex_01",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '(?<n>a)', target_label: b}]}]",
+    ),
+    (
+        "regex_02",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a{1001}', target_label: b}]}]",
+    ),
+    (
+        "regex_03",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\12', target_label: b}]}]",
+    ),
+    (
+        "regex_04",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\1', target_label: b}]}]",
+    ),
+    (
+        "regex_05",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\C', target_label: b}]}]",
+    ),
+    (
+        "regex_06",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\z', target_label: b}]}]",
+    ),
+    (
+        "regex_07",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '(?i)A', target_label: b}]}]",
+    ),
+    (
+        "regex_08",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\pL', target_label: b}]}]",
+    ),
+    (
+        "regex_09",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a**', target_label: b}]}]",
+    ),
+    (
+        "regex_10",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '[[:word:]]', target_label: b}]}]",
+    ),
+    (
+        "regex_11",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\Z', target_label: b}]}]",
+    ),
+    (
+        "regex_12",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '(?P<n>a)', target_label: b}]}]",
+    ),
+    (
+        "regex_13",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'x{2,1}', target_label: b}]}]",
+    ),
+    (
+        "regex_14",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\8', target_label: b}]}]",
+    ),
+    (
+        "regex_15",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '[a', target_label: b}]}]",
+    ),
+    (
+        "regex_16",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '*', target_label: b}]}]",
+    ),
+    (
+        "regex_17",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a)', target_label: b}]}]",
+    ),
+    (
+        "regex_18",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a{,3}', target_label: b}]}]",
+    ),
+    (
+        "regex_19",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\e', target_label: b}]}]",
+    ),
+    (
+        "regex_20",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\_', target_label: b}]}]",
+    ),
+    (
+        "regex_21",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\-', target_label: b}]}]",
+    ),
+    (
+        "regex_22",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\ ', target_label: b}]}]",
+    ),
+    (
+        "regex_23",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\E', target_label: b}]}]",
+    ),
+    (
+        "regex_24",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a\\Qb', target_label: b}]}]",
+    ),
+    (
+        "regex_25",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '(?z)', target_label: b}]}]",
+    ),
+    (
+        "regex_26",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '[\\d\\W]+', target_label: b}]}]",
+    ),
+    (
+        "regex_27",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '(?s:.)+?', target_label: b}]}]",
+    ),
+    (
+        "regex_28",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a+*', target_label: b}]}]",
+    ),
+    (
+        "regex_29",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a??', target_label: b}]}]",
+    ),
+    (
+        "regex_30",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: 'a???', target_label: b}]}]",
+    ),
     ("yaml_mapping_values", "a: b: c\n"),
     ("yaml_nested_flow", "global:\n  x: [1,\n"),
     ("yaml_bad_indent", "scrape_configs:\n- job_name: a\n   foo: 1\n"),
