@@ -32,8 +32,12 @@ pub(crate) enum Command {
     /// Work on TSDB data directories: backfill, list, analyze.
     #[command(subcommand)]
     Tsdb(TsdbCommand),
-    /// Validate configuration and rule files (not yet implemented).
-    Check(PassThrough),
+    /// Validate configuration files, like promtool check / amtool check-config.
+    #[command(subcommand)]
+    Check(CheckCommand),
+    /// Alertmanager tools, like amtool config routes.
+    #[command(subcommand)]
+    Alertmanager(AlertmanagerCommand),
     /// Unit-test rule files (not yet implemented).
     Test(PassThrough),
     /// Query a running Prometheus-compatible server, like `promtool query`.
@@ -277,5 +281,50 @@ pub(crate) enum QueryCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: QueryFormat,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CheckCommand {
+    /// Validate alertmanager.yml files; output and exit code as `amtool check-config`.
+    Alertmanager {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Validate prometheus.yml (not implemented yet: issue 4).
+    Config(PassThrough),
+    /// Validate rule files (not implemented yet: issue 5).
+    Rules(PassThrough),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AlertmanagerCommand {
+    /// Show or test the routing tree.
+    #[command(subcommand)]
+    Routes(RoutesCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RoutesCommand {
+    /// Print the routing tree, as `amtool config routes show`.
+    Show {
+        /// alertmanager.yml to read.
+        #[arg(long = "config.file", required = true)]
+        config_file: String,
+    },
+    /// Print the receivers a label set routes to, as `amtool config routes test`.
+    Test {
+        /// alertmanager.yml to read.
+        #[arg(long = "config.file", required = true)]
+        config_file: String,
+        /// Fail unless the receivers are exactly these (comma-separated).
+        #[arg(long = "verify.receivers")]
+        verify: Option<String>,
+        /// Print the matching routes as a tree.
+        #[arg(long)]
+        tree: bool,
+        /// Labels as name=value.
+        labels: Vec<String>,
     },
 }

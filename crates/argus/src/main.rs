@@ -20,7 +20,19 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Serve(args) => serve::run(args),
         cli::Command::Tsdb(cmd) => tsdb_cmd::run(cmd),
-        cli::Command::Check(_) => not_yet("check", 4),
+        cli::Command::Check(cli::CheckCommand::Alertmanager { files }) => {
+            let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+            Ok(emit(argus_alertmanager::amtool::check_config_output(&refs)))
+        }
+        cli::Command::Check(cli::CheckCommand::Config(_)) => not_yet("check config", 4),
+        cli::Command::Check(cli::CheckCommand::Rules(_)) => not_yet("check rules", 5),
+        cli::Command::Alertmanager(cli::AlertmanagerCommand::Routes(cmd)) => Ok(emit(match cmd {
+            cli::RoutesCommand::Show { config_file } => argus_alertmanager::amtool::routes_show_file(&config_file),
+            cli::RoutesCommand::Test { config_file, verify, tree, labels } => {
+                let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+                argus_alertmanager::amtool::routes_test_file(&config_file, &refs, verify.as_deref(), tree)
+            }
+        })),
         cli::Command::Test(_) => not_yet("test", 5),
         cli::Command::Query(cmd) => query_cmd::run(cmd),
     };
@@ -31,6 +43,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a tool's output and turns its exit code into ours.
+fn emit(out: argus_alertmanager::amtool::Output) -> ExitCode {
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    ExitCode::from(u8::try_from(out.code).unwrap_or(1))
 }
 
 /// Subcommands whose issue has not landed say so plainly instead of pretending.
