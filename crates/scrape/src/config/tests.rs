@@ -365,6 +365,14 @@ const TABLE: &[(&str, &str)] = &[
     ("remote_read_dup", "remote_read: [{url: 'http://x', name: a}, {url: 'http://y', name: a}]"),
     ("yaml_syntax", "scrape_configs: [\n"),
     (
+        "relabel_unicode_target",
+        "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], target_label: 'aé'}]}]",
+    ),
+    (
+        "relabel_unicode_labelmap",
+        "scrape_configs: [{job_name: a, relabel_configs: [{action: labelmap, replacement: '${é}'}]}]",
+    ),
+    (
         "regex_00",
         "scrape_configs: [{job_name: a, relabel_configs: [{source_labels: [a], regex: '\\Qa.b\\E', target_label: b}]}]",
     ),

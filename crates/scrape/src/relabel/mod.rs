@@ -95,9 +95,11 @@ const DEFAULT_SEPARATOR: &str = ";";
 const DEFAULT_REGEX: &str = "(.*)";
 const DEFAULT_REPLACEMENT: &str = "$1";
 
-/// Prometheus' `relabelTarget`: a label name that may contain `$1`/`${name}` references.
+/// Prometheus' `relabelTarget`: a label name that may contain `$1`/`${name}`
+/// references (`\w` spelled out: it is ASCII-only in Go).
 static RELABEL_TARGET: LazyLock<::regex::Regex> = LazyLock::new(|| {
-    ::regex::Regex::new(r"^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$").expect("static regex is valid")
+    ::regex::Regex::new(r"^(?:(?:[a-zA-Z_]|\$(?:\{[0-9A-Za-z_]+\}|[0-9A-Za-z_]+))+[0-9A-Za-z_]*)+$")
+        .expect("static regex is valid")
 });
 
 /// One validated relabeling step.
