@@ -1,4 +1,4 @@
-//! Persistence: the whole store as one JSON document (see FORMAT.md), written
+//! Persistence: the whole store as one JSON document (see the crate's FORMAT.md), written
 //! atomically (temporary file in the same directory, fsync, rename), read once
 //! at start-up.
 

@@ -203,7 +203,10 @@ impl PushStore {
             crate::text::parse_text(&body)
         }
         .map_err(PushError::Parse)?;
-        fams.retain(|f| f.name != PUSH_TIME_METRIC && f.name != PUSH_FAILURE_TIME_METRIC);
+        // The gateway always sets push_time_seconds itself. A pushed
+        // push_failure_time_seconds replaces the group's one if the group has
+        // one already (Pushgateway 1.5 does so; API.md says otherwise).
+        fams.retain(|f| f.name != PUSH_TIME_METRIC);
         for f in &mut fams {
             sanitize(f, key);
         }
@@ -309,11 +312,16 @@ fn apply(existing: Option<&Group>, key: &GroupingKey, fams: Vec<Family>, method:
     }
     g.families
         .insert(PUSH_TIME_METRIC.into(), Stored { family: time_gauge(PUSH_TIME_METRIC, key, now_ns), time_ns: now_ns });
-    g.families
-        .entry(PUSH_FAILURE_TIME_METRIC.into())
-        .or_insert_with(|| Stored { family: time_gauge(PUSH_FAILURE_TIME_METRIC, key, 0), time_ns: now_ns });
+    let had_failure_time = g.families.contains_key(PUSH_FAILURE_TIME_METRIC);
     for f in fams {
+        if f.name == PUSH_FAILURE_TIME_METRIC && !had_failure_time {
+            continue;
+        }
         g.families.insert(f.name.clone(), Stored { family: f, time_ns: now_ns });
+    }
+    if !had_failure_time {
+        let family = time_gauge(PUSH_FAILURE_TIME_METRIC, key, 0);
+        g.families.insert(PUSH_FAILURE_TIME_METRIC.into(), Stored { family, time_ns: now_ns });
     }
     g
 }
@@ -354,10 +362,14 @@ pub(crate) fn unix_nanos(t: SystemTime) -> i64 {
 }
 
 fn gunzip(body: &[u8], limit: Option<usize>) -> Result<Cow<'static, [u8]>> {
+    // Go's gzip.NewReader reads a 10-byte header first.
     if body.is_empty() {
         return Err(PushError::Gzip("EOF".into()));
     }
-    if !body.starts_with(&[0x1f, 0x8b]) {
+    if body.len() < 10 {
+        return Err(PushError::Gzip("unexpected EOF".into()));
+    }
+    if !body.starts_with(&[0x1f, 0x8b, 8]) {
         return Err(PushError::Gzip("gzip: invalid header".into()));
     }
     let mut out = Vec::new();

@@ -151,11 +151,24 @@ fn push_time_rules() {
     // A parse error does not touch the failure time.
     store.push(Method::Post, &k, b"a{", None, t(400)).unwrap_err();
     assert_eq!(gauge(&store.api_v1_metrics_json(), PUSH_FAILURE_TIME_METRIC), "200");
-    // Pushed push-time families are replaced by the gateway's.
-    store.push(Method::Post, &k, b"push_time_seconds 7\npush_failure_time_seconds 8\n", None, t(500)).unwrap();
+    // A pushed push_time_seconds is replaced by the gateway's; a pushed
+    // push_failure_time_seconds replaces the existing one (as Pushgateway 1.5 does).
+    store
+        .push(
+            Method::Post,
+            &k,
+            b"# TYPE push_failure_time_seconds gauge\npush_time_seconds 7\npush_failure_time_seconds 8\n",
+            None,
+            t(500),
+        )
+        .unwrap();
     let j = store.api_v1_metrics_json();
     assert_eq!(gauge(&j, PUSH_TIME_METRIC), "500");
-    assert_eq!(gauge(&j, PUSH_FAILURE_TIME_METRIC), "200");
+    assert_eq!(gauge(&j, PUSH_FAILURE_TIME_METRIC), "8");
+    // ... but not on a new group, which gets the zero gauge.
+    store.push(Method::Post, &key("job/n"), b"push_failure_time_seconds 8\n", None, t(500)).unwrap();
+    let j = store.api_v1_metrics_json();
+    assert_eq!(group(&j, "n").unwrap()[PUSH_FAILURE_TIME_METRIC]["metrics"][0]["value"], "0");
     // Nanosecond precision.
     store.push(Method::Post, &k, b"", None, UNIX_EPOCH + Duration::from_nanos(1_500_000_000_250_000_000)).unwrap();
     assert_eq!(gauge(&store.api_v1_metrics_json(), PUSH_TIME_METRIC), "1.5000000002499998e+09"); // float64(UnixNano())/1e9, as Go computes it
@@ -315,6 +328,8 @@ fn gzip_and_limits() {
     let gz = enc.finish().unwrap();
     store.push_encoded(Method::Put, &key("job/j"), &gz, None, Some("gzip"), t(1)).unwrap();
     let e = store.push_encoded(Method::Put, &key("job/j"), b"a 1\n", None, Some("gzip"), t(1)).unwrap_err();
+    assert_eq!((http_status(&e), e.to_string().as_str()), (400, "unexpected EOF"));
+    let e = store.push_encoded(Method::Put, &key("job/j"), b"a 1\nb 2\nc 3\n", None, Some("gzip"), t(1)).unwrap_err();
     assert_eq!((http_status(&e), e.to_string().as_str()), (400, "gzip: invalid header"));
     let e = store.push(Method::Put, &key("job/j"), &[b'a'; 65], None, t(1)).unwrap_err();
     assert_eq!(http_status(&e), 413);
