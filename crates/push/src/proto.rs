@@ -239,7 +239,8 @@ fn histogram(b: &[u8]) -> Result<Histogram, String> {
 /// Encodes families as delimited protobuf (the inverse of [`parse_delimited`]),
 /// for tests and for clients such as `argus push`.
 /// A simple family for [`encode_delimited_for_tests`]: name, help, type and
-/// `(labels, value, timestamp in ms)` per metric.
+/// `(labels, value, timestamp in ms)` per metric; a summary or histogram
+/// metric gets count and sum from the value and no quantiles or buckets.
 pub type SimpleFamily = (String, Option<String>, FamilyType, Vec<(Vec<(String, String)>, f64, Option<i64>)>);
 
 /// Encodes [`SimpleFamily`]s as delimited protobuf.
@@ -269,13 +270,22 @@ pub fn encode_delimited_for_tests(fams: &[SimpleFamily]) -> Vec<u8> {
                 put_bytes(&mut mm, 1, &lp);
             }
             let mut val = Vec::new();
-            put_varint(&mut val, (1 << 3) | 1);
-            val.extend_from_slice(&v.to_bits().to_le_bytes());
             let field = match kind {
                 FamilyType::Gauge => 2,
                 FamilyType::Counter => 3,
-                _ => 5,
+                FamilyType::Summary => 4,
+                FamilyType::Untyped => 5,
+                FamilyType::Histogram => 7,
             };
+            if matches!(kind, FamilyType::Summary | FamilyType::Histogram) {
+                // count = value, sum = value, no quantiles or buckets.
+                put_varint(&mut val, 1 << 3);
+                put_varint(&mut val, *v as u64);
+                put_varint(&mut val, (2 << 3) | 1);
+            } else {
+                put_varint(&mut val, (1 << 3) | 1);
+            }
+            val.extend_from_slice(&v.to_bits().to_le_bytes());
             put_bytes(&mut mm, field, &val);
             if let Some(ts) = ts {
                 put_varint(&mut mm, 6 << 3);

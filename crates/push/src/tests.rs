@@ -256,10 +256,27 @@ fn protobuf_bodies_and_misuse() {
     assert_eq!(group(&j, "p").unwrap()["g"]["metrics"][0]["value"], "1e+06");
     // The same bytes as text are a parse error.
     assert_eq!(http_status(&store.push(Method::Put, &k, &body, None, t(2)).unwrap_err()), 400);
-    // A summary with a quantile label can only come by protobuf (as untyped here: type mismatch).
-    let bad = encode_delimited_for_tests(&[("s".into(), None, FamilyType::Summary, vec![(vec![], 1.0, None)])]);
-    let e = store.push(Method::Put, &k, &bad, Some(PROTOBUF_CONTENT_TYPE), t(3)).unwrap_err();
-    assert!(e.to_string().contains("is not a SUMMARY"), "{e}");
+    // A summary with a quantile label, a histogram with an le label: only by protobuf.
+    let check = |kind, label: &str, want: &str| {
+        let bad = encode_delimited_for_tests(&[(
+            "s".into(),
+            None,
+            kind,
+            vec![(vec![(label.into(), "1".into())], 1.0, None)],
+        )]);
+        let e = store.push(Method::Put, &k, &bad, Some(PROTOBUF_CONTENT_TYPE), t(3)).unwrap_err();
+        assert!(e.to_string().ends_with(want), "{e}");
+    };
+    check(FamilyType::Summary, "quantile", "must not have an explicit \"quantile\" label");
+    check(FamilyType::Histogram, "le", "must not have an explicit \"le\" label");
+    check(FamilyType::Gauge, "a-b", "has a label with an invalid name: a-b");
+    let ok = encode_delimited_for_tests(&[(
+        "s".into(),
+        None,
+        FamilyType::Summary,
+        vec![(vec![("le".into(), "1".into())], 1.0, None)],
+    )]);
+    store.push(Method::Put, &k, &ok, Some(PROTOBUF_CONTENT_TYPE), t(3)).unwrap();
     let ts = encode_delimited_for_tests(&[("g".into(), None, FamilyType::Gauge, vec![(vec![], 1.0, Some(5))])]);
     let e = store.push(Method::Put, &k, &ts, Some(PROTOBUF_CONTENT_TYPE), t(4)).unwrap_err();
     assert!(e.to_string().ends_with(TIMESTAMP_REASON));
