@@ -123,6 +123,15 @@ pub fn http_status(err: &PushError) -> u16 {
     }
 }
 
+/// The response body for `err`: its message and a newline, as Go's
+/// `http.Error` writes it (with [`ERROR_CONTENT_TYPE`]).
+pub fn error_body(err: &PushError) -> String {
+    format!("{err}\n")
+}
+
+/// The `Content-Type` of error responses.
+pub const ERROR_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
 /// Status of a successful PUT or POST (empty body).
 pub const STATUS_PUSHED: u16 = 200;
 /// Status of a DELETE and of the admin wipe (empty body), whether or not the

@@ -17,6 +17,31 @@
 //!
 //! Main types: [`GroupingKey`], [`PushStore`], [`PushError`].
 //!
+//! `tests/differential.rs` runs the same pushes (including the Python
+//! client's) through Debian's Pushgateway 1.5.1 and this crate and compares
+//! status codes, error texts and `/api/v1/metrics`. Where we differ on purpose:
+//!
+//! - Text-format syntax errors carry the model parser's reason (Prometheus
+//!   2.42's wording) after Go's `text format parsing error in line N:`; the
+//!   status (400) is the same, and so is the rule that they do not set
+//!   `push_failure_time_seconds`.
+//! - A failed consistency check reports its first reason only, and names the
+//!   offending metric by its label set instead of Go's protobuf text.
+//! - A histogram metric with an `le` label is rejected (API.md; 1.5.1 accepts
+//!   it and then exposes `le` twice).
+//! - When two groups' families have different HELP texts, the first group in
+//!   grouping-key order wins (the Pushgateway picks one at random).
+//! - `time_stamp` in the JSON API is in UTC (`Z`), not the local offset.
+//! - [`PushStore::render_text`] keeps exposing an inconsistent state (which
+//!   can arise from a failed push, see the test); the Pushgateway's `/metrics`
+//!   answers 500 then.
+//! - The gateway's own metric families are whatever the embedding process
+//!   declares in [`StoreOptions::predefined`].
+//! - Protobuf metric types other than counter, gauge, summary, untyped and
+//!   histogram are rejected as unparsable.
+//! - There is no unchecked mode (`--push.disable-consistency-check`, 202).
+//! - Limits (413, 429) and the per-group time to live are argus' own.
+//!
 //! ```
 //! use std::time::SystemTime;
 //! use argus_push::{GroupingKey, Method, PushStore, StoreOptions, http_status};
@@ -49,7 +74,10 @@ mod store;
 mod tests;
 mod text;
 
-pub use error::{KeyError, PersistError, PushError, Result, STATUS_DELETED, STATUS_PUSHED, http_status};
+pub use error::{
+    ERROR_CONTENT_TYPE, KeyError, PersistError, PushError, Result, STATUS_DELETED, STATUS_PUSHED, error_body,
+    http_status,
+};
 pub use family::FamilyType;
 pub use key::GroupingKey;
 pub use persist::PersistOptions;

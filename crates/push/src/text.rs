@@ -38,7 +38,8 @@ pub(crate) fn parse_text(body: &[u8]) -> Result<Vec<Family>, String> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut parser = Parser::new(body, Format::PromText);
     while let Some(entry) = parser.next() {
-        let entry = entry.map_err(|e| e.to_string())?;
+        // Go: "text format parsing error in line N: ..."; the reason is the model parser's.
+        let entry = entry.map_err(|e| format!("text format parsing error in {e}"))?;
         let line = parser.line();
         let err = |msg: String| format!("text format parsing error in line {line}: {msg}");
         match entry {
