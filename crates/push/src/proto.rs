@@ -236,14 +236,13 @@ fn histogram(b: &[u8]) -> Result<Histogram, String> {
     Ok(h)
 }
 
-/// Encodes families as delimited protobuf (the inverse of [`parse_delimited`]),
-/// for tests and for clients such as `argus push`.
 /// A simple family for [`encode_delimited_for_tests`]: name, help, type and
 /// `(labels, value, timestamp in ms)` per metric; a summary or histogram
 /// metric gets count and sum from the value and no quantiles or buckets.
 pub type SimpleFamily = (String, Option<String>, FamilyType, Vec<(Vec<(String, String)>, f64, Option<i64>)>);
 
-/// Encodes [`SimpleFamily`]s as delimited protobuf.
+/// Encodes [`SimpleFamily`]s as delimited protobuf (what the store's
+/// protobuf decoder reads), for tests and simple push clients.
 pub fn encode_delimited_for_tests(fams: &[SimpleFamily]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, help, kind, metrics) in fams {
