@@ -114,6 +114,17 @@ pub(crate) struct ServeArgs {
     /// the built-in host metrics.
     #[arg(long = "collector.textfile.directory")]
     pub textfile_directory: Option<PathBuf>,
+    /// File the push gateway's groups are saved to and restored from
+    /// (default: pushgateway.state in the storage directory).
+    #[arg(long = "push.persistence.file")]
+    pub push_persistence_file: Option<PathBuf>,
+    /// Minimum time between two saves of the push gateway's groups.
+    #[arg(long = "push.persistence.interval", default_value = "1m")]
+    pub push_persistence_interval: String,
+    /// Drop pushed groups whose last push is older than this (e.g. 1h); 0 keeps
+    /// them forever, as the Pushgateway does.
+    #[arg(long = "push.group-ttl", default_value = "0")]
+    pub push_group_ttl: String,
     /// Enable API endpoints for admin control actions (TSDB snapshots).
     #[arg(long = "web.enable-admin-api")]
     pub enable_admin_api: bool,
@@ -197,6 +208,12 @@ impl ServeArgs {
         put("query.lookback-delta", self.query_lookback.clone());
         put("web.listen-address", self.listen_address.clone());
         put("web.enable-admin-api", self.enable_admin_api.to_string());
+        put(
+            "push.persistence.file",
+            self.push_persistence_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        );
+        put("push.persistence.interval", self.push_persistence_interval.clone());
+        put("push.group-ttl", self.push_group_ttl.clone());
         put(
             "collector.textfile.directory",
             self.textfile_directory.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),

@@ -21,6 +21,8 @@ pub(crate) struct Config {
     pub scrape_interval: Duration,
     /// The job name of the built-in host metrics job, if the config has one.
     pub node_job: Option<String>,
+    /// The job sampling the push gateway's groups and its honor_labels, if any.
+    pub push_job: Option<(String, bool)>,
     /// Jobs scraping `/metrics` of a local address, by job name and target
     /// port: the binary scrapes itself for the one whose port is its own.
     pub self_jobs: Vec<(String, Option<u16>)>,
@@ -48,6 +50,8 @@ struct RawScrape {
     metrics_path: Option<String>,
     #[serde(default)]
     static_configs: Vec<RawStatic>,
+    #[serde(default)]
+    honor_labels: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -55,6 +59,10 @@ struct RawStatic {
     #[serde(default)]
     targets: Vec<String>,
 }
+
+/// The path of the built-in push gateway's groups: a scrape job with this
+/// `metrics_path` samples them in-process (with its `honor_labels`).
+pub(crate) const PUSH_METRICS_PATH: &str = "/pushgateway/metrics";
 
 /// The path of the built-in host metrics: a scrape job with this
 /// `metrics_path` is sampled in-process instead of over HTTP.
@@ -98,19 +106,24 @@ fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
             })
         })
         .collect();
+    let push_job = raw
+        .scrape_configs
+        .iter()
+        .find(|j| j.metrics_path.as_deref() == Some(PUSH_METRICS_PATH))
+        .map(|j| (j.job_name.clone(), j.honor_labels));
     let node_job = raw
         .scrape_configs
         .iter()
         .find(|j| j.metrics_path.as_deref() == Some(NODE_METRICS_PATH))
         .map(|j| j.job_name.clone());
-    for job in raw
-        .scrape_configs
-        .iter()
-        .filter(|j| !self_jobs.iter().any(|(n, _)| *n == j.job_name) && Some(&j.job_name) != node_job.as_ref())
-    {
+    for job in raw.scrape_configs.iter().filter(|j| {
+        !self_jobs.iter().any(|(n, _)| *n == j.job_name)
+            && Some(&j.job_name) != node_job.as_ref()
+            && Some(&j.job_name) != push_job.as_ref().map(|p| &p.0)
+    }) {
         tracing::warn!(job = %job.job_name, file = name, "scrape job not served yet: this build scrapes only itself (issue 4)");
     }
-    Ok(Config { scrape_interval, node_job, self_jobs, text: text.to_string() })
+    Ok(Config { scrape_interval, node_job, push_job, self_jobs, text: text.to_string() })
 }
 
 /// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`) into milliseconds.
@@ -167,6 +180,7 @@ mod tests {
         let c = parse(DEFAULT_CONFIG, "default").unwrap();
         assert_eq!(c.scrape_interval, Duration::from_secs(15));
         assert_eq!(c.node_job.as_deref(), Some("node"));
+        assert_eq!(c.push_job, Some(("pushgateway".to_string(), true)));
         assert_eq!(c.self_jobs, vec![("argus".to_string(), Some(9090))]);
     }
 

@@ -69,6 +69,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot set up the host collectors")?,
     );
     let node_render = node.clone();
+    let push_store = Arc::new(argus_push::PushStore::new(argus_push::StoreOptions {
+        max_body_bytes: Some(PUSH_MAX_BODY),
+        max_groups: Some(100_000),
+        ..Default::default()
+    }));
+    let push_file = args.push_persistence_file.clone().unwrap_or_else(|| args.tsdb_path.join("pushgateway.state"));
+    if push_file.exists() {
+        match push_store.load(&push_file) {
+            Ok(()) => tracing::info!(file = %push_file.display(), "restored pushed groups"),
+            Err(e) => tracing::error!(err = %e, "cannot restore pushed groups; starting empty"),
+        }
+    }
+    let push_interval = Duration::from_millis(
+        config::parse_duration(&args.push_persistence_interval).context("invalid --push.persistence.interval")? as u64,
+    );
+    let push_ttl = config::parse_duration(&args.push_group_ttl).context("invalid --push.group-ttl")?;
     let reg = registry.clone();
     let state = argus_web::WebState {
         ready: ready.clone(),
@@ -76,6 +92,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         metrics: Arc::new(move || (selfmetrics::render(&reg), selfmetrics::CONTENT_TYPE)),
         api: api_state,
         node_metrics: Some(Arc::new(move || node_render.render_text())),
+        push: Some(argus_web::PushState {
+            store: push_store.clone(),
+            admin: args.enable_admin_api,
+            max_body_bytes: PUSH_MAX_BODY,
+        }),
     };
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await
@@ -127,14 +148,49 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
     });
 
-    // Housekeeping: compaction and retention once a minute, WAL fsync timer.
+    // Pushed groups, sampled like a Prometheus scraping a Pushgateway.
+    let push_scrape = cfg.push_job.clone().map(|(job, honor)| {
+        let target = argus_scrape::InternalTarget::new(
+            &job,
+            &local_instance(&args.listen_address, local.port()),
+            cfg.scrape_interval,
+        )
+        .with_honor_labels(honor);
+        let store = push_store.clone();
+        let source: argus_scrape::Source = Arc::new(move || (store.render_text().into_bytes(), Format::PromText));
+        tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
+    });
+
+    // Housekeeping: compaction and retention once a minute, WAL fsync timer,
+    // push-store persistence and time to live.
     let house_db = db.clone();
     let mut house_stop = stop_rx.clone();
+    let (house_push, house_file) = (push_store.clone(), push_file.clone());
     let house = tokio::spawn(async move {
         let mut compact = tokio::time::interval(Duration::from_secs(60));
         let mut sync = tokio::time::interval(Duration::from_millis(250));
+        let mut push_tick = tokio::time::interval(Duration::from_secs(1));
+        let persist = argus_push::PersistOptions { interval: push_interval };
+        let (mut saved_gen, mut last_save) = (house_push.generation(), std::time::Instant::now());
         loop {
             tokio::select! {
+                _ = push_tick.tick() => {
+                    if push_ttl > 0 {
+                        let ttl = Duration::from_millis(push_ttl as u64);
+                        for key in house_push.expire_older_than(std::time::SystemTime::now(), ttl) {
+                            tracing::info!(group = ?key, "dropped pushed group past --push.group-ttl");
+                        }
+                    }
+                    if persist.save_due(&house_push, saved_gen, last_save, std::time::Instant::now()) {
+                        let (p, f) = (house_push.clone(), house_file.clone());
+                        match tokio::task::spawn_blocking(move || p.save(&f)).await {
+                            Ok(Ok(g)) => saved_gen = g,
+                            Ok(Err(e)) => tracing::error!(err = %e, "cannot save pushed groups"),
+                            Err(_) => {}
+                        }
+                        last_save = std::time::Instant::now();
+                    }
+                }
                 _ = compact.tick() => {
                     let d = house_db.clone();
                     if let Ok(Err(e)) = tokio::task::spawn_blocking(move || d.compact()).await {
@@ -171,11 +227,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(n) = node_scrape {
         let _ = n.await;
     }
+    if let Some(p) = push_scrape {
+        let _ = p.await;
+    }
     tracing::info!("scrape manager stopped");
     let _ = house.await;
     match http.await {
         Ok(Err(e)) => tracing::error!(err = %e, "web server stopped with an error"),
         _ => tracing::info!("web server stopped"),
+    }
+    match push_store.save(&push_file) {
+        Ok(_) => tracing::info!(file = %push_file.display(), "saved pushed groups"),
+        Err(e) => tracing::error!(err = %e, "cannot save pushed groups"),
     }
     tokio::task::spawn_blocking(move || db.close()).await.context("storage shutdown panicked")??;
     tracing::info!("storage closed; see you next time");
@@ -210,6 +273,9 @@ fn local_instance(listen: &str, port: u16) -> String {
         _ => format!("localhost:{port}"),
     }
 }
+
+/// Largest push body accepted (413 above), as a guard against runaway clients.
+const PUSH_MAX_BODY: usize = 16 << 20;
 
 fn db_options(args: &ServeArgs) -> anyhow::Result<DbOptions> {
     let head = argus_tsdb::HeadOptions {

@@ -213,10 +213,47 @@ fn default_config_stores_self_and_host_metrics() {
     };
     wait_for("host and self samples", || {
         let v = query("count%20by%20(job)%20(up)");
-        v["data"]["result"].as_array().map(|r| r.len()) == Some(2)
+        // argus itself, the host, and the (empty) push gateway target.
+        v["data"]["result"].as_array().map(|r| r.len()) == Some(3)
     });
     let v = query("node_load1");
     assert_eq!(v["data"]["result"][0]["metric"]["job"], "node", "{v}");
     let v = query("up%7Bjob%3D%22argus%22%7D");
     assert_eq!(v["data"]["result"][0]["value"][1], "1", "{v}");
+}
+
+/// A batch job's heartbeat pushed to argus is stored like a Pushgateway
+/// scraped with honor_labels, and survives a restart.
+#[test]
+fn pushed_heartbeat_is_stored_and_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("push.yml");
+    std::fs::write(
+        &cfg,
+        "global:\n  scrape_interval: 100ms\nscrape_configs:\n  - job_name: pushgateway\n    metrics_path: /pushgateway/metrics\n    honor_labels: true\n    static_configs:\n      - targets: [localhost:9090]\n",
+    )
+    .unwrap();
+    let flag = format!("--config.file={}", cfg.display());
+    let mut s = Server::start(dir.path(), &[&flag]);
+    let body = "# TYPE backup_last_success_timestamp_seconds gauge\nbackup_last_success_timestamp_seconds 1700000000\n";
+    let (code, text) = util::http(s.port, "PUT", "/metrics/job/nightly_backup/instance/db1", body).unwrap();
+    assert_eq!(code, 200, "{text}");
+    let (code, text) = util::http(s.port, "POST", "/metrics/job/nightly_backup/odd", body).unwrap();
+    assert_eq!(code, 400);
+    assert!(text.contains("odd number of components"), "{text}");
+    let query = |s: &Server, q: &str| -> serde_json::Value {
+        let (_, body) = s.get(&format!("/api/v1/query?query={q}"));
+        serde_json::from_str(&body).unwrap()
+    };
+    wait_for("the pushed sample in storage", || {
+        let v = query(&s, "backup_last_success_timestamp_seconds");
+        v["data"]["result"][0]["metric"]["job"] == "nightly_backup"
+    });
+    let v = query(&s, "push_time_seconds");
+    assert_eq!(v["data"]["result"][0]["metric"]["instance"], "db1", "{v}");
+    s.signal("TERM");
+    assert_eq!(s.wait(), Some(0));
+    let s2 = Server::start(dir.path(), &[&flag]);
+    let (_, json) = s2.get("/api/v1/metrics");
+    assert!(json.contains("nightly_backup") && json.contains("backup_last_success_timestamp_seconds"), "{json}");
 }

@@ -18,8 +18,10 @@
 
 mod api;
 mod lifecycle;
+mod push;
 
 pub use api::{ApiState, BuildInfo, JsonSource, SnapshotFn};
+pub use push::PushState;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -47,6 +49,8 @@ pub struct WebState {
     pub api: ApiState,
     /// Renders the host metrics for `/node/metrics` (node_exporter's format).
     pub node_metrics: Option<TextRenderer>,
+    /// The push gateway, when enabled.
+    pub push: Option<PushState>,
 }
 
 /// Renders a text-format exposition (blocking; called on the blocking pool).
@@ -54,7 +58,7 @@ pub type TextRenderer = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The router with every endpoint this build serves.
 pub fn router(state: WebState) -> Router {
-    lifecycle::routes().merge(api::routes()).with_state(state)
+    lifecycle::routes().merge(api::routes()).merge(push::routes()).with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes

@@ -28,6 +28,7 @@ async fn call(method: &str, uri: &str, body: &str) -> (StatusCode, serde_json::V
         metrics: Arc::new(|| (String::new(), "text/plain")),
         api: super::test_state(store()),
         node_metrics: None,
+        push: None,
     };
     let mut req = Request::builder().method(method).uri(uri);
     if method == "POST" {
