@@ -28,7 +28,7 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Run the server: scrape, store, query.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Work on TSDB data directories: backfill, list, analyze.
     #[command(subcommand)]
     Tsdb(TsdbCommand),

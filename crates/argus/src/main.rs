@@ -18,7 +18,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
-        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Serve(args) => serve::run(*args),
         cli::Command::Tsdb(cmd) => tsdb_cmd::run(cmd),
         cli::Command::Check(cli::CheckCommand::Alertmanager { files }) => {
             let refs: Vec<&str> = files.iter().map(String::as_str).collect();

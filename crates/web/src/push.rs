@@ -47,15 +47,12 @@ fn key_error(e: argus_push::KeyError) -> Response {
     text(http_status(&e.into()), msg)
 }
 
-fn state(st: &WebState) -> Result<&PushState, Response> {
-    st.push.as_ref().ok_or_else(|| text(404, "push gateway is disabled".into()))
+fn disabled() -> Response {
+    text(404, "push gateway is disabled".into())
 }
 
 async fn push(st: WebState, method: Method, key: String, headers: HeaderMap, body: Bytes) -> Response {
-    let p = match state(&st) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
-    };
+    let Some(p) = st.push.clone() else { return disabled() };
     if body.len() > p.max_body_bytes {
         return text(413, format!("cannot accept push: body exceeds the limit of {} bytes", p.max_body_bytes));
     }
@@ -85,10 +82,7 @@ async fn push_post(State(st): State<WebState>, Path(key): Path<String>, headers:
 }
 
 async fn push_delete(State(st): State<WebState>, Path(key): Path<String>) -> Response {
-    let p = match state(&st) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let Some(p) = st.push.as_ref() else { return disabled() };
     match GroupingKey::parse(&key) {
         Ok(k) => {
             p.store.delete(&k);
@@ -99,10 +93,7 @@ async fn push_delete(State(st): State<WebState>, Path(key): Path<String>) -> Res
 }
 
 async fn api_metrics(State(st): State<WebState>) -> Response {
-    let p = match state(&st) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let Some(p) = st.push.as_ref() else { return disabled() };
     let body = serde_json::json!({"status": "success", "data": p.store.api_v1_metrics_json()});
     ([(header::CONTENT_TYPE, "application/json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], body.to_string())
         .into_response()
@@ -119,10 +110,7 @@ async fn wipe(State(st): State<WebState>) -> Response {
 }
 
 async fn exposition(State(st): State<WebState>) -> Response {
-    let p = match state(&st) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let Some(p) = st.push.as_ref() else { return disabled() };
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], p.store.render_text()).into_response()
 }
 
