@@ -35,6 +35,8 @@ pub(crate) enum Command {
     /// Validate configuration files, like promtool check / amtool check-config.
     #[command(subcommand)]
     Check(CheckCommand),
+    /// Push a text-format file to a push gateway (argus or a Pushgateway).
+    Push(PushArgs),
     /// Alertmanager tools, like amtool config routes.
     #[command(subcommand)]
     Alertmanager(AlertmanagerCommand),
@@ -344,4 +346,39 @@ pub(crate) enum RoutesCommand {
         /// Labels as name=value.
         labels: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
+pub(crate) enum PushMethod {
+    /// Replace the whole group.
+    Put,
+    /// Replace only the pushed metric families.
+    Post,
+}
+
+#[derive(Args)]
+pub(crate) struct PushArgs {
+    /// Base URL of the gateway, e.g. http://127.0.0.1:9090.
+    #[arg(long)]
+    pub url: String,
+    /// Job name of the group.
+    #[arg(long)]
+    pub job: String,
+    /// More grouping labels as name=value (repeatable), e.g. --label instance=db1.
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// PUT replaces the group, POST only the families in the file.
+    #[arg(long, value_enum, default_value = "put")]
+    pub method: PushMethod,
+    /// Delete the group instead of pushing.
+    #[arg(long)]
+    pub delete: bool,
+    /// Retries after a failed attempt (network error or 5xx), with backoff.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// Timeout of one attempt in seconds.
+    #[arg(long = "timeout", default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// Text-format file to push; `-` or nothing reads stdin.
+    pub file: Option<String>,
 }

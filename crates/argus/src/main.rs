@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod config;
 mod logging;
+mod push_cmd;
 mod query_cmd;
 mod selfmetrics;
 mod serve;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         })),
         cli::Command::Test(_) => not_yet("test", 5),
         cli::Command::Query(cmd) => query_cmd::run(cmd),
+        cli::Command::Push(args) => push_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -257,3 +257,27 @@ fn pushed_heartbeat_is_stored_and_restored() {
     let (_, json) = s2.get("/api/v1/metrics");
     assert!(json.contains("nightly_backup") && json.contains("backup_last_success_timestamp_seconds"), "{json}");
 }
+
+#[test]
+fn argus_push_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let file = dir.path().join("hb.prom");
+    std::fs::write(&file, "# TYPE job_last_success gauge\njob_last_success 1700000000\n").unwrap();
+    let url = format!("http://127.0.0.1:{}", s.port);
+    let f = file.display().to_string();
+    let out = util::run(&["push", "--url", &url, "--job", "etl/daily", "--label", "instance=", &f]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, json) = s.get("/api/v1/metrics");
+    assert!(json.contains("\"job\":\"etl/daily\""), "{json}");
+    std::fs::write(&file, "job_last_success 1 1000\n").unwrap();
+    let out = util::run(&["push", "--url", &url, "--job", "etl", &f]);
+    assert_eq!(out.status.code(), Some(1), "a refused push exits 1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must not have timestamps"));
+    let out = util::run(&["push", "--url", "http://127.0.0.1:1", "--job", "etl", "--retries", "1", &f]);
+    assert_eq!(out.status.code(), Some(2), "an unreachable gateway exits 2");
+    let out = util::run(&["push", "--url", &url, "--job", "etl/daily", "--label", "instance=", "--delete"]);
+    assert!(out.status.success());
+    let (_, json) = s.get("/api/v1/metrics");
+    assert!(!json.contains("etl/daily"), "{json}");
+}
