@@ -116,6 +116,10 @@ pub(crate) struct ServeArgs {
     /// the built-in host metrics.
     #[arg(long = "collector.textfile.directory")]
     pub textfile_directory: Option<PathBuf>,
+    /// Also serve everything (including the push gateway API) on this address,
+    /// e.g. :9091 where scripts expect a Pushgateway.
+    #[arg(long = "push.listen-address")]
+    pub push_listen_address: Option<String>,
     /// File the push gateway's groups are saved to and restored from
     /// (default: pushgateway.state in the storage directory).
     #[arg(long = "push.persistence.file")]
@@ -216,6 +220,7 @@ impl ServeArgs {
         );
         put("push.persistence.interval", self.push_persistence_interval.clone());
         put("push.group-ttl", self.push_group_ttl.clone());
+        put("push.listen-address", self.push_listen_address.clone().unwrap_or_default());
         put(
             "collector.textfile.directory",
             self.textfile_directory.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),

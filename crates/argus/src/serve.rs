@@ -104,6 +104,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr().context("cannot read the listen address")?;
     tracing::info!(address = %local, "listening");
     let mut http_stop = stop_rx.clone();
+    // Optional second listener for drop-in use where clients expect a
+    // Pushgateway's port (e.g. :9091); it serves the same routes.
+    let push_http = match &args.push_listen_address {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(address = %addr, "push gateway listening");
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(argus_web::serve(l, argus_web::router(state.clone()), async move {
+                let _ = stop.wait_for(|s| *s).await.map(|_| ());
+            })))
+        }
+        None => None,
+    };
     let http = tokio::spawn(argus_web::serve(listener, argus_web::router(state), async move {
         let _ = http_stop.wait_for(|s| *s).await.map(|_| ());
     }));
@@ -232,6 +245,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("scrape manager stopped");
     let _ = house.await;
+    if let Some(h) = push_http {
+        let _ = h.await;
+    }
     match http.await {
         Ok(Err(e)) => tracing::error!(err = %e, "web server stopped with an error"),
         _ => tracing::info!("web server stopped"),

@@ -261,12 +261,15 @@ fn pushed_heartbeat_is_stored_and_restored() {
 #[test]
 fn argus_push_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path(), &[]);
+    let second = util::free_port();
+    let s = Server::start(dir.path(), &[&format!("--push.listen-address=127.0.0.1:{second}")]);
     let file = dir.path().join("hb.prom");
     std::fs::write(&file, "# TYPE job_last_success gauge\njob_last_success 1700000000\n").unwrap();
     let url = format!("http://127.0.0.1:{}", s.port);
     let f = file.display().to_string();
-    let out = util::run(&["push", "--url", &url, "--job", "etl/daily", "--label", "instance=", &f]);
+    // Pushed to the second listener, read back from the main one.
+    let url2 = format!("http://127.0.0.1:{second}");
+    let out = util::run(&["push", "--url", &url2, "--job", "etl/daily", "--label", "instance=", &f]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (_, json) = s.get("/api/v1/metrics");
     assert!(json.contains("\"job\":\"etl/daily\""), "{json}");
