@@ -168,25 +168,9 @@ impl<'a> IntoIterator for &'a Labels {
     }
 }
 
-/// Quotes `s` the way Go's `strconv.Quote` does for printable UTF-8 text.
+/// Quotes `s` the way Go's `strconv.Quote` does.
 pub(crate) fn go_quote_into(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    out.push_str(&crate::exposition::go_quote(s.as_bytes()));
 }
 
 /// Builds a [`Labels`] by setting and deleting labels; empty values delete.

@@ -138,27 +138,7 @@ pub const STATUS_PUSHED: u16 = 200;
 /// group existed.
 pub const STATUS_DELETED: u16 = 202;
 
-/// Quotes `s` as Go's `%q` does for printable text: backslash escapes for `"`
-/// and `\`, `\n`, `\t`, `\r`, and `\x..`/`\u....` for other control characters.
+/// Quotes `s` as Go's `%q` does.
 pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    argus_model::exposition::go_quote(s.as_bytes())
 }

@@ -103,20 +103,7 @@ fn trunc50(s: &str) -> String {
 
 /// Go's `%.50q`: truncated to 50 characters, then quoted.
 fn quote50(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars().take(50) {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    argus_model::exposition::go_quote(trunc50(s).as_bytes())
 }
 
 /// Prometheus' `verifyLabelLimits`, run on each series after metric relabeling.

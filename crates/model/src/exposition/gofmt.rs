@@ -241,7 +241,7 @@ fn break_tie_to_even(f: f64, digits: &mut String, exp: i32) {
 /// Quotes bytes as Go's `%q` does for a `[]byte`: printable UTF-8 as is, the
 /// usual backslash escapes, `\xNN` for invalid bytes and other ASCII controls,
 /// `\uNNNN` for non-printable characters.
-pub(crate) fn go_quote(b: &[u8]) -> String {
+pub fn go_quote(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len() + 2);
     out.push('"');
     for chunk in b.utf8_chunks() {

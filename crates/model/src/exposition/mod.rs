@@ -55,5 +55,5 @@ pub use backfill::{BackfillReader, BackfillSample, BackfillSummary, check_backfi
 pub use encode::{MetricFamily, encode_text, text_type_name, write_help, write_sample, write_type};
 pub use entry::{Entry, Exemplar, Format, LabelPairs, MetricType, SCRAPE_ACCEPT_HEADER, Series, TEXT_CONTENT_TYPE};
 pub use error::{BackfillError, ParseError};
-pub use gofmt::{NORMAL_NAN_BITS, format_go_float};
+pub use gofmt::{NORMAL_NAN_BITS, format_go_float, go_quote};
 pub use parser::Parser;
