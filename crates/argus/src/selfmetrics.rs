@@ -14,7 +14,11 @@ use prometheus_client::registry::Registry;
 /// A late-bound source of storage statistics (the DB opens after the HTTP server starts).
 pub(crate) type StatsSource = Arc<OnceLock<Arc<argus_tsdb::Db>>>;
 
-pub(crate) fn registry(db: StatsSource) -> Registry {
+pub(crate) fn registry(
+    db: StatsSource,
+    node: Arc<argus_node::NodeCollector>,
+    push: Arc<argus_push::PushStore>,
+) -> Registry {
     let mut reg = Registry::default();
     let build: Family<Vec<(String, String)>, Gauge> = Family::default();
     build
@@ -31,6 +35,7 @@ pub(crate) fn registry(db: StatsSource) -> Registry {
     );
     reg.register_collector(Box::new(ProcessCollector));
     reg.register_collector(Box::new(TsdbCollector(db)));
+    reg.register_collector(Box::new(IngestCollector { node, push }));
     reg
 }
 
@@ -140,6 +145,55 @@ impl Collector for TsdbCollector {
                 counter(&mut enc, &full, help, v)?;
             }
         }
+        Ok(())
+    }
+}
+
+/// Counters of the push gateway and the host collectors.
+struct IngestCollector {
+    node: Arc<argus_node::NodeCollector>,
+    push: Arc<argus_push::PushStore>,
+}
+
+impl std::fmt::Debug for IngestCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IngestCollector")
+    }
+}
+
+impl Collector for IngestCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let st = self.push.stats();
+        let pushes: Family<Vec<(String, String)>, prometheus_client::metrics::counter::Counter> = Family::default();
+        for ((method, outcome), n) in &st.pushes_total {
+            pushes
+                .get_or_create(&vec![("method".into(), method.to_string()), ("outcome".into(), outcome.to_string())])
+                .inc_by(*n);
+        }
+        pushes.encode(enc.encode_descriptor(
+            "argus_push_requests",
+            "Pushes received, by method and outcome",
+            None,
+            pushes.metric_type(),
+        )?)?;
+        counter(&mut enc, "argus_push_deletes", "Group deletions received", st.deletes_total as f64)?;
+        counter(
+            &mut enc,
+            "argus_push_received_bytes",
+            "Bytes of push bodies received",
+            st.bytes_received_total as f64,
+        )?;
+        gauge(&mut enc, "argus_push_groups", "Groups held by the push gateway", st.groups as f64)?;
+        let fails: Family<Vec<(String, String)>, prometheus_client::metrics::counter::Counter> = Family::default();
+        for (kind, n) in self.node.failure_counts() {
+            fails.get_or_create(&vec![("collector".into(), kind.name().to_string())]).inc_by(n);
+        }
+        fails.encode(enc.encode_descriptor(
+            "argus_node_collector_failures",
+            "Host collector runs that failed, by collector",
+            None,
+            fails.metric_type(),
+        )?)?;
         Ok(())
     }
 }

@@ -35,7 +35,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(version = crate::cli::VERSION, revision = env!("ARGUS_GIT_REVISION"), "starting argus");
 
     let db_cell: selfmetrics::StatsSource = Arc::new(OnceLock::new());
-    let registry = Arc::new(selfmetrics::registry(db_cell.clone()));
     let ready = Arc::new(AtomicBool::new(false));
     let (reload_tx, mut reload_rx) = mpsc::channel::<argus_web::ReloadRequest>(4);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -81,6 +80,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Err(e) => tracing::error!(err = %e, "cannot restore pushed groups; starting empty"),
         }
     }
+    let registry = Arc::new(selfmetrics::registry(db_cell.clone(), node.clone(), push_store.clone()));
     let push_interval = Duration::from_millis(
         config::parse_duration(&args.push_persistence_interval).context("invalid --push.persistence.interval")? as u64,
     );

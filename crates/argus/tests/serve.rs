@@ -241,6 +241,9 @@ fn pushed_heartbeat_is_stored_and_restored() {
     let (code, text) = util::http(s.port, "POST", "/metrics/job/nightly_backup/odd", body).unwrap();
     assert_eq!(code, 400);
     assert!(text.contains("odd number of components"), "{text}");
+    let (_, metrics) = s.get("/metrics");
+    assert!(metrics.contains("argus_push_requests_total{method=\"put\",outcome=\"success\"} 1"), "{metrics}");
+    assert!(metrics.contains("argus_push_groups 1"), "{metrics}");
     let query = |s: &Server, q: &str| -> serde_json::Value {
         let (_, body) = s.get(&format!("/api/v1/query?query={q}"));
         serde_json::from_str(&body).unwrap()
