@@ -145,6 +145,10 @@ fn run_case(dir: &Path, flag_dir: &str) -> Option<(String, String)> {
     Some((strip_durations(&node.render_text()), theirs))
 }
 
+/// Cases where node_exporter 1.5 itself answers differently across scrapes
+/// (seen: 3 of 12 scrapes differ for a `_sum` sample before its summary TYPE).
+const NODE_EXPORTER_NONDETERMINISTIC: &[&str] = &["summary_sum_before_type"];
+
 #[test]
 fn textfiles_match_node_exporter() {
     if !Path::new(util::NODE_EXPORTER).exists() {
@@ -167,6 +171,19 @@ fn textfiles_match_node_exporter() {
             );
             assert!(ours.contains("node_scrape_collector_success{collector=\"textfile\"} 1\n"), "case {name}: {ours}");
             continue;
+        }
+        let mut theirs = theirs;
+        // node_exporter's answer for these cases changes from scrape to scrape
+        // (client_golang picks between two families through Go map order), so
+        // ours must equal one of its answers.
+        if NODE_EXPORTER_NONDETERMINISTIC.contains(name) {
+            for _ in 0..10 {
+                if ours == theirs {
+                    break;
+                }
+                let Some((_, again)) = run_case(dir.path(), &flag) else { return };
+                theirs = again;
+            }
         }
         if ours != theirs {
             eprintln!("== case {name}\n-- argus:\n{ours}-- node_exporter:\n{theirs}");
