@@ -39,7 +39,7 @@ mod replay;
 mod stats;
 mod wal_records;
 
-pub use compact::RUN_MAX_SAMPLES;
+pub use compact::{RUN_CODEC, RUN_MAX_SAMPLES};
 pub use db::{Db, DbOptions, WalFsync};
 pub use error::{Error, Result};
 pub use head::{Cardinality, Head, HeadOptions};
