@@ -96,6 +96,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             store: push_store.clone(),
             admin: args.enable_admin_api,
             max_body_bytes: PUSH_MAX_BODY,
+            start_time: logging::now_rfc3339(),
         }),
     };
     let listener = tokio::net::TcpListener::bind(&args.listen_address)

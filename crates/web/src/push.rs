@@ -26,12 +26,15 @@ pub struct PushState {
     pub admin: bool,
     /// Largest accepted body in bytes (413 above).
     pub max_body_bytes: usize,
+    /// Process start time (RFC 3339) for `/api/v1/status`.
+    pub start_time: String,
 }
 
 pub(crate) fn routes() -> Router<WebState> {
     Router::new()
         .route("/metrics/{*key}", put(push_put).post(push_post).delete(push_delete))
         .route("/api/v1/metrics", get(api_metrics))
+        .route("/api/v1/status", get(api_status))
         .route("/api/v1/admin/wipe", put(wipe))
         .route("/pushgateway/metrics", get(exposition))
 }
@@ -99,6 +102,26 @@ async fn api_metrics(State(st): State<WebState>) -> Response {
         .into_response()
 }
 
+/// The Pushgateway's `GET /api/v1/status`: build information, flags and
+/// start time, in its JSON shape.
+async fn api_status(State(st): State<WebState>) -> Response {
+    let Some(p) = st.push.as_ref() else { return disabled() };
+    let b = &st.api.build;
+    let data = serde_json::json!({
+        "build_information": {
+            "version": b.version, "revision": b.revision, "branch": "", "buildUser": "",
+            "buildDate": b.build_date, "goVersion": "",
+        },
+        "flags": st.api.flags,
+        "start_time": p.start_time,
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        serde_json::json!({"status": "success", "data": data}).to_string(),
+    )
+        .into_response()
+}
+
 async fn wipe(State(st): State<WebState>) -> Response {
     match st.push.as_ref() {
         Some(p) if p.admin => {
@@ -136,6 +159,7 @@ mod tests {
                 store: Arc::new(PushStore::new(argus_push::StoreOptions::default())),
                 admin: false,
                 max_body_bytes: 1024,
+                start_time: "2026-11-22T00:00:00Z".into(),
             }),
         }
     }
@@ -163,5 +187,10 @@ mod tests {
         assert_eq!(call(&s, "PUT", "/metrics/job/x", &"a 1\n".repeat(500)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(call(&s, "DELETE", "/metrics/job/backup/instance/db1", "").await.0, StatusCode::ACCEPTED);
         assert_eq!(call(&s, "PUT", "/api/v1/admin/wipe", "").await.0, StatusCode::NOT_FOUND);
+        let (code, status) = call(&s, "GET", "/api/v1/status", "").await;
+        assert_eq!(code, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+        assert_eq!(v["data"]["build_information"]["version"], "0.1.0");
+        assert_eq!(v["data"]["start_time"], "2026-11-22T00:00:00Z");
     }
 }
