@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod duration;
+mod env;
 mod error;
 pub mod exposition;
 mod labels;
@@ -29,6 +30,7 @@ mod sample;
 pub mod storage;
 
 pub use duration::{format_duration, parse_duration};
+pub use env::expand_env;
 pub use error::{Error, Result};
 pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME, is_valid_label_name, is_valid_metric_name};
 pub use matcher::{MatchOp, Matcher, compile_anchored};

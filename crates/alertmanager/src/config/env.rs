@@ -17,39 +17,7 @@ pub struct LoadOptions {
 
 /// Replaces `${NAME}` (NAME = `[A-Za-z_][A-Za-z0-9_]*`) using `lookup`.
 pub(crate) fn expand(text: &str, path: &Path, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut line = 1;
-    while let Some(i) = rest.find('$') {
-        let (before, from_dollar) = rest.split_at(i);
-        line += before.matches('\n').count();
-        out.push_str(before);
-        if let Some(escaped) = from_dollar.strip_prefix("$${") {
-            out.push_str("${");
-            rest = escaped;
-            continue;
-        }
-        if let Some(after) = from_dollar.strip_prefix("${")
-            && let Some(end) = after.find('}')
-            && let Some(name) = after.get(..end).filter(|n| is_var_name(n))
-        {
-            let value =
-                lookup(name).ok_or_else(|| Error::Env { path: path.to_path_buf(), line, name: name.to_string() })?;
-            out.push_str(&value);
-            rest = after.get(end + 1..).unwrap_or("");
-            continue;
-        }
-        out.push('$');
-        rest = from_dollar.get(1..).unwrap_or("");
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-fn is_var_name(s: &str) -> bool {
-    let mut b = s.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    argus_model::expand_env(text, lookup).map_err(|(line, name)| Error::Env { path: path.to_path_buf(), line, name })
 }
 
 #[cfg(test)]
