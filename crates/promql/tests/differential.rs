@@ -10,12 +10,11 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use argus_model::Labels;
-use argus_model::storage::{Appendable, MemStorage};
-use argus_promql::promqltest::{parse_labels, parse_series};
+use argus_promql::promqltest::parse_labels;
 use argus_promql::{Engine, Value};
 
 mod common;
-use common::{INTERVAL_S, Rng, SERIES, gen_vector};
+use common::{INTERVAL_S, Rng, SERIES, gen_vector, load_series};
 
 const TIMES_S: &[i64] = &[0, 60, 180, 300, 450, 600, 960];
 
@@ -449,17 +448,7 @@ fn matches_prometheus_2_42() {
         eprintln!("skipping: promtool did not run");
         return;
     };
-    let st = MemStorage::new();
-    let mut app = st.appender();
-    for s in SERIES {
-        let (ls, vals) = parse_series(s).expect("valid series");
-        for (i, v) in vals.iter().enumerate() {
-            if let Some(v) = v {
-                app.append(0, &ls, i as i64 * INTERVAL_S * 1000, *v).expect("append");
-            }
-        }
-    }
-    app.commit().expect("commit");
+    let st = load_series();
     let engine = Engine::default();
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -528,17 +517,7 @@ fn matches_prometheus_2_42() {
 /// catches sliding-window and step-alignment bugs over many steps.
 #[test]
 fn range_steps_match_instant_queries() {
-    let st = MemStorage::new();
-    let mut app = st.appender();
-    for s in SERIES {
-        let (ls, vals) = parse_series(s).expect("valid series");
-        for (i, v) in vals.iter().enumerate() {
-            if let Some(v) = v {
-                app.append(0, &ls, i as i64 * INTERVAL_S * 1000, *v).expect("append");
-            }
-        }
-    }
-    app.commit().expect("commit");
+    let st = load_series();
     let engine = Engine::default();
     let (start, end, step) = (-30_000, 990_000, 20_000);
     let mut failures = Vec::new();
@@ -629,17 +608,7 @@ fn random_queries_match_prometheus_2_42() {
         eprintln!("skipping: promtool did not run");
         return;
     };
-    let st = MemStorage::new();
-    let mut app = st.appender();
-    for s in SERIES {
-        let (ls, vals) = parse_series(s).expect("valid series");
-        for (i, v) in vals.iter().enumerate() {
-            if let Some(v) = v {
-                app.append(0, &ls, i as i64 * INTERVAL_S * 1000, *v).expect("append");
-            }
-        }
-    }
-    app.commit().expect("commit");
+    let st = load_series();
     let engine = Engine::default();
     let mut failures = Vec::new();
     let (mut nonempty, mut errors) = (0, 0);

@@ -45,6 +45,11 @@ fn fill(db: &Db, n: usize, t0: i64, t1: i64) -> usize {
     count
 }
 
+/// The database's metrics by name.
+fn metrics(db: &Db) -> std::collections::HashMap<&'static str, f64> {
+    db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect()
+}
+
 fn total_samples(series: &[Series]) -> usize {
     series.iter().map(|s| s.samples.len()).sum()
 }
@@ -87,7 +92,7 @@ fn order_rules_and_counters() {
     assert_eq!(app.append(0, &l, 500, 3.0), Err(StorageError::OutOfOrderSample));
     app.rollback();
     assert_eq!(total_samples(&all(&db)), 2);
-    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    let m = metrics(&db);
     assert_eq!(m["out_of_order_samples"], 2.0);
     assert_eq!(m["duplicate_samples"], 1.0);
     assert_eq!(m["samples_appended"], 2.0);
@@ -170,7 +175,7 @@ fn retention_by_time_deletes_old_blocks() {
     db.compact().unwrap();
     let oldest = db.blocks().iter().map(|b| b.min_time).min().unwrap();
     assert!(oldest >= 4 * H, "blocks older than retention remain: {:?}", db.blocks());
-    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    let m = metrics(&db);
     assert!(m["retention_time_deletions"] >= 1.0);
 }
 
@@ -231,7 +236,7 @@ fn corrupt_block_is_skipped_not_fatal() {
     bytes[mid] ^= 0xff;
     std::fs::write(&index, bytes).unwrap();
     let db = open(dir.path());
-    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    let m = metrics(&db);
     assert_eq!(m["blocks_corrupt"], 1.0);
     assert!(db.blocks().iter().all(|x| x.ulid.to_string() != b));
     // The head's data is still there.
@@ -297,7 +302,7 @@ fn deleted_chunks_file_skips_the_block() {
     drop(db);
     std::fs::remove_file(dir.path().join(&b).join("chunks")).unwrap();
     let db = open(dir.path());
-    let m: std::collections::HashMap<_, _> = db.metrics().into_iter().map(|(n, _, v)| (n, v)).collect();
+    let m = metrics(&db);
     assert_eq!(m["blocks_corrupt"], 1.0);
     assert!(total_samples(&all(&db)) > 0, "head data still served");
 }
