@@ -132,25 +132,9 @@ pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
 }
 
 /// Parses a byte size like Prometheus' `--storage.tsdb.retention.size`
-/// (`512MB`, `10GB`; units B KB MB GB TB PB EB are powers of 1024).
+/// (Go's `units.ParseBase2Bytes`: `512MB`, `10GiB`, powers of 1024).
 pub(crate) fn parse_bytes(s: &str) -> anyhow::Result<u64> {
-    let s = s.trim();
-    if s == "0" {
-        return Ok(0);
-    }
-    let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
-    let n: u64 = s[..digits].parse().with_context(|| format!("not a valid size: {s:?}"))?;
-    let mult: u64 = match s[digits..].to_ascii_uppercase().as_str() {
-        "B" | "" => 1,
-        "KB" | "KIB" => 1 << 10,
-        "MB" | "MIB" => 1 << 20,
-        "GB" | "GIB" => 1 << 30,
-        "TB" | "TIB" => 1 << 40,
-        "PB" | "PIB" => 1 << 50,
-        "EB" | "EIB" => 1 << 60,
-        u => bail!("unknown unit {u:?} in size {s:?}"),
-    };
-    n.checked_mul(mult).with_context(|| format!("size out of range: {s:?}"))
+    argus_scrape::config::parse_base2_bytes(s).map_err(|e| anyhow::anyhow!("not a valid size {s:?}: {e}"))
 }
 
 #[cfg(test)]

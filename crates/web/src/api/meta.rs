@@ -11,15 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::params::{Params, match_sets, time_param};
-use super::{ApiError, json, ok, read_params};
+use super::{ApiError, blocking, json, ok, read_params};
 use crate::WebState;
 
 fn range(p: &Params) -> Result<(i64, i64), ApiError> {
     Ok((time_param(p, "start", i64::MIN)?, time_param(p, "end", i64::MAX)?))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("request panicked: {e}")))?
 }
 
 fn string_list(items: impl IntoIterator<Item = String>) -> String {

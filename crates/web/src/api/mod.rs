@@ -139,6 +139,14 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/admin/tsdb/snapshot", post(status::snapshot).put(status::snapshot))
 }
 
+/// Runs blocking work (queries, storage reads) on the blocking pool; a panic
+/// there becomes an internal error instead of taking the server down.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("request panicked: {e}")))?
+}
+
 /// Extracts merged parameters from a request (URL query plus form body).
 pub(crate) async fn read_params(req: axum::extract::Request) -> Result<params::Params, ApiError> {
     let query = req.uri().query().map(str::to_string);

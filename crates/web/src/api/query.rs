@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 
 use super::params::{Params, parse_duration, time_param};
-use super::{ApiError, json, ok, read_params};
+use super::{ApiError, blocking, json, ok, read_params};
 use crate::WebState;
 
 fn now_ms() -> i64 {
@@ -27,19 +27,13 @@ fn timeout(p: &Params) -> Result<Option<Duration>, ApiError> {
     }
 }
 
-async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("query panicked: {e}")))?
-}
-
 pub(crate) async fn instant(State(st): State<WebState>, req: Request) -> Result<Response, ApiError> {
     let p = read_params(req).await?;
     let t = time_param(&p, "time", now_ms())?;
     let q = query_text(&p)?;
     let opts = argus_promql::QueryOpts { timeout: timeout(&p)?, ..Default::default() };
     let api = st.api.clone();
-    let res = run_blocking(move || Ok(api.engine.instant_query_with(api.storage.as_ref(), &q, t, &opts)?)).await?;
+    let res = blocking(move || Ok(api.engine.instant_query_with(api.storage.as_ref(), &q, t, &opts)?)).await?;
     let mut data = String::new();
     json::query_data(&mut data, &res.value);
     Ok(ok(&data, &res.warnings))
@@ -86,8 +80,7 @@ pub(crate) async fn range(State(st): State<WebState>, req: Request) -> Result<Re
     let opts = argus_promql::QueryOpts { timeout: timeout(&p)?, ..Default::default() };
     let api = st.api.clone();
     let res =
-        run_blocking(move || Ok(api.engine.range_query_with(api.storage.as_ref(), &q, start, end, step, &opts)?))
-            .await?;
+        blocking(move || Ok(api.engine.range_query_with(api.storage.as_ref(), &q, start, end, step, &opts)?)).await?;
     let mut data = String::new();
     json::query_data(&mut data, &res.value);
     Ok(ok(&data, &res.warnings))
