@@ -170,9 +170,24 @@ impl InternalTarget {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
                 .unwrap_or(0);
-            let (body, format) = source();
-            let dur = start.elapsed().as_secs_f64();
-            let r = self.scrape_once(app.as_ref(), &body, format, t_ms, dur);
+            // Producing the body reads files (host metrics) and committing
+            // writes the WAL: run the whole scrape off the async workers.
+            let (src, store) = (source.clone(), app.clone());
+            let res = tokio::task::spawn_blocking(move || {
+                let (body, format) = src();
+                let dur = start.elapsed().as_secs_f64();
+                let r = self.scrape_once(store.as_ref(), &body, format, t_ms, dur);
+                (self, r)
+            })
+            .await;
+            let r;
+            (self, r) = match res {
+                Ok(done) => done,
+                Err(e) => {
+                    tracing::error!(err = %e, "internal target panicked; it stops");
+                    return;
+                }
+            };
             if let Some(e) = r.error {
                 tracing::warn!(job = %self.job, instance = %self.instance, err = %e, "scrape failed");
             }
