@@ -351,7 +351,7 @@ fn apply_retention(db: &Db) -> Result<()> {
         }
     }
     if db.opts.retention_size > 0 {
-        let wal = db.metrics().iter().find(|(n, _, _)| *n == "wal_size_bytes").map(|x| x.2 as u64).unwrap_or(0);
+        let wal = db.wal_size_bytes();
         let mut total: u64 = blocks.iter().map(|b| b.size_bytes()).sum::<u64>() + wal;
         for b in &blocks {
             if total <= db.opts.retention_size {

@@ -187,6 +187,11 @@ impl Db {
         out
     }
 
+    /// Bytes of WAL segments on disk (0 without a WAL).
+    pub fn wal_size_bytes(&self) -> u64 {
+        self.wal_stats.as_ref().map(|w| w.snapshot().size_bytes).unwrap_or(0)
+    }
+
     /// Fsyncs the WAL if the interval policy says it is due (call from a timer).
     pub fn sync_wal_if_due(&self) {
         if let Some(w) = &self.head.wal
