@@ -20,6 +20,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod alerting;
 mod duration;
 mod env;
 mod error;
