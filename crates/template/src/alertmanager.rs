@@ -31,3 +31,13 @@ impl Templates {
         self.execute_text(text, data)
     }
 }
+
+/// A data method: receiver and arguments to result.
+pub(crate) type Method = fn(&Value, &[Value]) -> Result<Value, Error>;
+
+/// Alertmanager's methods on its data types, looked up by receiver shape
+/// and name (Go resolves methods before fields and map keys).
+pub(crate) fn method(recv: &Value, name: &str) -> Option<Method> {
+    let _ = (recv, name);
+    None
+}

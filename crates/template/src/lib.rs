@@ -13,14 +13,33 @@
 //!   (`$labels`, `$value`, `$externalLabels`, `$externalURL`, functions).
 //! - [`alertmanager`]: Alertmanager 0.25's default templates and functions.
 //!
-//! SKELETON: the engine below only handles texts without actions; the
-//! template helper replaces it with the full engine.
+//! The engine is our own (lexer, parser, executor mirroring Go's
+//! `text/template/parse` and `exec.go`): gtmpl, the Rust port, compares a
+//! float with an int constant wrongly and prints numbers with Rust's Display
+//! rather than Go's `%v`, and has had no release since 2021. Numbers print
+//! as Go prints them (`1234567.0` as `1.234567e+06`), comparisons follow
+//! Go's kind rules (`gt $value 1` is an error, `gt $value 1.0` is not), and
+//! error messages read like Go's (`template: NAME:LINE:COL: executing ...`).
+//! `tests/promtool.rs` checks ~200 templates against promtool 2.42's output.
+//!
+//! ```
+//! use argus_template::{Template, Value};
+//! let mut t = Template::new("t");
+//! t.parse(r#"{{ define "x" }}<{{ . }}>{{ end }}{{ range . }}{{ template "x" . }}{{ end }}"#).unwrap();
+//! let out = t.execute(&Value::List(vec![Value::Float(1234567.0), Value::Int(3)])).unwrap();
+//! assert_eq!(out, "<1.234567e+06><3>");
+//! ```
 #![deny(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub mod alertmanager;
+mod builtins;
+mod exec;
+mod gofmt;
+mod lex;
+mod parse;
 pub mod prometheus;
 
 /// A template error: parse or execution, with template name and position.
@@ -64,18 +83,50 @@ pub struct QuerySample {
 /// Evaluates a PromQL instant query for the `query` template function.
 pub type QueryFn = Arc<dyn Fn(&str) -> Result<Vec<QuerySample>, String> + Send + Sync>;
 
-/// A parsed set of templates.
+/// A parsed set of templates: a main template plus named ones
+/// (`{{define}}`, `{{block}}`), sharing one function map. Cloning is cheap
+/// (trees are shared) and is how a text is parsed against a base set.
 #[derive(Clone)]
 pub struct Template {
     name: String,
-    texts: BTreeMap<String, String>,
-    funcs: BTreeMap<String, Func>,
+    pub(crate) trees: BTreeMap<String, Arc<parse::Tree>>,
+    pub(crate) funcs: BTreeMap<String, Func>,
+    /// Alertmanager's data methods (`.Alerts.Firing`, `.SortedPairs`, ...).
+    pub(crate) am_methods: bool,
+    /// `missingkey=zero`: a missing key of a string map yields "".
+    pub(crate) missing_zero: bool,
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("name", &self.name)
+            .field("templates", &self.trees.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Template {
     /// An empty template set whose main template is `name`.
     pub fn new(name: &str) -> Self {
-        Template { name: name.to_string(), texts: BTreeMap::new(), funcs: BTreeMap::new() }
+        Template {
+            name: name.to_string(),
+            trees: BTreeMap::new(),
+            funcs: BTreeMap::new(),
+            am_methods: false,
+            missing_zero: false,
+        }
+    }
+
+    /// The main template's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The same set with `name` as the main template (Go's `t.New(name)`):
+    /// parse the next text into it.
+    pub fn with_name(&self, name: &str) -> Self {
+        Template { name: name.to_string(), ..self.clone() }
     }
 
     /// Adds or replaces functions available to templates parsed afterwards.
@@ -84,13 +135,38 @@ impl Template {
         self
     }
 
-    /// Parses `text` as the main template (its `{{define}}`s add named templates).
-    pub fn parse(&mut self, text: &str) -> Result<&mut Self, Error> {
-        if text.contains("{{") {
-            return Err(Error(format!("template: {}: actions not supported by the skeleton", self.name)));
+    /// Go's `Option`: `missingkey=default`/`invalid` (a missing map key
+    /// prints `<no value>`) or `missingkey=zero` (a missing key of a string
+    /// map is ""); `missingkey=error` is not supported.
+    pub fn option(&mut self, opt: &str) -> Result<&mut Self, Error> {
+        match opt {
+            "missingkey=default" | "missingkey=invalid" => self.missing_zero = false,
+            "missingkey=zero" => self.missing_zero = true,
+            _ => return Err(Error(format!("template: unrecognized option: {opt}"))),
         }
-        self.texts.insert(self.name.clone(), text.to_string());
         Ok(self)
+    }
+
+    /// Parses `text` as the main template (its `{{define}}`s add named
+    /// templates). As in Go, a definition replaces an earlier one of the same
+    /// name unless the new one is empty; the error is Go's
+    /// `template: NAME:LINE: ...`.
+    pub fn parse(&mut self, text: &str) -> Result<&mut Self, Error> {
+        let funcs = &self.funcs;
+        let has_func = |n: &str| funcs.contains_key(n) || builtins::is_builtin(n);
+        let trees = parse::parse(&self.name, text, &has_func).map_err(Error)?;
+        for t in trees {
+            if t.is_empty() && self.trees.contains_key(&t.name) {
+                continue;
+            }
+            self.trees.insert(t.name.clone(), Arc::new(t));
+        }
+        Ok(self)
+    }
+
+    /// Whether a template of that name is defined.
+    pub fn has(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
     }
 
     /// Executes the main template with `data` as dot.
@@ -99,7 +175,27 @@ impl Template {
     }
 
     /// Executes the named template with `data` as dot.
-    pub fn execute_named(&self, name: &str, _data: &Value) -> Result<String, Error> {
-        self.texts.get(name).cloned().ok_or_else(|| Error(format!("template: no template {name:?}")))
+    pub fn execute_named(&self, name: &str, data: &Value) -> Result<String, Error> {
+        self.run(name, data, false)
+    }
+
+    pub(crate) fn run(&self, name: &str, data: &Value, html: bool) -> Result<String, Error> {
+        let Some(tree) = self.trees.get(name) else {
+            if name == self.name {
+                return Err(Error(format!(
+                    "template: {}: {} is an incomplete or empty template",
+                    name,
+                    gofmt::quote(name)
+                )));
+            }
+            return Err(Error(format!(
+                "template: no template {} associated with template {}",
+                gofmt::quote(name),
+                gofmt::quote(&self.name)
+            )));
+        };
+        let mut ex = exec::Exec { set: self, html, out: String::new(), depth: 0, at: None };
+        ex.run(tree, data)?;
+        Ok(ex.out)
     }
 }

@@ -1,0 +1,74 @@
+//! Alert templates rendered by promtool 2.42 (`promtool test rules`), the
+//! oracle for Prometheus' template semantics: each row is a template, the
+//! alert's value and labels, and what Prometheus produced (an annotation,
+//! possibly `<error expanding template: ...>`, or the rule-loading parse
+//! error). `testdata/oracle.py` regenerates the table when promtool is
+//! installed; these tests never call promtool.
+
+// The table holds values such as 3.14159 as promtool saw them.
+#![allow(clippy::approx_constant)]
+
+use std::collections::BTreeMap;
+
+use argus_template::prometheus::Expander;
+
+struct Case {
+    /// The alert name promtool used (it appears in error messages).
+    name: &'static str,
+    /// The `case` label value the oracle gave the series.
+    case: &'static str,
+    value: f64,
+    labels: &'static [(&'static str, &'static str)],
+    text: &'static str,
+    /// Ok(annotation) or Err(parse error reported at rule loading).
+    want: Result<&'static str, &'static str>,
+}
+
+const CASES: &[Case] = include!("promtool_cases.in");
+
+fn expander(c: &Case) -> Expander {
+    let mut labels: BTreeMap<String, String> = c.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    labels.insert("__name__".into(), "m".into());
+    labels.insert("case".into(), c.case.into());
+    Expander {
+        labels,
+        external_labels: BTreeMap::new(),
+        external_url: String::new(),
+        value: c.value,
+        timestamp_ms: 0,
+        query: None,
+    }
+}
+
+#[test]
+fn promtool_table() {
+    let mut failures = Vec::new();
+    for c in CASES {
+        let name = format!("__alert_{}", c.name);
+        match c.want {
+            Ok(want) => {
+                // The rule manager's rendering of an expansion error.
+                let got = match expander(c).expand(&name, c.text) {
+                    Ok(s) => s,
+                    Err(e) => format!("<error expanding template: {e}>"),
+                };
+                if got != want {
+                    failures.push(format!("{:?} (value {}):\n   got: {got:?}\n  want: {want:?}", c.text, c.value));
+                }
+            }
+            Err(want) => {
+                let got = Expander::check(&name, c.text).map_err(|e| e.0);
+                if got.as_ref().err().map(String::as_str) != Some(want) {
+                    failures.push(format!("{:?} (check):\n   got: {got:?}\n  want: Err({want:?})", c.text));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from promtool:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
