@@ -659,6 +659,51 @@ fn compile_unanchored(re: &str) -> Result<regex::Regex, Error> {
 mod tests {
     use super::*;
 
+    fn expander(query: Option<QueryFn>) -> Expander {
+        Expander {
+            labels: [("job".to_string(), "api".to_string())].into(),
+            external_labels: [("dc".to_string(), "eu".to_string())].into(),
+            external_url: "http://prom.example.com:9090/prom".into(),
+            value: 2.5,
+            timestamp_ms: 0,
+            query,
+        }
+    }
+
+    fn sample(inst: &str, v: f64) -> crate::QuerySample {
+        crate::QuerySample {
+            labels: [("__name__".to_string(), "up".to_string()), ("instance".to_string(), inst.to_string())].into(),
+            value: v,
+        }
+    }
+
+    #[test]
+    fn query_functions() {
+        let q: QueryFn = Arc::new(|expr: &str| match expr {
+            "up" => Ok(vec![sample("b:1", 0.0), sample("a:1", 1234567.0)]),
+            "none" => Ok(vec![]),
+            _ => Err("bad_data: parse error".to_string()),
+        });
+        let e = expander(Some(q));
+        let check = |t: &str, want: &str| assert_eq!(e.expand("x", t).as_deref(), Ok(want), "{t}");
+        check(r#"{{ range query "up" }}{{ .Labels.instance }}={{ .Value }};{{ end }}"#, "b:1=0;a:1=1.234567e+06;");
+        check(r#"{{ range query "up" | sortByLabel "instance" }}{{ label "instance" . }} {{ end }}"#, "a:1 b:1 ");
+        check(r#"{{ query "up" | first | value | humanize }}"#, "0");
+        check(r#"{{ with query "none" }}{{ . | first | value }}{{ else }}none{{ end }}"#, "none");
+        check(r#"{{ query "up" | first }}"#, "{map[__name__:up instance:b:1] 0}");
+        check(r#"{{ (query "up" | first).Labels.instance }}|{{ len (query "up") }}"#, "b:1|2");
+        check(
+            "{{ $externalLabels.dc }} {{ $externalURL }} {{ pathPrefix }} {{ externalURL }}",
+            "eu http://prom.example.com:9090/prom /prom http://prom.example.com:9090/prom",
+        );
+        let err = e.expand("x", r#"{{ query "bad(" }}"#).unwrap_err().0;
+        assert!(err.ends_with("error calling query: bad_data: parse error"), "{err}");
+        let err = e.expand("x", r#"{{ query "none" | first }}"#).unwrap_err().0;
+        assert!(err.ends_with("error calling first: first() called on vector with no elements"), "{err}");
+        let err = expander(None).expand("x", r#"{{ query "up" }}"#).unwrap_err().0;
+        assert!(err.starts_with("error executing template x: template: x:1:"), "{err}");
+    }
+
     #[test]
     fn humanize_matches_prometheus() {
         let check = |v: f64, want: &str| assert_eq!(humanize(v), want, "{v}");

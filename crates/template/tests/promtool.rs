@@ -26,6 +26,10 @@ struct Case {
 
 const CASES: &[Case] = include!("promtool_cases.in");
 
+/// Every label/annotation template of the seed rule files and
+/// ../shared/testdata, at two values (testdata/seeds.json).
+const SEED_CASES: &[Case] = include!("seeds_cases.in");
+
 fn expander(c: &Case) -> Expander {
     let mut labels: BTreeMap<String, String> = c.labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     labels.insert("__name__".into(), "m".into());
@@ -42,8 +46,17 @@ fn expander(c: &Case) -> Expander {
 
 #[test]
 fn promtool_table() {
+    check_all(CASES);
+}
+
+#[test]
+fn seed_templates() {
+    check_all(SEED_CASES);
+}
+
+fn check_all(cases: &[Case]) {
     let mut failures = Vec::new();
-    for c in CASES {
+    for c in cases {
         let name = format!("__alert_{}", c.name);
         match c.want {
             Ok(want) => {
@@ -68,7 +81,7 @@ fn promtool_table() {
         failures.is_empty(),
         "{} of {} cases differ from promtool:\n{}",
         failures.len(),
-        CASES.len(),
+        cases.len(),
         failures.join("\n")
     );
 }
