@@ -199,6 +199,20 @@ fn hex_float(f: f64, upper: bool) -> String {
     if upper { s.to_uppercase() } else { s }
 }
 
+/// The Go structs our maps stand for, recognised by their exact field
+/// sets, with the fields in declaration order: Prometheus' query sample,
+/// Alertmanager's Pair, Alert and Data.
+const STRUCTS: [&[&str]; 4] = [
+    &["Labels", "Value"],
+    &["Name", "Value"],
+    &["Status", "Labels", "Annotations", "StartsAt", "EndsAt", "GeneratorURL", "Fingerprint"],
+    &["Receiver", "Status", "Alerts", "GroupLabels", "CommonLabels", "CommonAnnotations", "ExternalURL"],
+];
+
+fn struct_fields(m: &std::collections::BTreeMap<String, Value>) -> Option<&'static [&'static str]> {
+    STRUCTS.into_iter().find(|fields| fields.len() == m.len() && fields.iter().all(|f| m.contains_key(*f)))
+}
+
 /// Go's `strconv.Quote`.
 pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -459,16 +473,15 @@ impl Printer {
                 }
                 self.buf.push(']');
             }
-            // A query sample is a Go struct {Labels, Value}: `{map[..] 1}`.
-            Value::Map(m)
-                if m.len() == 2
-                    && matches!(m.get("Labels"), Some(Value::Map(_)))
-                    && matches!(m.get("Value"), Some(Value::Float(_))) =>
-            {
+            // Maps that stand for Go structs print as structs: `{v1 v2}`.
+            Value::Map(m) if struct_fields(m).is_some() => {
                 self.buf.push('{');
-                self.print_arg(m.get("Labels").unwrap_or(&Value::Nil), verb);
-                self.buf.push(' ');
-                self.print_arg(m.get("Value").unwrap_or(&Value::Nil), verb);
+                for (i, f) in struct_fields(m).unwrap_or(&[]).iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push(' ');
+                    }
+                    self.print_arg(m.get(*f).unwrap_or(&Value::Nil), verb);
+                }
                 self.buf.push('}');
             }
             Value::Map(m) => {

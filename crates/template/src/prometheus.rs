@@ -628,7 +628,7 @@ pub(crate) fn go_regex_syntax(re: &str) -> String {
 }
 
 /// `regexp.MustCompile`'s panic text, which text/template reports.
-fn compile(re: &str) -> Result<regex::Regex, Error> {
+pub(crate) fn compile(re: &str) -> Result<regex::Regex, Error> {
     compile_unanchored(re).map_err(|e| {
         let q = if re.contains('`') || re.chars().any(|c| c.is_control() && c != '\t') {
             gofmt::quote(re)
@@ -640,7 +640,7 @@ fn compile(re: &str) -> Result<regex::Regex, Error> {
 }
 
 /// `regexp.Compile` with Go's error text for the common mistakes.
-fn compile_unanchored(re: &str) -> Result<regex::Regex, Error> {
+pub(crate) fn compile_unanchored(re: &str) -> Result<regex::Regex, Error> {
     regex::Regex::new(&go_regex_syntax(re)).map_err(|e| {
         let msg = e.to_string();
         let what = msg.lines().last().unwrap_or(&msg).trim().trim_start_matches("error: ").to_string();
