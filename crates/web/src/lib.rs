@@ -17,11 +17,14 @@
 #![deny(missing_docs)]
 
 mod api;
+mod federate;
 mod lifecycle;
 mod push;
+mod remote;
 
 pub use api::{ApiState, BuildInfo, JsonSource, SnapshotFn};
 pub use push::PushState;
+pub use remote::{RemoteWriteState, RemoteWriteStats};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -51,6 +54,8 @@ pub struct WebState {
     pub node_metrics: Option<TextRenderer>,
     /// The push gateway, when enabled.
     pub push: Option<PushState>,
+    /// The remote write receiver, when enabled (`--web.enable-remote-write-receiver`).
+    pub remote_write: Option<RemoteWriteState>,
 }
 
 /// Renders a text-format exposition (blocking; called on the blocking pool).
@@ -58,7 +63,12 @@ pub type TextRenderer = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The router with every endpoint this build serves.
 pub fn router(state: WebState) -> Router {
-    lifecycle::routes().merge(api::routes()).merge(push::routes()).with_state(state)
+    lifecycle::routes()
+        .merge(api::routes())
+        .merge(push::routes())
+        .merge(federate::routes())
+        .merge(remote::routes())
+        .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes

@@ -83,6 +83,7 @@ mod tests {
             api: crate::api::test_state(argus_model::storage::MemStorage::new()),
             node_metrics: Some(Arc::new(|| "node_load1 0.5\n".to_string())),
             push: None,
+            remote_write: None,
         }
     }
 

@@ -161,6 +161,7 @@ mod tests {
                 max_body_bytes: 1024,
                 start_time: "2026-11-22T00:00:00Z".into(),
             }),
+            remote_write: None,
         }
     }
 

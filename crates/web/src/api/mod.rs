@@ -56,6 +56,8 @@ pub struct ApiState {
     /// Takes a snapshot (`skip_head` = true leaves the head out) and returns
     /// its directory name; `None` when the admin API is disabled.
     pub snapshot: Option<SnapshotFn>,
+    /// The running config's `global.external_labels` (federation adds them).
+    pub external_labels: Arc<dyn Fn() -> argus_model::Labels + Send + Sync>,
 }
 
 /// Takes a storage snapshot; the argument is Prometheus' `skip_head`.
@@ -178,6 +180,7 @@ pub(crate) fn test_state(store: argus_model::storage::MemStorage) -> ApiState {
         runtime_info: Arc::new(|| serde_json::json!({"CWD": "/"})),
         tsdb_status: Arc::new(|| serde_json::json!({"headStats": {"numSeries": 0}})),
         snapshot: None,
+        external_labels: Arc::new(argus_model::Labels::empty),
     }
 }
 

@@ -29,6 +29,7 @@ async fn call(method: &str, uri: &str, body: &str) -> (StatusCode, serde_json::V
         api: super::test_state(store()),
         node_metrics: None,
         push: None,
+        remote_write: None,
     };
     let mut req = Request::builder().method(method).uri(uri);
     if method == "POST" {
