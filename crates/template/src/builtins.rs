@@ -84,7 +84,7 @@ fn len(a: &[Value]) -> Result<Value, Error> {
         Some(Value::String(s)) => Ok(Value::Int(s.len() as i64)),
         Some(Value::List(l)) => Ok(Value::Int(l.len() as i64)),
         Some(Value::Map(m)) => Ok(Value::Int(m.len() as i64)),
-        Some(Value::Nil) | None => Err(Error("len of nil pointer".into())),
+        Some(Value::Nil) | None => Err(Error("reflect: call of reflect.Value.Type on zero Value".into())),
         Some(v) => Err(Error(format!("len of type {}", gofmt::type_name(v)))),
     }
 }
@@ -177,7 +177,15 @@ fn eval_args(a: &[Value]) -> String {
     if let [Value::String(s)] = a {
         return s.clone();
     }
-    gofmt::sprint(a)
+    // printableValue: a missing value is the string "<no value>".
+    let a: Vec<Value> = a
+        .iter()
+        .map(|v| if matches!(v, Value::Nil) { Value::String("<no value>".into()) } else { v.clone() })
+        .collect();
+    if let [Value::String(s)] = a.as_slice() {
+        return s.clone();
+    }
+    gofmt::sprint(&a)
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]

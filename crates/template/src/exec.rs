@@ -7,8 +7,11 @@
 use crate::parse::{Arg, Branch, Command, Node, Pipe, Tree};
 use crate::{Error, Template, Value, builtins, gofmt};
 
-/// Go's maxExecDepth: nested `{{template}}` calls before giving up.
-const MAX_DEPTH: usize = 100_000;
+/// Nesting (template calls, if/with/range, parenthesized pipelines) before
+/// giving up. Go allows 100000 template calls on its growable goroutine
+/// stacks; a thread stack of 2 MiB holds a few hundred levels of this
+/// recursive executor in a debug build, so the limit is far lower.
+pub(crate) const MAX_DEPTH: usize = 150;
 
 pub(crate) struct Exec<'a> {
     pub set: &'a Template,
@@ -113,37 +116,30 @@ impl<'a> Exec<'a> {
                 }
             }
             Node::If(b) | Node::With(b) => {
-                let mark = st.vars.len();
-                let v = self.eval_pipeline(st, dot, &b.pipe)?;
-                let flow = if is_true(&v) {
-                    let d = if matches!(node, Node::With(_)) { v } else { dot.clone() };
-                    self.walk_list(st, &d, &b.list)?
-                } else {
-                    self.walk_list(st, dot, &b.else_list)?
-                };
-                st.vars.truncate(mark);
-                return Ok(flow);
+                self.enter(st)?;
+                let r = self.walk_if_with(st, dot, node, b);
+                self.depth -= 1;
+                return r;
             }
             Node::Range(b) => {
+                self.enter(st)?;
                 let mark = st.vars.len();
-                let flow = self.walk_range(st, dot, b)?;
+                let flow = self.walk_range(st, dot, b);
                 st.vars.truncate(mark);
-                return Ok(flow);
+                self.depth -= 1;
+                return flow;
             }
             Node::Template { pos, name, pipe } => {
                 self.at(At::Template(*pos, name, pipe.as_ref()));
                 let Some(tree) = self.set.trees.get(name) else {
                     return Err(self.fail(st, format!("template {} not defined", gofmt::quote(name))));
                 };
-                if self.depth >= MAX_DEPTH {
-                    return Err(self.fail(st, format!("exceeded maximum template depth ({MAX_DEPTH})")));
-                }
+                self.enter(st)?;
                 let d = match pipe {
                     Some(p) => self.eval_pipeline(st, dot, p)?,
                     None => Value::Nil,
                 };
                 let mut inner = State { tree, vars: vec![("$".into(), d.clone())] };
-                self.depth += 1;
                 let r = self.walk_list(&mut inner, &d, &tree.root);
                 self.depth -= 1;
                 r?;
@@ -154,12 +150,37 @@ impl<'a> Exec<'a> {
         Ok(Flow::Normal)
     }
 
+    fn walk_if_with(&mut self, st: &mut State<'a>, dot: &Value, node: &'a Node, b: &'a Branch) -> R<Flow> {
+        let mark = st.vars.len();
+        let v = self.eval_pipeline(st, dot, &b.pipe)?;
+        let flow = if is_true(&v) {
+            let d = if matches!(node, Node::With(_)) { v } else { dot.clone() };
+            self.walk_list(st, &d, &b.list)?
+        } else {
+            self.walk_list(st, dot, &b.else_list)?
+        };
+        st.vars.truncate(mark);
+        Ok(flow)
+    }
+
+    /// One level deeper; errors beyond [`MAX_DEPTH`] instead of exhausting
+    /// the stack.
+    fn enter(&mut self, st: &State<'_>) -> R<()> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.fail(st, format!("exceeded maximum template depth ({MAX_DEPTH})")));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn walk_range(&mut self, st: &mut State<'a>, dot: &Value, b: &'a Branch) -> R<Flow> {
         let v = self.eval_pipeline(st, dot, &b.pipe)?;
         let mark = st.vars.len();
         let items: Vec<(Value, Value)> = match &v {
             Value::List(l) => l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), e.clone())).collect(),
-            Value::Map(m) => m.iter().map(|(k, e)| (Value::String(k.clone()), e.clone())).collect(),
+            Value::Map(m) if gofmt::go_struct(m).is_none() => {
+                m.iter().map(|(k, e)| (Value::String(k.clone()), e.clone())).collect()
+            }
             Value::Nil => Vec::new(),
             other => return Err(self.fail(st, format!("range can't iterate over {}", gofmt::sprint_value(other)))),
         };
@@ -172,12 +193,12 @@ impl<'a> Exec<'a> {
             // the one before it the index or key.
             if b.pipe.is_assign {
                 if let Some(name) = b.pipe.decl.last() {
-                    set_var(st, name, e.clone());
+                    let _ = set_var(st, name, e.clone());
                 }
                 if b.pipe.decl.len() > 1
                     && let Some(name) = b.pipe.decl.first()
                 {
-                    set_var(st, name, k.clone());
+                    let _ = set_var(st, name, k.clone());
                 }
             } else if !b.pipe.decl.is_empty() {
                 if let Some(slot) = st.vars.get_mut(n.wrapping_sub(1)) {
@@ -220,7 +241,9 @@ impl<'a> Exec<'a> {
         let value = value.unwrap_or_default();
         for name in &pipe.decl {
             if pipe.is_assign {
-                set_var(st, name, value.clone());
+                if !set_var(st, name, value.clone()) {
+                    return Err(self.fail(st, format!("undefined variable: {name}")));
+                }
             } else {
                 st.vars.push((name.clone(), value.clone()));
             }
@@ -246,7 +269,10 @@ impl<'a> Exec<'a> {
             }
             Arg::Pipe(p) => {
                 self.not_a_function(st, first, args, &fin)?;
-                return self.eval_pipeline(st, dot, p);
+                self.enter(st)?;
+                let r = self.eval_pipeline(st, dot, p);
+                self.depth -= 1;
+                return r;
             }
             Arg::Var { idents, .. } => return self.eval_variable(st, dot, first, idents, args, fin),
             _ => {}
@@ -358,9 +384,19 @@ impl<'a> Exec<'a> {
             return m(&recv, &argv).map_err(|e| self.fail(st, format!("error calling {name}: {}", e.0)));
         }
         let has_args = !args.is_empty() || fin.is_some();
-        self.at(At::Arg(node));
+        // Go reports field errors at whatever node was evaluated last.
         match recv {
             Value::Nil => Ok(Value::Nil),
+            Value::Map(m) if gofmt::go_struct(&m).is_some() => {
+                let ty = gofmt::type_name(&Value::Map(m.clone()));
+                match m.get(name) {
+                    Some(_) if has_args => {
+                        Err(self.fail(st, format!("{name} has arguments but cannot be invoked as function")))
+                    }
+                    Some(v) => Ok(v.clone()),
+                    None => Err(self.fail(st, format!("can't evaluate field {name} in type {ty}"))),
+                }
+            }
             Value::Map(m) => {
                 if has_args {
                     return Err(self.fail(st, format!("{name} is not a method but has arguments")));
@@ -421,9 +457,21 @@ impl<'a> Exec<'a> {
             (None, None) => Ok(Value::Nil),
         };
         result.map_err(|e| {
-            if let Some((_, msg)) = builtins::split_arg_error(&e.0) {
+            if let Some((i, msg)) = builtins::split_arg_error(&e.0) {
                 // Go checks argument types before the call; the context is
-                // the last node evaluated for the arguments.
+                // the last node evaluated for the arguments, and a constant
+                // of the wrong type is reported as such.
+                if let Some(a @ (Arg::Number { .. } | Arg::Bool { .. } | Arg::String { .. } | Arg::Nil { .. })) =
+                    args.get(i)
+                {
+                    self.at(At::Arg(a));
+                    let want = msg.split("expected ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("");
+                    return match a {
+                        Arg::Nil { .. } => self.fail(st, format!("cannot assign nil to {want}")),
+                        _ if want == "string" => self.fail(st, format!("expected string; found {a}")),
+                        _ => self.fail(st, format!("can't handle {a} for arg of type {want}")),
+                    };
+                }
                 return self.fail(st, msg);
             }
             if e.0.starts_with("wrong number of args") {
@@ -442,7 +490,12 @@ impl<'a> Exec<'a> {
             Arg::Nil { .. } => Ok(Value::Nil),
             Arg::Field { idents, .. } => self.eval_field_chain(st, dot, dot.clone(), arg, idents, &[], None),
             Arg::Var { idents, .. } => self.eval_variable(st, dot, arg, idents, &[], None),
-            Arg::Pipe(p) => self.eval_pipeline(st, dot, p),
+            Arg::Pipe(p) => {
+                self.enter(st)?;
+                let r = self.eval_pipeline(st, dot, p);
+                self.depth -= 1;
+                r
+            }
             Arg::Ident { name, pos } => self.eval_niladic(st, name, *pos),
             Arg::Chain { node, fields, .. } => self.eval_chain(st, dot, arg, node, fields, &[], None),
             Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
@@ -472,9 +525,14 @@ impl<'a> Exec<'a> {
     }
 }
 
-fn set_var(st: &mut State<'_>, name: &str, v: Value) {
-    if let Some(slot) = st.vars.iter_mut().rev().find(|(n, _)| n == name) {
-        slot.1 = v;
+/// Assigns to the innermost variable `name`; false when there is none.
+fn set_var(st: &mut State<'_>, name: &str, v: Value) -> bool {
+    match st.vars.iter_mut().rev().find(|(n, _)| n == name) {
+        Some(slot) => {
+            slot.1 = v;
+            true
+        }
+        None => false,
     }
 }
 

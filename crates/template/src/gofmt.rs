@@ -16,10 +16,18 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
         Value::Int(_) => "int",
         Value::Float(_) => "float64",
         Value::String(_) => "string",
-        Value::List(_) => "[]interface {}",
-        // Label sets are Go map[string]string; other maps are generic.
-        Value::Map(m) if m.values().all(|v| matches!(v, Value::String(_))) => "map[string]string",
-        Value::Map(_) => "map[string]interface {}",
+        Value::List(l) if !l.is_empty() && l.iter().all(|v| matches!(v, Value::String(_))) => "[]string",
+        Value::List(l) => match l.first().map(type_name) {
+            Some("template.Alert") if l.iter().all(|v| type_name(v) == "template.Alert") => "[]template.Alert",
+            Some("template.Pair") if l.iter().all(|v| type_name(v) == "template.Pair") => "template.Pairs",
+            _ => "[]interface {}",
+        },
+        Value::Map(m) => match go_struct(m) {
+            Some(st) => st.name,
+            // Label sets are Go map[string]string; other maps are generic.
+            None if m.values().all(|v| matches!(v, Value::String(_))) => "map[string]string",
+            None => "map[string]interface {}",
+        },
     }
 }
 
@@ -199,18 +207,73 @@ fn hex_float(f: f64, upper: bool) -> String {
     if upper { s.to_uppercase() } else { s }
 }
 
+/// A Go struct type one of our maps stands for.
+pub(crate) struct GoStruct {
+    /// `%T` and error messages.
+    pub name: &'static str,
+    /// Fields in declaration order (the print order of `%v`).
+    pub fields: &'static [&'static str],
+}
+
 /// The Go structs our maps stand for, recognised by their exact field
-/// sets, with the fields in declaration order: Prometheus' query sample,
-/// Alertmanager's Pair, Alert and Data.
-const STRUCTS: [&[&str]; 4] = [
-    &["Labels", "Value"],
-    &["Name", "Value"],
-    &["Status", "Labels", "Annotations", "StartsAt", "EndsAt", "GeneratorURL", "Fingerprint"],
-    &["Receiver", "Status", "Alerts", "GroupLabels", "CommonLabels", "CommonAnnotations", "ExternalURL"],
+/// sets: Prometheus' alert template data and query sample, Alertmanager's
+/// Pair, Alert and Data.
+const STRUCTS: [GoStruct; 5] = [
+    GoStruct {
+        name: "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }",
+        fields: &["Labels", "ExternalLabels", "ExternalURL", "Value"],
+    },
+    GoStruct { name: "*template.sample", fields: &["Labels", "Value"] },
+    GoStruct { name: "template.Pair", fields: &["Name", "Value"] },
+    GoStruct {
+        name: "template.Alert",
+        fields: &["Status", "Labels", "Annotations", "StartsAt", "EndsAt", "GeneratorURL", "Fingerprint"],
+    },
+    GoStruct {
+        name: "template.Data",
+        fields: &["Receiver", "Status", "Alerts", "GroupLabels", "CommonLabels", "CommonAnnotations", "ExternalURL"],
+    },
 ];
 
+/// The struct a map stands for, if any.
+pub(crate) fn go_struct(m: &std::collections::BTreeMap<String, Value>) -> Option<&'static GoStruct> {
+    STRUCTS.iter().find(|st| st.fields.len() == m.len() && st.fields.iter().all(|f| m.contains_key(*f)))
+}
+
 fn struct_fields(m: &std::collections::BTreeMap<String, Value>) -> Option<&'static [&'static str]> {
-    STRUCTS.into_iter().find(|fields| fields.len() == m.len() && fields.iter().all(|f| m.contains_key(*f)))
+    go_struct(m).map(|st| st.fields)
+}
+
+/// `%#v`: a Go-syntax representation.
+fn go_syntax(v: &Value) -> String {
+    match v {
+        Value::Nil => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => {
+            let s = format_float(*f, 'g', -1);
+            // Go's %#v keeps floats recognisable: 1 prints as 1.
+            s
+        }
+        Value::String(s) => quote(s),
+        Value::List(l) => format!("{}{{{}}}", type_name(v), l.iter().map(go_syntax).collect::<Vec<_>>().join(", ")),
+        Value::Map(m) => match go_struct(m) {
+            Some(st) => format!(
+                "{}{{{}}}",
+                st.name.trim_start_matches('*'),
+                st.fields
+                    .iter()
+                    .map(|f| format!("{f}:{}", go_syntax(m.get(*f).unwrap_or(&Value::Nil))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => format!(
+                "{}{{{}}}",
+                type_name(v),
+                m.iter().map(|(k, x)| format!("{}:{}", quote(k), go_syntax(x))).collect::<Vec<_>>().join(", ")
+            ),
+        },
+    }
 }
 
 /// Go's `strconv.Quote`.
@@ -318,6 +381,7 @@ impl Printer {
         let end = b.len();
         let mut i = 0;
         let mut arg_num = 0;
+        let mut reordered = false;
         while i < end {
             let lasti = i;
             while i < end && b.get(i) != Some(&b'%') {
@@ -379,6 +443,29 @@ impl Printer {
                     i = ni;
                 }
             }
+            // An explicit argument index, `%[2]d`.
+            if b.get(i) == Some(&b'[') {
+                let (n, ni) = parse_num(b, i + 1);
+                match (n, b.get(ni)) {
+                    (Some(n), Some(b']')) if n >= 1 && n <= args.len() => {
+                        arg_num = n - 1;
+                        reordered = true;
+                        i = ni + 1;
+                    }
+                    _ => {
+                        let close = format.get(i..).and_then(|r| r.find(']')).map_or(end, |j| i + j + 1);
+                        i = close;
+                        self.buf.push_str("%!");
+                        if let Some(v) = format.get(i..).and_then(|r| r.chars().next()) {
+                            self.buf.push(v);
+                            i += v.len_utf8();
+                        }
+                        self.buf.push_str("(BADINDEX)");
+                        reordered = true;
+                        continue;
+                    }
+                }
+            }
             let Some(verb) = format.get(i..).and_then(|s| s.chars().next()) else {
                 self.buf.push_str("%!(NOVERB)");
                 break;
@@ -400,7 +487,7 @@ impl Printer {
                 }
             }
         }
-        if arg_num < args.len() {
+        if !reordered && arg_num < args.len() {
             self.f = Flags::default();
             self.buf.push_str("%!(EXTRA ");
             for (k, a) in args.iter().skip(arg_num).enumerate() {
@@ -442,6 +529,10 @@ impl Printer {
             return;
         }
         match v {
+            _ if verb == 'v' && self.f.sharp => {
+                let s = go_syntax(v);
+                self.pad(&s);
+            }
             Value::Nil => match verb {
                 'v' => self.pad("<nil>"),
                 _ => self.bad_verb(v, verb),

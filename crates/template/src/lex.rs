@@ -228,7 +228,7 @@ impl Lexer<'_> {
     fn lex_inside_action(&mut self) -> Result<(), String> {
         loop {
             if let Some(marker) = self.at_right_delim() {
-                if self.paren_depth != 0 {
+                if self.paren_depth > 0 {
                     return Err("unclosed left paren".into());
                 }
                 self.pos += marker;
@@ -349,10 +349,8 @@ impl Lexer<'_> {
                     self.emit(Kind::LeftParen);
                 }
                 ')' => {
+                    // An unbalanced `)` is the parser's to report.
                     self.paren_depth -= 1;
-                    if self.paren_depth < 0 {
-                        return Err("unexpected right paren".into());
-                    }
                     self.emit(Kind::RightParen);
                 }
                 c if c.is_ascii() && !c.is_ascii_control() => self.emit(Kind::Char),

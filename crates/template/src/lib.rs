@@ -199,3 +199,78 @@ impl Template {
         Ok(ex.out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` on a thread with a 2 MiB stack, the size of tokio's workers.
+    fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new().stack_size(2 << 20).spawn(f).unwrap().join().unwrap();
+    }
+
+    #[test]
+    fn deep_recursion_is_an_error_not_a_stack_overflow() {
+        on_small_stack(|| {
+            let mut t = Template::new("t");
+            t.parse(r#"{{ define "f" }}{{ with . }}{{ if . }}{{ template "f" (print . "x") }}{{ end }}{{ end }}{{ end }}{{ template "f" "x" }}"#).unwrap();
+            let err = t.execute(&Value::Nil).unwrap_err();
+            assert!(err.0.contains("exceeded maximum template depth (150)"), "{err}");
+        });
+    }
+
+    #[test]
+    fn deep_nesting_is_a_parse_error() {
+        on_small_stack(|| {
+            for text in [
+                format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000)),
+                format!("{}x{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000)),
+            ] {
+                let err = Template::new("t").parse(&text).map(|_| ()).unwrap_err();
+                assert_eq!(err.0, "template: t:1: max expression depth exceeded");
+            }
+            // Within the bound, both parse and run.
+            let text = format!(
+                "{{{{ {}1{} }}}}{}x{}",
+                "(".repeat(90),
+                ")".repeat(90),
+                "{{ if 1 }}".repeat(90),
+                "{{ end }}".repeat(90)
+            );
+            let mut t = Template::new("t");
+            t.parse(&text).unwrap();
+            assert_eq!(t.execute(&Value::Nil).unwrap(), "1x");
+        });
+    }
+
+    #[test]
+    fn definitions_replace_unless_empty() {
+        let mut t = Template::new("a");
+        t.parse(r#"{{ define "x" }}one{{ end }}"#).unwrap();
+        t.with_name("b").parse(r#"{{ define "x" }}two{{ end }}"#).unwrap();
+        assert_eq!(t.execute_named("x", &Value::Nil).unwrap(), "one", "with_name returns a copy");
+        let mut u = t.with_name("b");
+        u.parse(r#"{{ define "x" }}two{{ end }}{{ define "y" }}   {{ end }}"#).unwrap();
+        assert_eq!(u.execute_named("x", &Value::Nil).unwrap(), "two");
+        u.parse(r#"{{ define "x" }} {{ end }}"#).unwrap();
+        assert_eq!(u.execute_named("x", &Value::Nil).unwrap(), "two");
+        assert_eq!(
+            u.execute_named("nope", &Value::Nil).unwrap_err().0,
+            r#"template: no template "nope" associated with template "b""#
+        );
+    }
+
+    #[test]
+    fn missing_keys() {
+        let data = Value::Map(BTreeMap::from([(
+            "m".to_string(),
+            Value::Map(BTreeMap::from([("a".to_string(), Value::String("x".into()))])),
+        )]));
+        let mut t = Template::new("t");
+        t.parse("{{ .m.a }}|{{ .m.b }}|{{ .nope }}").unwrap();
+        assert_eq!(t.execute(&data).unwrap(), "x|<no value>|<no value>");
+        t.option("missingkey=zero").unwrap();
+        assert_eq!(t.execute(&data).unwrap(), "x||<no value>");
+        assert!(t.option("missingkey=error").is_err());
+    }
+}

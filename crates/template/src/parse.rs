@@ -179,6 +179,7 @@ pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> 
         text: text.clone(),
         vars: vec!["$".into()],
         range_depth: 0,
+        depth: 0,
         has_func,
         defs: Vec::new(),
     };
@@ -213,11 +214,18 @@ struct Parser<'a> {
     text: Arc<str>,
     vars: Vec<String>,
     range_depth: usize,
+    /// Nesting of control structures and parentheses, bounded so deeply
+    /// nested input errors instead of exhausting the stack.
+    depth: usize,
     has_func: &'a dyn Fn(&str) -> bool,
     defs: Vec<(String, Vec<Node>)>,
 }
 
 type PResult<T> = Result<T, String>;
+
+/// Bound on [`Parser::depth`] (Go's parser bounds parentheses at 10000 on
+/// growable goroutine stacks).
+const MAX_PARSE_DEPTH: usize = 100;
 
 impl Parser<'_> {
     fn line_of(&self, pos: usize) -> usize {
@@ -399,7 +407,22 @@ impl Parser<'_> {
         }
     }
 
+    fn enter(&mut self) -> PResult<()> {
+        if self.depth >= MAX_PARSE_DEPTH {
+            return Err(self.err("max expression depth exceeded"));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn control(&mut self, context: &str) -> PResult<Branch> {
+        self.enter()?;
+        let r = self.control_body(context);
+        self.depth -= 1;
+        r
+    }
+
+    fn control_body(&mut self, context: &str) -> PResult<Branch> {
         let nvars = self.vars.len();
         let pipe = self.pipeline(context, Kind::RightDelim)?;
         if context == "range" {
@@ -481,9 +504,6 @@ impl Parser<'_> {
                 Kind::Assign | Kind::Declare => {
                     pipe.is_assign = next.kind == Kind::Assign;
                     self.next_non_space()?;
-                    if pipe.is_assign && !self.vars.contains(&v.val) {
-                        return Err(self.err(format!("undefined variable {}", crate::gofmt::quote(&v.val))));
-                    }
                     pipe.decl.push(v.val.clone());
                     self.vars.push(v.val);
                 }
@@ -629,8 +649,10 @@ impl Parser<'_> {
                 Arg::Number { pos, text: tok.val, val }
             }
             Kind::LeftParen => {
-                let p = self.pipeline("parenthesized pipeline", Kind::RightParen)?;
-                Arg::Pipe(Box::new(p))
+                self.enter()?;
+                let p = self.pipeline("parenthesized pipeline", Kind::RightParen);
+                self.depth -= 1;
+                Arg::Pipe(Box::new(p?))
             }
             Kind::String | Kind::RawString => {
                 let val = unquote(&tok.val).map_err(|e| self.err(e))?;

@@ -562,13 +562,25 @@ pub(crate) fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for r in s.chars() {
         if is_sep(prev) {
-            out.push(simple_upper(r));
+            out.push(simple_title(r));
         } else {
             out.push(r);
         }
         prev = r;
     }
     out
+}
+
+/// Unicode title case (Go's `unicode.ToTitle`): the upper case except for
+/// the Latin digraphs, whose title case is their capital-small form.
+fn simple_title(c: char) -> char {
+    match c {
+        '\u{01C4}'..='\u{01C6}' => '\u{01C5}',
+        '\u{01C7}'..='\u{01C9}' => '\u{01C8}',
+        '\u{01CA}'..='\u{01CC}' => '\u{01CB}',
+        '\u{01F1}'..='\u{01F3}' => '\u{01F2}',
+        c => simple_upper(c),
+    }
 }
 
 /// Unicode simple upper-case mapping (Go's `unicode.ToUpper`): one rune to one.
@@ -581,6 +593,10 @@ fn simple_upper(c: char) -> char {
 }
 
 fn simple_lower(c: char) -> char {
+    // The one rune whose full lower case is longer than its simple one.
+    if c == '\u{0130}' {
+        return 'i';
+    }
     let mut u = c.to_lowercase();
     match (u.next(), u.next()) {
         (Some(x), None) => x,

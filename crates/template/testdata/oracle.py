@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Render Prometheus alert templates with promtool (python3 cases.py; ./oracle.py < cases.json | ./gen.py > ../tests/promtool_cases.in): reads JSON cases
+"""Render Prometheus alert templates with promtool: reads JSON cases
 [{"t": template, "v": value, "l": {labels}}] on stdin, prints JSON results."""
 import json, subprocess, sys, re, os, tempfile
 allcases = json.load(sys.stdin)

@@ -133,4 +133,18 @@ fn user_templates_override_and_errors() {
     // amtool: `template: :1:12: executing "" at <{{template "x"}}>: template "x" not defined`
     let err = Templates::new(&[]).unwrap().execute_text(r#"{{ template "x" }}"#, &sample()).unwrap_err();
     assert_eq!(err.0, r#"template: :1:12: executing "" at <{{template "x"}}>: template "x" not defined"#);
+    // amtool's errors for fields the data types lack.
+    let t = Templates::new(&[]).unwrap();
+    assert_eq!(
+        t.execute_text("{{ .Nope }}", &sample()).unwrap_err().0,
+        r#"template: :1:3: executing "" at <.Nope>: can't evaluate field Nope in type template.Data"#
+    );
+    assert_eq!(
+        t.execute_text("{{ .Alerts.Firing.Nope }}", &sample()).unwrap_err().0,
+        r#"template: :1:10: executing "" at <.Alerts.Firing.Nope>: can't evaluate field Nope in type []template.Alert"#
+    );
+    assert_eq!(
+        t.execute_text("{{ template }}", &sample()).unwrap_err().0,
+        r#"template: :1: unexpected "}}" in template clause"#
+    );
 }

@@ -26,6 +26,10 @@ struct Case {
 
 const CASES: &[Case] = include!("promtool_cases.in");
 
+/// Engine edge cases: printf verbs and flags, builtins, scoping, parse and
+/// execution errors (testdata/cases.py, second block).
+const CASES2: &[Case] = include!("promtool_cases2.in");
+
 /// Every label/annotation template of the seed rule files and
 /// ../shared/testdata, at two values (testdata/seeds.json).
 const SEED_CASES: &[Case] = include!("seeds_cases.in");
@@ -47,6 +51,11 @@ fn expander(c: &Case) -> Expander {
 #[test]
 fn promtool_table() {
     check_all(CASES);
+}
+
+#[test]
+fn promtool_table_edge_cases() {
+    check_all(CASES2);
 }
 
 #[test]
