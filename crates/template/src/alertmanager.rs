@@ -80,27 +80,8 @@ impl Templates {
         }
         let mut t = self.tmpl.with_name("");
         t.parse(text)?;
-        Ok(strip_html_comments(&t.run("", data, true)?))
+        Ok(crate::html::strip_comments(&t.run("", data, true)?))
     }
-}
-
-/// html/template drops HTML comments of the template text. Action output
-/// cannot contain `<!--` (its `<` is escaped), so removing comments from the
-/// result is the same except for `safeHtml` values.
-fn strip_html_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("<!--") {
-        out.push_str(rest.get(..i).unwrap_or(""));
-        match rest.get(i + 4..).and_then(|r| r.find("-->").map(|j| i + 4 + j + 3)) {
-            Some(end) => rest = rest.get(end..).unwrap_or(""),
-            None => {
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// One alert of the notification data (`template.Alert`).

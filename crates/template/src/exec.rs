@@ -225,7 +225,7 @@ impl<'a> Exec<'a> {
             v => gofmt::sprint_value(v),
         };
         if self.html && !ends_in_safe_html(pipe) {
-            let escaped = html_escape_in_context(&self.out, &s);
+            let escaped = crate::html::escape(&self.out, v, &s);
             self.out.push_str(&escaped);
         } else {
             self.out.push_str(&s);
@@ -557,39 +557,4 @@ pub(crate) fn is_true(v: &Value) -> bool {
 
 fn ends_in_safe_html(pipe: &Pipe) -> bool {
     matches!(pipe.cmds.last().and_then(|c| c.args.first()), Some(Arg::Ident { name, .. }) if name == "safeHtml")
-}
-
-/// html/template's escaping for the context the output is in: inside a
-/// URL-valued attribute (`href`, `src`) the value is URL-normalized first;
-/// everywhere else (text, other attributes) `<>&'"+` and NUL are escaped.
-fn html_escape_in_context(out: &str, s: &str) -> String {
-    let in_tag = match (out.rfind('<'), out.rfind('>')) {
-        (Some(lt), Some(gt)) => lt > gt,
-        (Some(_), None) => true,
-        _ => false,
-    };
-    if in_tag {
-        let tag = out.get(out.rfind('<').unwrap_or(0)..).unwrap_or("");
-        let attr_start = tag.rfind("=\"").or_else(|| tag.rfind("='"));
-        if let Some(i) = attr_start {
-            let value_so_far = tag.get(i + 2..).unwrap_or("");
-            let quote = tag.get(i + 1..i + 2).unwrap_or("\"");
-            let name = tag
-                .get(..i)
-                .unwrap_or("")
-                .rsplit(|c: char| c.is_whitespace())
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if !value_so_far.contains(quote) && matches!(name.as_str(), "href" | "src" | "action") {
-                let url = if value_so_far.is_empty() && !builtins::is_safe_url(s) {
-                    "#ZgotmplZ".to_string()
-                } else {
-                    builtins::url_normalize(s)
-                };
-                return builtins::html_escape(&url);
-            }
-        }
-    }
-    builtins::html_escape(s)
 }

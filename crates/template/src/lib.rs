@@ -38,6 +38,7 @@ pub mod alertmanager;
 mod builtins;
 mod exec;
 mod gofmt;
+mod html;
 mod lex;
 mod parse;
 pub mod prometheus;
@@ -272,5 +273,17 @@ mod tests {
         t.option("missingkey=zero").unwrap();
         assert_eq!(t.execute(&data).unwrap(), "x||<no value>");
         assert!(t.option("missingkey=error").is_err());
+    }
+}
+
+#[cfg(test)]
+mod send_sync {
+    /// The rules and alertmanager crates share template sets across tasks.
+    #[test]
+    fn template_sets_are_send_and_sync() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<crate::Template>();
+        check::<crate::alertmanager::Templates>();
+        check::<crate::prometheus::Expander>();
     }
 }

@@ -101,6 +101,12 @@ fn html_escaping() {
 }
 
 #[test]
+fn html_contexts() {
+    let t = Templates::new(&[]).unwrap();
+    assert_eq!(t.execute_html(&golden("html_contexts.tmpl"), &sample()).unwrap(), golden("html_contexts.txt"));
+}
+
+#[test]
 fn email_html() {
     let t = Templates::new(&[]).unwrap();
     let got = t.execute_html(r#"{{ template "email.default.html" . }}"#, &sample()).unwrap();

@@ -11,3 +11,4 @@ r --template.text='{{ template "wechat.default.message" . }}' > wechat.txt
 r --template.type=html --template.text='{{ template "email.default.html" . }}' > email.html
 r --template.text="$(cat methods.tmpl)" > methods.txt
 r --template.type=html --template.text="$(cat html_snippet.tmpl)" > html_snippet.txt
+r --template.type=html --template.text="$(cat html_contexts.tmpl)" > html_contexts.txt
