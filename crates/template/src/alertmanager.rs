@@ -298,7 +298,7 @@ pub(crate) fn method(recv: &Value, name: &str) -> Option<Method> {
             }),
             _ => None,
         },
-        Value::String(s) if parse_go_time(s).is_some() => time_method(name),
+        Value::String(s) if parse_time(s).is_some() => time_method(name),
         _ => None,
     }
 }
@@ -408,6 +408,11 @@ fn parse_go_time(s: &str) -> Option<GoTime> {
     let mut t = parse_rfc3339(&rfc)?;
     t.zone = zone.to_string();
     Some(t)
+}
+
+/// A time value: Go's printing (what [`data`] stores) or RFC 3339.
+fn parse_time(s: &str) -> Option<GoTime> {
+    parse_go_time(s).or_else(|| parse_rfc3339(s))
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -591,7 +596,7 @@ fn layout(t: &GoTime, layout: &str) -> String {
 fn time_method(name: &str) -> Option<Method> {
     fn t(v: &Value) -> Result<GoTime, Error> {
         match v {
-            Value::String(s) => parse_go_time(s).ok_or_else(|| Error("not a time".into())),
+            Value::String(s) => parse_time(s).ok_or_else(|| Error("not a time".into())),
             _ => Err(Error("not a time".into())),
         }
     }

@@ -11,7 +11,9 @@
 //!   [`Template::execute_named`].
 //! - [`prometheus::Expander`]: Prometheus' alert template expansion
 //!   (`$labels`, `$value`, `$externalLabels`, `$externalURL`, functions).
-//! - [`alertmanager`]: Alertmanager 0.25's default templates and functions.
+//! - [`alertmanager`]: Alertmanager 0.25's default templates and functions
+//!   ([`alertmanager::Templates`]) and its notification data
+//!   ([`alertmanager::data`]).
 //!
 //! The engine is our own (lexer, parser, executor mirroring Go's
 //! `text/template/parse` and `exec.go`): gtmpl, the Rust port, compares a
@@ -20,7 +22,17 @@
 //! as Go prints them (`1234567.0` as `1.234567e+06`), comparisons follow
 //! Go's kind rules (`gt $value 1` is an error, `gt $value 1.0` is not), and
 //! error messages read like Go's (`template: NAME:LINE:COL: executing ...`).
-//! `tests/promtool.rs` checks ~200 templates against promtool 2.42's output.
+//!
+//! Go's static types are inferred from a value's shape where they show:
+//! a map whose values are all strings is a `map[string]string` (a label
+//! set: under `missingkey=zero` a missing key is ""), and maps with exactly
+//! the fields of a known struct (the alert template data, a query sample,
+//! Alertmanager's Alert, Pair and Data) print, type and fail as that struct.
+//!
+//! Verification: `tests/promtool.rs` runs ~370 templates whose expected
+//! output promtool 2.42 rendered (`testdata/` regenerates the tables), and
+//! `tests/alertmanager.rs` compares the default notification templates,
+//! the e-mail HTML and html/template escaping with amtool 0.25's renderings.
 //!
 //! ```
 //! use argus_template::{Template, Value};

@@ -101,6 +101,16 @@ fn html_escaping() {
 }
 
 #[test]
+fn time_methods_accept_rfc3339_too() {
+    let t = Templates::new(&[]).unwrap();
+    let data = Value::Map(BTreeMap::from([("T".to_string(), Value::String("2023-03-01T09:30:00.5+02:00".into()))]));
+    assert_eq!(
+        t.execute_text(r#"{{ .T.Format "2006-01-02 15:04:05.000 MST" }}|{{ .T.Unix }}|{{ .T.UTC }}"#, &data).unwrap(),
+        "2023-03-01 09:30:00.500 +0200|1677655800|2023-03-01 07:30:00.5 +0000 UTC"
+    );
+}
+
+#[test]
 fn html_contexts() {
     let t = Templates::new(&[]).unwrap();
     assert_eq!(t.execute_html(&golden("html_contexts.tmpl"), &sample()).unwrap(), golden("html_contexts.txt"));

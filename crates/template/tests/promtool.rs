@@ -94,3 +94,33 @@ fn check_all(cases: &[Case]) {
         failures.join("\n")
     );
 }
+
+/// Re-renders the tables with the installed promtool (2.42) and checks the
+/// committed ones are what it produces. Needs python3 and promtool:
+/// `cargo test -p argus-template --test promtool -- --ignored`.
+#[test]
+#[ignore]
+fn tables_match_installed_promtool() {
+    use std::process::{Command, Stdio};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata");
+    let tmp = std::env::temp_dir().join(format!("argus-template-oracle-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let ok = Command::new("python3")
+        .arg(format!("{dir}/cases.py"))
+        .current_dir(&tmp)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let run = |input: &std::path::Path, table: &str| {
+        let sh = format!("{dir}/oracle.py < {} | {dir}/gen.py", input.display());
+        let out = Command::new("sh").arg("-c").arg(sh).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let want = std::fs::read_to_string(format!("{}/tests/{table}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), want.trim_end(), "{table} is stale");
+    };
+    run(&tmp.join("cases.json"), "promtool_cases.in");
+    run(&tmp.join("cases2.json"), "promtool_cases2.in");
+    run(std::path::Path::new(&format!("{dir}/seeds.json")), "seeds_cases.in");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
