@@ -76,7 +76,7 @@ pub enum Value {
     String(String),
     /// A list (Go slice).
     List(Vec<Value>),
-    /// A map with string keys (Go map[string]..., ranged in key order) or a
+    /// A map with string keys (Go `map[string]...`, ranged in key order) or a
     /// struct (fields by name).
     Map(BTreeMap<String, Value>),
 }
