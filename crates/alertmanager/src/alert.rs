@@ -18,12 +18,54 @@ pub struct Alert {
     pub ends_at_ms: Option<i64>,
     /// Where it came from (the rule's expression browser link).
     pub generator_url: String,
+    /// When the alert manager last received it, Unix milliseconds.
+    pub updated_at_ms: i64,
+    /// `ends_at_ms` was filled in from `resolve_timeout` rather than sent.
+    pub timeout: bool,
 }
 
 impl Alert {
     /// A firing alert with no annotations and no end.
     pub fn new(labels: Labels, starts_at_ms: i64) -> Self {
-        Alert { labels, annotations: BTreeMap::new(), starts_at_ms, ends_at_ms: None, generator_url: String::new() }
+        Alert {
+            labels,
+            annotations: BTreeMap::new(),
+            starts_at_ms,
+            ends_at_ms: None,
+            generator_url: String::new(),
+            updated_at_ms: starts_at_ms,
+            timeout: false,
+        }
+    }
+
+    /// Merges `self` (the stored alert) with `o` (a newer report of the same
+    /// alert) as Alertmanager's `types.Alert.Merge`: the younger report wins,
+    /// the earliest start is kept, and an explicit end beats a timeout.
+    pub fn merge(&self, o: &Alert) -> Alert {
+        if o.updated_at_ms < self.updated_at_ms {
+            return o.merge(self);
+        }
+        let mut res = o.clone();
+        if self.starts_at_ms < o.starts_at_ms {
+            res.starts_at_ms = self.starts_at_ms;
+        }
+        let now = now_ms();
+        let (a_end, o_end) = (self.ends_at_ms.unwrap_or(0), o.ends_at_ms.unwrap_or(0));
+        if o.resolved_at(now) {
+            // The latest explicit resolve time wins when both are resolved.
+            if self.resolved_at(now) && a_end > o_end {
+                res.ends_at_ms = self.ends_at_ms;
+            }
+        } else if a_end > o_end && !self.timeout {
+            // A sent (non-timeout) end always rules if it is the latest.
+            res.ends_at_ms = self.ends_at_ms;
+        }
+        res
+    }
+
+    /// `firing` or `resolved` at `now_ms`.
+    pub fn status_at(&self, now_ms: i64) -> &'static str {
+        if self.resolved_at(now_ms) { "resolved" } else { "firing" }
     }
 
     /// Whether the alert is resolved at `now_ms` (its end is set and not in the future).
@@ -35,6 +77,14 @@ impl Alert {
     pub fn fingerprint(&self) -> Fingerprint {
         fingerprint(&self.labels)
     }
+}
+
+/// The current wall-clock time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// A label set's 64-bit identity as Prometheus' `model.LabelSet.Fingerprint`
@@ -69,6 +119,34 @@ pub fn fingerprint(labels: &Labels) -> Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(start: i64, end: Option<i64>, updated: i64, timeout: bool) -> Alert {
+        let mut a = Alert::new(Labels::from_pairs([("a", "b")]), start);
+        a.ends_at_ms = end;
+        a.updated_at_ms = updated;
+        a.timeout = timeout;
+        a
+    }
+
+    #[test]
+    fn merge_rules() {
+        let now = now_ms();
+        // Earliest start kept; younger report's end wins when firing.
+        let m = at(100, Some(now + 10_000), 1, false).merge(&at(200, Some(now + 20_000), 2, false));
+        assert_eq!((m.starts_at_ms, m.ends_at_ms), (100, Some(now + 20_000)));
+        // An older explicit later end beats the younger one's earlier end...
+        let m = at(100, Some(now + 30_000), 1, false).merge(&at(100, Some(now + 20_000), 2, true));
+        assert_eq!(m.ends_at_ms, Some(now + 30_000));
+        // ...but not when it was itself a timeout.
+        let m = at(100, Some(now + 30_000), 1, true).merge(&at(100, Some(now + 20_000), 2, true));
+        assert_eq!(m.ends_at_ms, Some(now + 20_000));
+        // Both resolved: the latest resolve time wins.
+        let m = at(100, Some(500), 1, false).merge(&at(100, Some(300), 2, false));
+        assert_eq!(m.ends_at_ms, Some(500));
+        // Argument order does not matter: the younger is always `o`.
+        let m = at(100, Some(300), 2, false).merge(&at(50, Some(500), 1, false));
+        assert_eq!((m.starts_at_ms, m.ends_at_ms, m.updated_at_ms), (50, Some(500), 2));
+    }
 
     #[test]
     fn fingerprints_match_prometheus() {

@@ -69,6 +69,23 @@ pub struct Receiver {
     pub telegram_configs: Vec<TelegramConfig>,
     /// `webex_configs`.
     pub webex_configs: Vec<WebexConfig>,
+    /// `log_configs` (argus extension): write notifications to the process log.
+    pub log_configs: Vec<LogConfig>,
+}
+
+/// `log_configs[]` (argus extension, not in Alertmanager): the log integration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `send_resolved` (default true).
+    #[serde(deserialize_with = "crate::de::bool11")]
+    pub send_resolved: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { send_resolved: true }
+    }
 }
 
 fn tmpl(name: &str) -> String {
@@ -244,5 +261,6 @@ impl Receiver {
             + self.sns_configs.len()
             + self.telegram_configs.len()
             + self.webex_configs.len()
+            + self.log_configs.len()
     }
 }
