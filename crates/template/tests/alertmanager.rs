@@ -110,6 +110,15 @@ fn time_methods_accept_rfc3339_too() {
     );
 }
 
+/// A user template file in the styles seen in the wild (Slack text, titles,
+/// silence links), rendered by amtool next to the defaults.
+#[test]
+fn user_template_file() {
+    let t = Templates::new(&[("custom.tmpl".to_string(), golden("custom.tmpl"))]).unwrap();
+    let text = r#"{{ template "custom.slack.text" . }}~{{ template "custom.title" . }}~{{ template "custom.silence" . }}~{{ template "custom.misc" . }}"#;
+    assert_eq!(t.execute_text(text, &sample()).unwrap(), golden("custom.txt"));
+}
+
 #[test]
 fn html_contexts() {
     let t = Templates::new(&[]).unwrap();

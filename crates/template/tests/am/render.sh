@@ -12,3 +12,5 @@ r --template.type=html --template.text='{{ template "email.default.html" . }}' >
 r --template.text="$(cat methods.tmpl)" > methods.txt
 r --template.type=html --template.text="$(cat html_snippet.tmpl)" > html_snippet.txt
 r --template.type=html --template.text="$(cat html_contexts.tmpl)" > html_contexts.txt
+rc() { amtool template render --template.glob=/usr/share/prometheus/alertmanager/default.tmpl --template.glob=/usr/share/prometheus/alertmanager/email.tmpl --template.glob="$PWD/custom.tmpl" --template.data="$PWD/data.json" "$@"; }
+rc --template.text='{{ template "custom.slack.text" . }}~{{ template "custom.title" . }}~{{ template "custom.silence" . }}~{{ template "custom.misc" . }}' > custom.txt
