@@ -1,0 +1,256 @@
+//! A rule group and its evaluation step (Prometheus' `Group.Eval`).
+//!
+//! Rules run in file order; each rule's output is committed before the
+//! next rule runs, so later rules see it. The group remembers which series
+//! each rule wrote last time and writes staleness markers for those a rule
+//! stops producing. A failing rule only marks itself unhealthy.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use argus_model::storage::{Appendable, StorageError};
+use argus_model::{Labels, stale_nan};
+use parking_lot::Mutex;
+
+use crate::metrics::GroupMetrics;
+use crate::rule::{Health, NotifyFn, QueryFn, Rule};
+
+/// What a group needs from the outside.
+#[derive(Clone)]
+pub struct GroupOptions {
+    /// Runs instant queries.
+    pub query: QueryFn,
+    /// Where rule outputs are written.
+    pub appendable: Arc<dyn Appendable>,
+    /// Receives alerts that need sending; `None` drops them (unit tests).
+    pub notify: Option<NotifyFn>,
+    /// Minimum time between re-sends of a firing alert (default 1m).
+    pub resend_delay_ms: i64,
+}
+
+/// A loaded rule group.
+pub struct Group {
+    pub(crate) name: String,
+    pub(crate) file: String,
+    pub(crate) interval_ms: i64,
+    pub(crate) limit: usize,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) opts: GroupOptions,
+    pub(crate) prev_series: Mutex<Vec<HashSet<Labels>>>,
+    pub(crate) last_eval: Mutex<(Option<i64>, f64)>,
+    pub(crate) metrics: Option<Arc<GroupMetrics>>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Group {
+    /// A group of `rules` from `file`.
+    pub fn new(
+        name: String,
+        file: String,
+        interval_ms: i64,
+        limit: usize,
+        rules: Vec<Rule>,
+        opts: GroupOptions,
+    ) -> Group {
+        let n = rules.len();
+        Group {
+            name,
+            file,
+            interval_ms,
+            limit,
+            rules,
+            opts,
+            prev_series: Mutex::new(vec![HashSet::new(); n]),
+            last_eval: Mutex::new((None, 0.0)),
+            metrics: None,
+        }
+    }
+
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file it came from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Evaluation interval in ms.
+    pub fn interval_ms(&self) -> i64 {
+        self.interval_ms
+    }
+
+    /// The rules in order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The key Prometheus identifies groups by: `file;name`.
+    pub fn key(&self) -> String {
+        format!("{};{}", self.file, self.name)
+    }
+
+    /// Evaluates every rule at `ts` (Unix ms). Blocking: runs queries and
+    /// storage appends on the calling thread.
+    pub fn eval(&self, ts: i64) {
+        let start = Instant::now();
+        let wall = now_ms();
+        for (i, rule) in self.rules.iter().enumerate() {
+            self.eval_rule(i, rule, ts);
+        }
+        *self.last_eval.lock() = (Some(wall), start.elapsed().as_secs_f64());
+        if let Some(m) = &self.metrics {
+            m.last_duration(&self.key(), start.elapsed().as_secs_f64());
+        }
+    }
+
+    fn eval_rule(&self, i: usize, rule: &Rule, ts: i64) {
+        let start = Instant::now();
+        let wall = now_ms();
+        if let Some(m) = &self.metrics {
+            m.eval(&self.key());
+        }
+        let res = rule.eval(ts, &self.opts.query, self.limit);
+        let set_status = |health: Health, err: Option<String>| {
+            let mut st = rule.status_lock().lock();
+            st.health = health;
+            st.last_error = err;
+            st.last_evaluation = Some(wall);
+            st.evaluation_time = start.elapsed().as_secs_f64();
+        };
+        let vector = match res {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(group = %self.name, name = rule.name(), index = i, err = %e, "evaluating rule failed");
+                set_status(Health::Bad, Some(e.to_string()));
+                if let Some(m) = &self.metrics {
+                    m.failure(&self.key());
+                }
+                return;
+            }
+        };
+        set_status(Health::Good, None);
+        if let (Rule::Alerting(ar), Some(notify)) = (rule, &self.opts.notify) {
+            let alerts = ar.alerts_to_send(ts, self.opts.resend_delay_ms, self.interval_ms);
+            if !alerts.is_empty() {
+                notify(&ar.expr, alerts);
+            }
+        }
+        let mut app = self.opts.appendable.appender();
+        let mut returned = HashSet::with_capacity(vector.len());
+        let mut last_err = None;
+        for s in &vector {
+            match app.append(0, &s.labels, s.t, s.v) {
+                Ok(_) => {
+                    returned.insert(s.labels.clone());
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        if let Some(e) = last_err {
+            set_status(Health::Bad, Some(e.to_string()));
+        }
+        let mut prev = self.prev_series.lock();
+        if let Some(p) = prev.get(i) {
+            for lset in p.difference(&returned) {
+                match app.append(0, lset, ts, stale_nan()) {
+                    Ok(_) | Err(StorageError::OutOfOrderSample | StorageError::DuplicateSampleForTimestamp) => {}
+                    Err(e) => tracing::warn!(series = %lset, err = %e, "adding stale sample failed"),
+                }
+            }
+        }
+        match app.commit() {
+            Ok(()) => {
+                if let Some(p) = prev.get_mut(i) {
+                    *p = returned;
+                }
+            }
+            Err(e) => {
+                set_status(Health::Bad, Some(e.to_string()));
+                if let Some(m) = &self.metrics {
+                    m.failure(&self.key());
+                }
+            }
+        }
+    }
+
+    /// Writes staleness markers at `ts` for every series the group wrote last
+    /// time (used when a group is removed on reload).
+    pub fn mark_stale(&self, ts: i64) {
+        let mut prev = self.prev_series.lock();
+        let mut app = self.opts.appendable.appender();
+        for set in prev.iter() {
+            for l in set {
+                let _ = app.append(0, l, ts, stale_nan());
+            }
+        }
+        if let Err(e) = app.commit() {
+            tracing::warn!(group = %self.name, err = %e, "writing stale markers failed");
+        }
+        prev.iter_mut().for_each(HashSet::clear);
+    }
+
+    /// When the group was last evaluated (wall clock ms) and how long it took (s).
+    pub fn last_evaluation(&self) -> (Option<i64>, f64) {
+        *self.last_eval.lock()
+    }
+
+    /// Prometheus' evaluation timestamp alignment (`Group.EvalTimestamp`):
+    /// the latest `t <= now_ms` with `t ≡ offset (mod interval)`, where the
+    /// offset spreads groups by a hash of name and file.
+    pub fn eval_timestamp(&self, now_ms: i64) -> i64 {
+        let interval_ns = (self.interval_ms.max(1) as u64) * 1_000_000;
+        let offset = (self.hash() % interval_ns) as i64;
+        let now_ns = now_ms as i128 * 1_000_000;
+        let adj = now_ns - offset as i128;
+        let base = adj - adj.rem_euclid(interval_ns as i128);
+        ((base + offset as i128) / 1_000_000) as i64
+    }
+
+    /// xxhash64 of the label set `{file=..., name=...}` like Prometheus' `labels.Hash`.
+    fn hash(&self) -> u64 {
+        let mut b = Vec::new();
+        for (k, v) in [("file", &self.file), ("name", &self.name)] {
+            b.extend_from_slice(k.as_bytes());
+            b.push(0xff);
+            b.extend_from_slice(v.as_bytes());
+            b.push(0xff);
+        }
+        xxhash_rust::xxh64::xxh64(&b, 0)
+    }
+
+    /// Carries alert state over from `old` for alerting rules with the same
+    /// name, labels and annotations (Prometheus' `CopyState`).
+    pub fn copy_state(&self, old: &Group) {
+        *self.last_eval.lock() = *old.last_eval.lock();
+        let old_prev = old.prev_series.lock();
+        let mut prev = self.prev_series.lock();
+        let mut used = HashSet::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let Some(j) = old.rules.iter().enumerate().position(|(j, r)| {
+                !used.contains(&j)
+                    && r.name() == rule.name()
+                    && r.query() == rule.query()
+                    && r.labels() == rule.labels()
+            }) else {
+                continue;
+            };
+            used.insert(j);
+            if let (Some(p), Some(op)) = (prev.get_mut(i), old_prev.get(j)) {
+                *p = op.clone();
+            }
+            if let Some(old_rule) = old.rules.get(j) {
+                *rule.status_lock().lock() = old_rule.status();
+                if let (Rule::Alerting(new), Rule::Alerting(o)) = (rule, old_rule) {
+                    *new.active.lock() = o.active.lock().clone();
+                    new.set_restored(o.restored.load(std::sync::atomic::Ordering::Relaxed));
+                }
+            }
+        }
+    }
+}
