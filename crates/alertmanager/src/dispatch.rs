@@ -89,9 +89,10 @@ pub(crate) fn alert_order(a: &Alert, b: &Alert) -> Ordering {
             _ => {}
         }
     }
-    a.labels.len().cmp(&b.labels.len()).then_with(|| {
-        a.labels.iter().map(|l| (&l.name, &l.value)).cmp(b.labels.iter().map(|l| (&l.name, &l.value)))
-    })
+    a.labels
+        .len()
+        .cmp(&b.labels.len())
+        .then_with(|| a.labels.iter().map(|l| (&l.name, &l.value)).cmp(b.labels.iter().map(|l| (&l.name, &l.value))))
 }
 
 impl Dispatcher {
@@ -204,7 +205,7 @@ mod tests {
     #[test]
     fn alert_slice_order() {
         let a = |pairs: &[(&str, &str)]| Alert::new(Labels::from_pairs(pairs.iter().copied()), 0);
-        let mut v = vec![
+        let mut v = [
             a(&[("alertname", "z")]),
             a(&[("job", "b")]),
             a(&[("job", "a"), ("instance", "2")]),

@@ -58,14 +58,14 @@ mod timefmt;
 mod timeinterval;
 
 pub use alert::{Alert, Fingerprint, fingerprint, now_ms};
-pub use manager::{AlertGroupView, AlertStatus, AlertView, Alertmanager, Options};
-pub use notify::NotifyError;
-pub use silence::{Silence, SilenceError, SilenceMatcher, SilenceState};
-pub use timefmt::{ZERO_TIME, format_opt as format_time_opt, format_rfc3339, parse_rfc3339};
 pub use config::*;
 pub use duration::{format_duration, parse_duration};
 pub use error::{Error, Result};
 pub use inhibit::InhibitRule;
+pub use manager::{AlertGroupView, AlertStatus, AlertView, Alertmanager, Options};
 pub use matchers::{Matchers, matcher_string, parse_matcher, parse_matchers};
+pub use notify::NotifyError;
 pub use route::{Route, RouteOpts};
+pub use silence::{Silence, SilenceError, SilenceMatcher, SilenceState};
+pub use timefmt::{ZERO_TIME, format_opt as format_time_opt, format_rfc3339, parse_rfc3339};
 pub use timeinterval::{RawTimeInterval, RawTimeRange, TimeInterval, any_contains};

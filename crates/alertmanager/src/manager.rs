@@ -293,7 +293,8 @@ impl Alertmanager {
     pub fn put_alerts(&self, alerts: Vec<PostableAlert>) -> std::result::Result<(), String> {
         let now = now_ms();
         let dispatcher = Arc::clone(&self.dispatcher.lock());
-        let resolve_ms = i64::try_from(dispatcher.runtime.config.global.resolve_timeout.as_millis()).unwrap_or(i64::MAX);
+        let resolve_ms =
+            i64::try_from(dispatcher.runtime.config.global.resolve_timeout.as_millis()).unwrap_or(i64::MAX);
         let mut errors = Vec::new();
         for p in alerts {
             match accept(p, now, resolve_ms) {

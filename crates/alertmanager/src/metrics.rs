@@ -59,11 +59,7 @@ pub(crate) fn state(s: &str) -> Labels {
 
 impl Metrics {
     pub(crate) fn register(&self, reg: &mut Registry) {
-        reg.register(
-            "argus_notifications",
-            "The total number of attempted notifications",
-            self.notifications.clone(),
-        );
+        reg.register("argus_notifications", "The total number of attempted notifications", self.notifications.clone());
         reg.register(
             "argus_notifications_failed",
             "The total number of failed notifications",

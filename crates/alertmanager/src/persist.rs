@@ -82,8 +82,10 @@ mod tests {
         std::fs::write(dir.path().join("nflog"), b"{not json").unwrap();
         let v: Vec<u32> = f.load();
         assert!(v.is_empty());
-        let names: Vec<String> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert!(names.iter().any(|n| n.starts_with("nflog.corrupt-")), "{names:?}");
         f.save(&vec![1u32, 2]).unwrap();
         assert_eq!(f.load::<Vec<u32>>(), vec![1, 2]);

@@ -74,16 +74,9 @@ pub(crate) async fn run(
         let repeat = ag.opts.repeat_interval;
         set.spawn(async move {
             let timeout = shared.opts.integration_timeout;
-            let r = notify_integration(
-                &integ,
-                &ctx,
-                &alerts,
-                (&shared.nflog, &shared.metrics),
-                repeat,
-                deadline,
-                timeout,
-            )
-            .await;
+            let r =
+                notify_integration(&integ, &ctx, &alerts, (&shared.nflog, &shared.metrics), repeat, deadline, timeout)
+                    .await;
             if matches!(r, Ok(true)) {
                 shared.nflog_changed();
             }

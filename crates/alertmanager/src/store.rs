@@ -69,7 +69,8 @@ impl AlertStore {
 /// label values are dropped, and the result is validated with Alertmanager's
 /// wording.
 pub(crate) fn accept(p: PostableAlert, now_ms: i64, resolve_timeout_ms: i64) -> Result<Alert, String> {
-    let labels = Labels::from_pairs(p.labels.iter().filter(|l| !l.value.is_empty()).map(|l| (l.name.clone(), l.value.clone())));
+    let labels =
+        Labels::from_pairs(p.labels.iter().filter(|l| !l.value.is_empty()).map(|l| (l.name.clone(), l.value.clone())));
     let ends = p.ends_at_ms.filter(|e| *e != 0);
     let starts = match p.starts_at_ms {
         0 => ends.unwrap_or(now_ms),

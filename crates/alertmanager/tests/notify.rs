@@ -170,7 +170,12 @@ async fn silences_and_inhibition_mute() {
     let id = am
         .set_silence(Silence {
             id: String::new(),
-            matchers: vec![SilenceMatcher { name: "alertname".into(), value: "Silenced".into(), is_regex: false, is_equal: true }],
+            matchers: vec![SilenceMatcher {
+                name: "alertname".into(),
+                value: "Silenced".into(),
+                is_regex: false,
+                is_equal: true,
+            }],
             starts_at_ms: now,
             ends_at_ms: now + 3_600_000,
             updated_at_ms: 0,
@@ -234,7 +239,8 @@ receivers:
         "route: {{receiver: hook, group_wait: 50ms}}\nreceivers:\n- name: hook\n  webhook_configs: [{{url: '{url}', max_alerts: 1}}]\n"
     );
     let dir = tempfile::tempdir().unwrap();
-    let am = Alertmanager::new(Config::load_str(&yaml, std::path::Path::new("a.yml")).unwrap(), dir.path(), opts()).unwrap();
+    let am =
+        Alertmanager::new(Config::load_str(&yaml, std::path::Path::new("a.yml")).unwrap(), dir.path(), opts()).unwrap();
     // Alerts that started just now wait for group_wait (older ones flush at once).
     let fresh = |n: &str| PostableAlert { starts_at_ms: now_ms(), ..alert(&[("alertname", n)], None) };
     am.send(vec![fresh("A"), fresh("B")]);

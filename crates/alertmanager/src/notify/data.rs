@@ -60,12 +60,22 @@ pub(crate) fn quote_meta(s: &str) -> String {
 
 fn common(maps: &[BTreeMap<String, String>]) -> BTreeMap<String, String> {
     let Some((first, rest)) = maps.split_first() else { return BTreeMap::new() };
-    first.iter().filter(|(k, v)| rest.iter().all(|m| m.get(*k) == Some(*v))).map(|(k, v)| (k.clone(), v.clone())).collect()
+    first
+        .iter()
+        .filter(|(k, v)| rest.iter().all(|m| m.get(*k) == Some(*v)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 impl Data {
     /// The data of a notification to `receiver` about `alerts` at `now_ms`.
-    pub(crate) fn new(receiver: &str, group_labels: &Labels, alerts: &[Alert], external_url: &str, now_ms: i64) -> Data {
+    pub(crate) fn new(
+        receiver: &str,
+        group_labels: &Labels,
+        alerts: &[Alert],
+        external_url: &str,
+        now_ms: i64,
+    ) -> Data {
         let alerts: Vec<DataAlert> = alerts
             .iter()
             .map(|a| DataAlert {

@@ -38,13 +38,17 @@ pub(crate) fn client(cfg: Option<&HttpClientConfig>) -> Result<Client, String> {
     let mut b = Client::builder().user_agent(concat!("Alertmanager/argus-", env!("CARGO_PKG_VERSION")));
     let tls = &cfg.tls_config;
     if !tls.ca_file.is_empty() {
-        let pem = std::fs::read(&tls.ca_file).map_err(|e| format!("unable to load specified CA cert {}: {e}", tls.ca_file))?;
-        for c in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("cannot parse CA cert {}: {e}", tls.ca_file))? {
+        let pem = std::fs::read(&tls.ca_file)
+            .map_err(|e| format!("unable to load specified CA cert {}: {e}", tls.ca_file))?;
+        for c in reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("cannot parse CA cert {}: {e}", tls.ca_file))?
+        {
             b = b.add_root_certificate(c);
         }
     }
     if !tls.cert_file.is_empty() || !tls.key_file.is_empty() {
-        let mut pem = std::fs::read(&tls.cert_file).map_err(|e| format!("cannot read client cert {}: {e}", tls.cert_file))?;
+        let mut pem =
+            std::fs::read(&tls.cert_file).map_err(|e| format!("cannot read client cert {}: {e}", tls.cert_file))?;
         pem.extend(std::fs::read(&tls.key_file).map_err(|e| format!("cannot read client key {}: {e}", tls.key_file))?);
         b = b.identity(reqwest::Identity::from_pem(&pem).map_err(|e| format!("cannot load client certificate: {e}"))?);
     }
@@ -84,8 +88,11 @@ pub(crate) fn authorize(req: RequestBuilder, cfg: Option<&HttpClientConfig>) -> 
         return Ok(req.basic_auth(&ba.username, Some(password)));
     }
     if let Some(a) = &cfg.authorization {
-        let creds =
-            if a.credentials_file.is_empty() { a.credentials.expose().to_string() } else { read_secret_file(&a.credentials_file)? };
+        let creds = if a.credentials_file.is_empty() {
+            a.credentials.expose().to_string()
+        } else {
+            read_secret_file(&a.credentials_file)?
+        };
         let kind = if a.kind.is_empty() { "Bearer" } else { a.kind.as_str() };
         return Ok(req.header(reqwest::header::AUTHORIZATION, format!("{kind} {creds}")));
     }
@@ -100,13 +107,14 @@ pub(crate) fn authorize(req: RequestBuilder, cfg: Option<&HttpClientConfig>) -> 
 /// errors) are retried, any other status is a permanent failure. Returns the
 /// response body on success.
 pub(crate) async fn send(req: RequestBuilder, url_for_errors: &str) -> Result<String, NotifyError> {
-    let resp = req.send().await.map_err(|e| NotifyError::retryable(format!("{}", redact(&e.to_string()))))?;
+    let resp = req.send().await.map_err(|e| NotifyError::retryable(redact(&e.to_string())))?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
     if status.is_success() {
         return Ok(body);
     }
-    let msg = format!("unexpected status code {}: {}: {}", status.as_u16(), redact(url_for_errors), truncate(&body, 1024));
+    let msg =
+        format!("unexpected status code {}: {}: {}", status.as_u16(), redact(url_for_errors), truncate(&body, 1024));
     if status.is_server_error() { Err(NotifyError::retryable(msg)) } else { Err(NotifyError::permanent(msg)) }
 }
 

@@ -10,6 +10,7 @@
 pub(crate) mod data;
 pub(crate) mod http;
 mod log;
+mod slack;
 mod webhook;
 
 use std::collections::HashSet;
@@ -79,8 +80,9 @@ impl NotifyCtx {
 }
 
 enum Kind {
-    Webhook(webhook::Webhook),
+    Webhook(Box<webhook::Webhook>),
     Log(log::LogNotifier),
+    Slack(Box<slack::Slack>),
     /// An integration argus does not implement yet: fails without retrying.
     Unsupported,
 }
@@ -110,6 +112,7 @@ impl Integration {
         match &self.kind {
             Kind::Webhook(n) => n.notify(ctx, alerts).await,
             Kind::Log(n) => n.notify(ctx, alerts).await,
+            Kind::Slack(n) => n.notify(ctx, alerts).await,
             Kind::Unsupported => {
                 Err(NotifyError::permanent(format!("the {} integration is not supported by argus yet", self.name)))
             }
@@ -125,7 +128,7 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
     };
     let ctx = |e: String| format!("receiver {:?}: {e}", r.name);
     for (i, c) in r.webhook_configs.iter().enumerate() {
-        push("webhook", i, c.send_resolved, Kind::Webhook(webhook::Webhook::new(c.clone()).map_err(ctx)?));
+        push("webhook", i, c.send_resolved, Kind::Webhook(Box::new(webhook::Webhook::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.email_configs.iter().enumerate() {
         push("email", i, c.send_resolved, Kind::Unsupported);
@@ -134,7 +137,7 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
         push("pagerduty", i, c.send_resolved, Kind::Unsupported);
     }
     for (i, c) in r.slack_configs.iter().enumerate() {
-        push("slack", i, c.send_resolved, Kind::Unsupported);
+        push("slack", i, c.send_resolved, Kind::Slack(Box::new(slack::Slack::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.opsgenie_configs.iter().enumerate() {
         push("opsgenie", i, c.send_resolved, Kind::Unsupported);
