@@ -204,12 +204,12 @@ impl Group {
     /// the latest `t <= now_ms` with `t ≡ offset (mod interval)`, where the
     /// offset spreads groups by a hash of name and file.
     pub fn eval_timestamp(&self, now_ms: i64) -> i64 {
-        let interval_ns = (self.interval_ms.max(1) as u64) * 1_000_000;
-        let offset = (self.hash() % interval_ns) as i64;
-        let now_ns = now_ms as i128 * 1_000_000;
-        let adj = now_ns - offset as i128;
-        let base = adj - adj.rem_euclid(interval_ns as i128);
-        ((base + offset as i128) / 1_000_000) as i64
+        // Prometheus works in nanoseconds; its sample timestamps are the
+        // truncated milliseconds, which this computes directly.
+        let interval = self.interval_ms.max(1);
+        let offset = ((self.hash() % (interval as u64 * 1_000_000)) / 1_000_000) as i64;
+        let adj = now_ms - offset;
+        adj - adj.rem_euclid(interval) + offset
     }
 
     /// xxhash64 of the label set `{file=..., name=...}` like Prometheus' `labels.Hash`.

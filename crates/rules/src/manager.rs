@@ -294,6 +294,13 @@ impl Manager {
         out
     }
 
+    /// Restores `for` state of `g`'s alerting rules from `ALERTS_FOR_STATE`
+    /// at `ts` (Unix ms) and turns on writing `ALERTS`; [`Manager::run`] does
+    /// this after the first evaluation following the first load. Blocking.
+    pub fn restore_for_state(&self, g: &Group, ts: i64) {
+        restore_for_state(g, ts, &self.restore_opts());
+    }
+
     /// Registers `argus_rule_*` metrics.
     pub fn register_metrics(&self, reg: &mut prometheus_client::registry::Registry) {
         self.metrics.register(reg);
