@@ -70,7 +70,7 @@ fn reload_with_errors_keeps_old_groups() {
     let st = MemStorage::new();
     let m = manager(&st, None);
     let good = write(dir.path(), "good.yml", RULES);
-    m.update(Duration::from_secs(60), &[good.clone()], Labels::empty(), "").unwrap();
+    m.update(Duration::from_secs(60), std::slice::from_ref(&good), Labels::empty(), "").unwrap();
     assert_eq!(m.groups().len(), 1);
     let bad = write(dir.path(), "bad.yml", "groups:\n- name: x\n  rules:\n  - record: 'a b'\n    expr: up\n");
     let err = m.update(Duration::from_secs(60), &[good, bad.clone()], Labels::empty(), "").unwrap_err();
@@ -90,7 +90,7 @@ fn reload_carries_alert_state_over() {
     st.add(Labels::from_pairs([("__name__", "up"), ("job", "a")]), &[Sample::new(0, 0.0), Sample::new(60_000, 0.0)]);
     let m = manager(&st, None);
     let f = write(dir.path(), "r.yml", RULES);
-    m.update(Duration::from_secs(60), &[f.clone()], Labels::empty(), "").unwrap();
+    m.update(Duration::from_secs(60), std::slice::from_ref(&f), Labels::empty(), "").unwrap();
     eval_all(&m, 0);
     assert_eq!(m.alerts()[0].state, "pending");
     m.update(Duration::from_secs(60), &[f], Labels::empty(), "").unwrap();
@@ -192,7 +192,7 @@ fn api_snapshot_shape() {
     st.add(Labels::from_pairs([("__name__", "up"), ("job", "a")]), &[Sample::new(0, 0.0)]);
     let m = manager(&st, None);
     let f = write(dir.path(), "r.yml", RULES);
-    m.update(Duration::from_secs(30), &[f.clone()], Labels::empty(), "").unwrap();
+    m.update(Duration::from_secs(30), std::slice::from_ref(&f), Labels::empty(), "").unwrap();
     let j = serde_json::to_value(m.rule_groups()).unwrap();
     assert_eq!(j[0]["lastEvaluation"], "0001-01-01T00:00:00Z");
     assert_eq!(j[0]["rules"][1]["health"], "unknown");
