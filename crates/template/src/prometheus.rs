@@ -3,8 +3,8 @@
 //! `$externalURL` header and the Prometheus function set
 //! (`template/template.go` in prometheus v2.42).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::builtins::{arg_str, query_escape, want_args};
 use crate::{Error, Func, QueryFn, Template, Value, gofmt};
@@ -53,12 +53,12 @@ impl Expander {
     /// `error executing template NAME: template: NAME:1:N: executing ...`
     /// (the rule manager wraps them in `<error expanding template: ...>`).
     pub fn expand(&self, name: &str, text: &str) -> Result<String, Error> {
+        let trees = parsed(name, text).map_err(|e| Error(format!("error parsing template {name}: {}", e.0)))?;
         let mut t = Template::new(name);
         t.funcs(functions(self.query.clone(), &self.external_url));
         // Prometheus' Expander runs with missingkey=zero: `$labels.nope` is "".
         t.missing_zero = true;
-        let full = format!("{HEADER}{text}");
-        t.parse(&full).map_err(|e| Error(format!("error parsing template {name}: {}", e.0)))?;
+        t.trees = trees;
         t.execute(&self.data()).map_err(|e| Error(format!("error executing template {name}: {}", e.0)))
     }
 
@@ -66,10 +66,41 @@ impl Expander {
     /// (rule loading, `promtool check rules`); the error is Go's parse error
     /// (`template: NAME:LINE: ...`) without a prefix, as Prometheus reports it.
     pub fn check(name: &str, text: &str) -> Result<(), Error> {
-        let mut t = Template::new(name);
-        t.funcs(functions(None, ""));
-        t.parse(&format!("{HEADER}{text}")).map(|_| ())
+        parsed(name, text).map(|_| ())
     }
+}
+
+/// Parsed alert templates (header included), by name and text.
+type Parsed = Result<BTreeMap<String, Arc<crate::parse::Tree>>, Error>;
+
+/// Entries the parse cache holds before it starts over; a rule set has a
+/// few templates per alerting rule.
+const PARSE_CACHE_SIZE: usize = 4096;
+
+/// Parses `HEADER + text` once per (name, text): Prometheus re-parses each
+/// template for every alert at every evaluation, which costs far more than
+/// executing it. The function set is fixed, so parsing depends on nothing
+/// else.
+fn parsed(name: &str, text: &str) -> Parsed {
+    static CACHE: OnceLock<Mutex<HashMap<(String, String), Parsed>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (name.to_string(), text.to_string());
+    if let Ok(c) = cache.lock()
+        && let Some(p) = c.get(&key)
+    {
+        return p.clone();
+    }
+    let mut t = Template::new(name);
+    t.funcs(functions(None, ""));
+    let result = t.parse(&format!("{HEADER}{text}")).map(|t| t.trees.clone());
+    // A poisoned lock only costs the caching.
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= PARSE_CACHE_SIZE {
+            c.clear();
+        }
+        c.insert(key, result.clone());
+    }
+    result
 }
 
 /// Prometheus' template functions; `query` runs through `query` (fails
