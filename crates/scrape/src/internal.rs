@@ -1,81 +1,49 @@
-//! An internal target: a body produced in-process, appended like a scrape.
+//! An internal target: a body produced in-process, appended like a scrape
+//! through the same core as an HTTP scrape ([`crate::append`]).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use argus_model::exposition::{Entry, Format, Parser};
-use argus_model::storage::{Appendable, SeriesRef};
-use argus_model::{Labels, METRIC_NAME, stale_nan};
+use argus_model::Labels;
+use argus_model::exposition::Format;
+use argus_model::storage::Appendable;
 use tokio::sync::watch;
 
-/// Produces the body to scrape (e.g. argus' own `/metrics`) and its format.
-pub type Source = Arc<dyn Fn() -> (Vec<u8>, Format) + Send + Sync>;
+use crate::append::{AppendOptions, ScrapeReport, SeriesCache, append_scrape};
 
-/// What one scrape did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScrapeReport {
-    /// Samples in the body.
-    pub samples_scraped: u64,
-    /// Samples stored.
-    pub samples_appended: u64,
-    /// Series not seen in the previous scrape.
-    pub series_added: u64,
-    /// Why the scrape failed, if it did (`up` is 0 then).
-    pub error: Option<String>,
-}
+/// Produces the body to scrape (e.g. argus' own `/metrics`) and its format.
+/// Called on tokio's blocking pool.
+pub type Source = Arc<dyn Fn() -> (Vec<u8>, Format) + Send + Sync>;
 
 /// An in-process target with `job` and `instance` labels.
 pub struct InternalTarget {
-    job: String,
-    instance: String,
     interval: Duration,
-    honor_labels: bool,
-    /// Series text → (ref, labels) seen in the last scrape.
-    cache: HashMap<String, (SeriesRef, Labels)>,
+    opts: AppendOptions,
+    cache: SeriesCache,
 }
 
 impl InternalTarget {
     /// A target labelled `job`/`instance`, scraped every `interval`.
     pub fn new(job: &str, instance: &str, interval: Duration) -> Self {
-        InternalTarget {
-            job: job.into(),
-            instance: instance.into(),
-            interval,
-            honor_labels: false,
-            cache: HashMap::new(),
-        }
+        let opts = AppendOptions {
+            target_labels: Labels::from_pairs([("instance", instance), ("job", job)]),
+            honor_timestamps: true,
+            ..AppendOptions::default()
+        };
+        InternalTarget { interval, opts, cache: SeriesCache::new() }
     }
 
     /// Keep labels from the body that clash with target labels (Prometheus'
     /// `honor_labels: true`, what a push gateway target uses).
     pub fn with_honor_labels(mut self, honor: bool) -> Self {
-        self.honor_labels = honor;
+        self.opts.honor_labels = honor;
         self
-    }
-
-    fn target_labels(&self, scraped: &Labels) -> Labels {
-        let mut b = scraped.builder();
-        for (name, value) in [("job", &self.job), ("instance", &self.instance)] {
-            match scraped.get(name) {
-                Some(existing) if !self.honor_labels => {
-                    // Prometheus renames a clashing scraped label to exported_<name>.
-                    b.set(format!("exported_{name}"), existing.to_string());
-                    b.set(name, value.clone());
-                }
-                Some(_) => {}
-                None => {
-                    b.set(name, value.clone());
-                }
-            }
-        }
-        b.build()
     }
 
     /// Appends one scrape of `body` at `t_ms` in one commit: the samples,
     /// staleness markers for series that disappeared, and the synthetic
     /// `up`/`scrape_*` series. A body that fails to parse stores nothing but
-    /// `up 0` and the synthetic series, as Prometheus does.
+    /// `up 0` and the synthetic series, as Prometheus does. Blocking.
     pub fn scrape_once(
         &mut self,
         app: &dyn Appendable,
@@ -84,76 +52,7 @@ impl InternalTarget {
         t_ms: i64,
         duration_s: f64,
     ) -> ScrapeReport {
-        let mut report = ScrapeReport::default();
-        let mut a = app.appender();
-        let mut seen: HashMap<String, (SeriesRef, Labels)> = HashMap::with_capacity(self.cache.len());
-        let mut parser = Parser::new(body, format);
-        let mut failed = None;
-        while let Some(entry) = parser.next() {
-            let s = match entry {
-                Ok(Entry::Series(s)) => s,
-                Ok(_) => continue,
-                Err(e) => {
-                    failed = Some(e.to_string());
-                    break;
-                }
-            };
-            report.samples_scraped += 1;
-            let (sref, labels) = match self.cache.get(s.series) {
-                Some(c) => c.clone(),
-                None => match s.labels() {
-                    Ok(l) => (0, self.target_labels(&l)),
-                    Err(e) => {
-                        failed = Some(format!("line {}: {e}", parser.line()));
-                        break;
-                    }
-                },
-            };
-            let t = s.timestamp_ms.unwrap_or(t_ms);
-            match a.append(sref, &labels, t, s.value) {
-                Ok(r) => {
-                    report.samples_appended += 1;
-                    if !self.cache.contains_key(s.series) {
-                        report.series_added += 1;
-                    }
-                    seen.insert(s.series.to_string(), (r, labels));
-                }
-                Err(e) => tracing::debug!(series = s.series, err = %e, "sample rejected"),
-            }
-        }
-        if let Some(e) = failed {
-            // Nothing from a broken body is kept; the previous series go stale.
-            a.rollback();
-            a = app.appender();
-            seen.clear();
-            report.samples_appended = 0;
-            report.series_added = 0;
-            report.error = Some(e);
-        }
-        // Series gone since the last scrape get a staleness marker.
-        let gone: HashSet<&String> = self.cache.keys().filter(|k| !seen.contains_key(*k)).collect();
-        for k in gone {
-            if let Some((r, l)) = self.cache.get(k) {
-                let _ = a.append(*r, l, t_ms, stale_nan());
-            }
-        }
-        let up = if report.error.is_some() { 0.0 } else { 1.0 };
-        let synthetic = [
-            ("up", up),
-            ("scrape_duration_seconds", duration_s),
-            ("scrape_samples_scraped", report.samples_scraped as f64),
-            ("scrape_samples_post_metric_relabeling", report.samples_scraped as f64),
-            ("scrape_series_added", report.series_added as f64),
-        ];
-        for (name, v) in synthetic {
-            let l = Labels::from_pairs([(METRIC_NAME, name), ("job", &self.job), ("instance", &self.instance)]);
-            let _ = a.append(0, &l, t_ms, v);
-        }
-        match a.commit() {
-            Ok(()) => self.cache = seen,
-            Err(e) => report.error = Some(format!("cannot store scrape: {e}")),
-        }
-        report
+        append_scrape(app, &mut self.cache, &self.opts, Ok((body, format)), t_ms, duration_s)
     }
 
     /// Scrapes `source` every interval until `stop` turns true.
@@ -166,10 +65,7 @@ impl InternalTarget {
                 _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
             }
             let start = Instant::now();
-            let t_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
+            let t_ms = crate::scrape_loop::now_ms();
             // Producing the body reads files (host metrics) and committing
             // writes the WAL: run the whole scrape off the async workers.
             let (src, store) = (source.clone(), app.clone());
@@ -189,7 +85,7 @@ impl InternalTarget {
                 }
             };
             if let Some(e) = r.error {
-                tracing::warn!(job = %self.job, instance = %self.instance, err = %e, "scrape failed");
+                tracing::warn!(labels = %self.opts.target_labels, err = %e, "scrape failed");
             }
         }
     }
@@ -217,7 +113,7 @@ mod tests {
         let st = MemStorage::new();
         let mut t = InternalTarget::new("j", "i:1", Duration::from_secs(1));
         let r = t.scrape_once(&st, b"a 1\nb{job=\"x\"} 2\n", Format::PromText, 1000, 0.5);
-        assert_eq!(r, ScrapeReport { samples_scraped: 2, samples_appended: 2, series_added: 2, error: None });
+        assert_eq!((r.samples_scraped, r.samples_appended, r.series_added, r.error), (2, 2, 2, None));
         let b = values(&st, "b");
         assert_eq!(b[0].0.get("exported_job"), Some("x"));
         assert_eq!(b[0].0.get("job"), Some("j"));

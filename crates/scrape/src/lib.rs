@@ -7,13 +7,18 @@
 //! 2.42's defaults and messages), relabeling ([`relabel`], every 2.42 action),
 //! discovery ([`discovery`]: static and file SD), target building
 //! ([`target`]: `PopulateLabels`, scrape URLs, dropped targets) and scrape-time
-//! limits ([`limits`]). It also offers [`InternalTarget`]: an in-process target
-//! sampled like a scrape without an HTTP round trip; argus scrapes its own
-//! metrics this way, and the push gateway will too.
+//! limits ([`limits`]), and running it all: [`ScrapeManager`] keeps one pool
+//! per job with its discovery tasks (static, file, HTTP, DNS A/AAAA) and one
+//! [`ScrapeLoop`] per target, scraping over HTTP ([`http`]: TLS, auth,
+//! proxy, gzip, body size limit) or, through an [`InternalResolver`], from a
+//! body produced in-process. Every scrape, HTTP or in-process, is stored by
+//! one core ([`append`]). [`api`] gives the targets and metadata snapshots in
+//! Prometheus' JSON; [`InternalTarget`] is a lone in-process target without
+//! a manager.
 //!
 //! It does not own storage (it writes through `Appendable`), parsing
-//! (`argus_model::exposition`), the HTTP scrape loop, the targets API or
-//! remote write (their configs are parsed and validated here).
+//! (`argus_model::exposition`), HTTP routing of the API (`argus-web`) or
+//! remote write (its config is parsed and validated here).
 //!
 //! ```
 //! use argus_model::storage::{MemStorage, Queryable};
@@ -37,14 +42,25 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod api;
+pub mod append;
 pub mod config;
 pub mod discovery;
+pub mod http;
 mod internal;
 pub mod limits;
+mod manager;
+mod metrics;
 pub mod relabel;
+mod scrape_loop;
 pub mod target;
 
+pub use api::{TargetDiscovery, TargetMetadata, TargetState};
+pub use append::{ScrapeReport, SeriesCache};
 pub use config::{Config, ConfigError, LoadOptions, ScrapeConfig};
-pub use internal::{InternalTarget, ScrapeReport, Source};
+pub use http::build_client;
+pub use internal::{InternalTarget, Source};
+pub use manager::{ApplyError, GlobalUrlOptions, InternalResolver, ManagerOpts, ScrapeManager};
 pub use relabel::RelabelConfig;
+pub use scrape_loop::{Health, LoopHandle, ScrapeLoop, StopMode, TargetShared, TargetStatus};
 pub use target::{Target, TargetSet};

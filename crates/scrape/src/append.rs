@@ -1,0 +1,336 @@
+//! The sample-appending core every scrape shares, whether the body came over
+//! HTTP ([`crate::ScrapeLoop`]) or from inside the process
+//! ([`crate::InternalTarget`]): Prometheus 2.42's `scrapeLoop.append` and
+//! `report`. One call stores one scrape in one commit: the samples (target
+//! labels merged, metric relabeling, label and sample limits), staleness
+//! markers for series that went away, and the synthetic `up` and `scrape_*`
+//! series.
+//!
+//! State kept between scrapes lives in [`SeriesCache`]: the labels each raw
+//! series text resolved to (so a known series costs no label parsing), the
+//! series of the last scrape (for staleness) and the HELP/TYPE/UNIT metadata
+//! of the last scrape (for `/api/v1/targets/metadata`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use argus_model::exposition::{Entry, Format, MetricType, Parser};
+use argus_model::storage::{Appendable, Appender, SeriesRef, StorageError};
+use argus_model::{Labels, METRIC_NAME, stale_nan};
+
+use crate::limits::{self, LabelLimits, LimitError};
+use crate::relabel::RelabelConfig;
+
+/// How the samples of one target are labelled and limited.
+#[derive(Debug, Clone, Default)]
+pub struct AppendOptions {
+    /// The target's public labels (`job`, `instance`, ...), added to every series.
+    pub target_labels: Labels,
+    /// Keep scraped labels that clash with target labels.
+    pub honor_labels: bool,
+    /// Use the timestamps in the body.
+    pub honor_timestamps: bool,
+    /// `metric_relabel_configs`.
+    pub metric_relabel_configs: Arc<Vec<RelabelConfig>>,
+    /// Label limits; 0 = none.
+    pub label_limits: LabelLimits,
+    /// `sample_limit`; 0 = none.
+    pub sample_limit: u64,
+}
+
+impl AppendOptions {
+    /// Options from a scrape job for a target with public labels `target_labels`.
+    pub fn from_config(cfg: &crate::ScrapeConfig, target_labels: Labels) -> Self {
+        AppendOptions {
+            target_labels,
+            honor_labels: cfg.honor_labels,
+            honor_timestamps: cfg.honor_timestamps,
+            metric_relabel_configs: Arc::new(cfg.metric_relabel_configs.clone()),
+            label_limits: LabelLimits::from(cfg),
+            sample_limit: cfg.sample_limit,
+        }
+    }
+}
+
+/// HELP, TYPE and UNIT of one metric family, as the metadata API shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricMetadata {
+    /// `counter`, `gauge`, ..., `unknown` when only HELP or UNIT was given.
+    pub kind: MetricType,
+    /// The help text.
+    pub help: String,
+    /// The unit (OpenMetrics only).
+    pub unit: String,
+}
+
+impl Default for MetricMetadata {
+    fn default() -> Self {
+        MetricMetadata { kind: MetricType::Unknown, help: String::new(), unit: String::new() }
+    }
+}
+
+/// What one scrape did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScrapeReport {
+    /// Samples in the body (`scrape_samples_scraped`).
+    pub samples_scraped: u64,
+    /// Samples left after metric relabeling (`scrape_samples_post_metric_relabeling`).
+    pub samples_post_relabeling: u64,
+    /// Samples stored.
+    pub samples_appended: u64,
+    /// Series not seen in the previous scrape (`scrape_series_added`).
+    pub series_added: u64,
+    /// Samples storage refused as out of order.
+    pub out_of_order: u64,
+    /// Samples storage refused as a second value for a timestamp.
+    pub duplicates: u64,
+    /// Samples storage refused as too old.
+    pub out_of_bounds: u64,
+    /// Why the scrape failed, if it did (`up` is 0 then).
+    pub error: Option<String>,
+    /// Which limit, if one failed the scrape (for the self-metrics).
+    pub limit: Option<LimitError>,
+}
+
+#[derive(Debug, Clone)]
+struct CacheEntry {
+    sref: SeriesRef,
+    /// `None`: metric relabeling drops this series.
+    labels: Option<Labels>,
+    last_iter: u64,
+}
+
+/// What a target remembers between scrapes. Owned by one scrape at a time.
+#[derive(Debug, Default)]
+pub struct SeriesCache {
+    iter: u64,
+    entries: HashMap<String, CacheEntry>,
+    /// Series stored without an explicit timestamp by the last scrape.
+    prev: HashMap<Labels, SeriesRef>,
+    metadata: BTreeMap<String, MetricMetadata>,
+}
+
+impl SeriesCache {
+    /// An empty cache, for a target that has not been scraped.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The HELP/TYPE/UNIT seen in the last scrape, by metric family name.
+    pub fn metadata(&self) -> &BTreeMap<String, MetricMetadata> {
+        &self.metadata
+    }
+
+    /// The number of series the last scrape stored (and that would go stale).
+    pub fn series(&self) -> usize {
+        self.prev.len()
+    }
+}
+
+/// Names of the synthetic series written after every scrape.
+pub const REPORT_SERIES: [&str; 5] = [
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+];
+
+/// Stores one scrape at `t_ms` in one commit. `body` is `Err(message)` when
+/// the scrape itself failed (HTTP error, timeout, body too large): then, as
+/// after a body that fails to parse or breaks a limit, nothing from the body
+/// is kept, every series of the previous scrape gets a staleness marker and
+/// `up` is 0. `duration_s` becomes `scrape_duration_seconds`. Blocking (the
+/// appender may write a WAL); run it off the async workers.
+pub fn append_scrape(
+    app: &dyn Appendable,
+    cache: &mut SeriesCache,
+    opts: &AppendOptions,
+    body: Result<(&[u8], Format), String>,
+    t_ms: i64,
+    duration_s: f64,
+) -> ScrapeReport {
+    cache.iter += 1;
+    let mut a = app.appender();
+    let mut report = ScrapeReport::default();
+    let mut cur: HashMap<Labels, SeriesRef> = HashMap::with_capacity(cache.prev.len());
+    let mut metadata = BTreeMap::new();
+    let failed = match body {
+        Ok((body, format)) => {
+            append_body(a.as_mut(), cache, opts, body, format, t_ms, &mut cur, &mut metadata, &mut report).err()
+        }
+        Err(e) => Some((e, None)),
+    };
+    if let Some((e, limit)) = failed {
+        // Nothing from a failed scrape is kept; the previous series go stale.
+        a.rollback();
+        a = app.appender();
+        cur.clear();
+        report.samples_appended = 0;
+        report.error = Some(e);
+        report.limit = limit;
+    } else {
+        cache.metadata = metadata;
+    }
+    for (labels, sref) in &cache.prev {
+        if !cur.contains_key(labels) {
+            // Out of order here means the series got a newer sample with an
+            // explicit timestamp: no marker needed, as in Prometheus.
+            let _ = a.append(*sref, labels, t_ms, stale_nan());
+        }
+    }
+    let up = if report.error.is_some() { 0.0 } else { 1.0 };
+    let values = [
+        up,
+        duration_s,
+        report.samples_scraped as f64,
+        report.samples_post_relabeling as f64,
+        report.series_added as f64,
+    ];
+    for (name, v) in REPORT_SERIES.iter().zip(values) {
+        let _ = a.append(0, &report_labels(name, &opts.target_labels), t_ms, v);
+    }
+    match a.commit() {
+        Ok(()) => {
+            cache.prev = cur;
+            if report.error.is_none() {
+                let iter = cache.iter;
+                cache.entries.retain(|_, e| e.last_iter == iter);
+            }
+        }
+        Err(e) => report.error = Some(format!("cannot store scrape: {e}")),
+    }
+    report
+}
+
+/// Writes staleness markers at `t_ms` for every series of the last scrape and
+/// for the synthetic series, as Prometheus does when a target goes away, and
+/// forgets them. Blocking.
+pub fn append_end_of_run(app: &dyn Appendable, cache: &mut SeriesCache, target_labels: &Labels, t_ms: i64) {
+    let mut a = app.appender();
+    for (labels, sref) in cache.prev.drain() {
+        let _ = a.append(sref, &labels, t_ms, stale_nan());
+    }
+    for name in REPORT_SERIES {
+        let _ = a.append(0, &report_labels(name, target_labels), t_ms, stale_nan());
+    }
+    if let Err(e) = a.commit() {
+        tracing::warn!(err = %e, "cannot store end-of-run staleness markers");
+    }
+    cache.entries.clear();
+    cache.metadata.clear();
+}
+
+/// Prometheus' `mutateReportSampleLabels`: the target's labels win, a clash
+/// is kept as `exported_<name>`.
+fn report_labels(name: &str, target_labels: &Labels) -> Labels {
+    let scraped = Labels::from_pairs([(METRIC_NAME, name)]);
+    limits::mutate_sample_labels(&scraped, target_labels, false, &[]).unwrap_or(scraped)
+}
+
+type Failure = (String, Option<LimitError>);
+
+#[allow(clippy::too_many_arguments)]
+fn append_body(
+    a: &mut dyn Appender,
+    cache: &mut SeriesCache,
+    opts: &AppendOptions,
+    body: &[u8],
+    format: Format,
+    t_ms: i64,
+    cur: &mut HashMap<Labels, SeriesRef>,
+    metadata: &mut BTreeMap<String, MetricMetadata>,
+    report: &mut ScrapeReport,
+) -> Result<(), Failure> {
+    let mut parser = Parser::new(body, format);
+    let mut sample_limit_hit = false;
+    let mut admitted: u64 = 0;
+    while let Some(entry) = parser.next() {
+        let s = match entry {
+            Ok(Entry::Series(s)) => s,
+            Ok(Entry::Help { metric, help }) => {
+                metadata.entry(metric.to_string()).or_default().help = help.into_owned();
+                continue;
+            }
+            Ok(Entry::Type { metric, kind }) => {
+                metadata.entry(metric.to_string()).or_default().kind = kind;
+                continue;
+            }
+            Ok(Entry::Unit { metric, unit }) => {
+                metadata.entry(metric.to_string()).or_default().unit = unit.to_string();
+                continue;
+            }
+            Ok(_) => continue,
+            Err(e) => return Err((e.to_string(), None)),
+        };
+        report.samples_scraped += 1;
+        let (sref, labels, new) = match cache.entries.get_mut(s.series) {
+            Some(e) => {
+                e.last_iter = cache.iter;
+                (e.sref, e.labels.clone(), false)
+            }
+            None => {
+                let scraped = s.labels().map_err(|e| (format!("line {}: {e}", parser.line()), None))?;
+                let labels = series_labels(&scraped, opts).map_err(|e| (e.to_string(), Some(e)))?;
+                let entry = CacheEntry { sref: 0, labels: labels.clone(), last_iter: cache.iter };
+                cache.entries.insert(s.series.to_string(), entry);
+                (0, labels, true)
+            }
+        };
+        let Some(labels) = labels else { continue };
+        report.samples_post_relabeling += 1;
+        if sample_limit_hit {
+            continue;
+        }
+        if !argus_model::is_stale_nan(s.value) {
+            admitted += 1;
+            if limits::check_sample_limit(admitted, opts.sample_limit).is_err() {
+                // Keep counting so scrape_samples_scraped stays right.
+                sample_limit_hit = true;
+                continue;
+            }
+        }
+        let explicit = if opts.honor_timestamps { s.timestamp_ms } else { None };
+        let t = explicit.unwrap_or(t_ms);
+        match a.append(sref, &labels, t, s.value) {
+            Ok(r) => {
+                report.samples_appended += 1;
+                let was_there = cache.prev.contains_key(&labels);
+                if let Some(e) = cache.entries.get_mut(s.series) {
+                    e.sref = r;
+                }
+                if new && !was_there {
+                    report.series_added += 1;
+                }
+                // A sample with its own timestamp is not tracked for
+                // staleness, as in Prometheus.
+                if explicit.is_none() {
+                    cur.insert(labels, r);
+                }
+            }
+            Err(StorageError::OutOfOrderSample) => report.out_of_order += 1,
+            Err(StorageError::DuplicateSampleForTimestamp) => report.duplicates += 1,
+            Err(StorageError::OutOfBounds) => report.out_of_bounds += 1,
+            Err(e) => tracing::debug!(series = s.series, err = %e, "sample rejected"),
+        }
+    }
+    if sample_limit_hit {
+        return Err((LimitError::SampleLimit.to_string(), Some(LimitError::SampleLimit)));
+    }
+    Ok(())
+}
+
+/// The labels a newly seen series is stored under; `None` when metric
+/// relabeling drops it.
+fn series_labels(scraped: &Labels, opts: &AppendOptions) -> Result<Option<Labels>, LimitError> {
+    let Some(lset) =
+        limits::mutate_sample_labels(scraped, &opts.target_labels, opts.honor_labels, &opts.metric_relabel_configs)
+    else {
+        return Ok(None);
+    };
+    if lset.get(METRIC_NAME).is_none() {
+        return Err(LimitError::NameLabelMissing);
+    }
+    limits::verify_label_limits(&lset, &opts.label_limits)?;
+    Ok(Some(lset))
+}
