@@ -20,6 +20,34 @@ impl Queryable for LateStorage {
     }
 }
 
+/// Writes before start-up finish fail as unavailable (the sender retries).
+impl argus_model::storage::Appendable for LateStorage {
+    fn appender(&self) -> Box<dyn argus_model::storage::Appender> {
+        match self.0.get() {
+            Some(db) => db.appender(),
+            None => Box::new(Unavailable),
+        }
+    }
+}
+
+struct Unavailable;
+
+impl argus_model::storage::Appender for Unavailable {
+    fn append(
+        &mut self,
+        _: argus_model::storage::SeriesRef,
+        _: &argus_model::Labels,
+        _: i64,
+        _: f64,
+    ) -> StorageResult<argus_model::storage::SeriesRef> {
+        Err(StorageError::Unavailable("storage is starting (WAL replay in progress)".into()))
+    }
+    fn commit(self: Box<Self>) -> StorageResult<()> {
+        Ok(())
+    }
+    fn rollback(self: Box<Self>) {}
+}
+
 pub(crate) struct Inputs {
     pub db: Arc<OnceLock<Arc<Db>>>,
     pub engine: argus_promql::Engine,
@@ -28,6 +56,7 @@ pub(crate) struct Inputs {
     pub reload_ok: Arc<std::sync::atomic::AtomicBool>,
     pub retention: String,
     pub enable_admin_api: bool,
+    pub external_labels: Arc<RwLock<argus_model::Labels>>,
 }
 
 pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
@@ -82,6 +111,10 @@ pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
             })
         }),
         snapshot,
+        external_labels: {
+            let ext = i.external_labels.clone();
+            Arc::new(move || ext.read().map(|l| l.clone()).unwrap_or_else(|_| argus_model::Labels::empty()))
+        },
         tsdb_status: Arc::new(move || {
             let Some(db) = db_ts.get() else { return serde_json::json!({}) };
             let h = db.head();

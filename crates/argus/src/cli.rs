@@ -83,6 +83,32 @@ pub(crate) struct ServeArgs {
     /// (scrape argus itself every 15s).
     #[arg(long = "config.file")]
     pub config_file: Option<PathBuf>,
+    /// Replace `${VAR}` in the config files with environment variables
+    /// (`$${VAR}` keeps a literal `${VAR}`); an unset variable is an error.
+    #[arg(long = "config.expand-env")]
+    pub expand_env: bool,
+    /// The URL under which argus is reached from outside (used in alert
+    /// generator links and templates' $externalURL).
+    #[arg(long = "web.external-url")]
+    pub external_url: Option<String>,
+    /// alertmanager.yml for the built-in alert manager; without it alerts go
+    /// to a `log` receiver that prints each notification.
+    #[arg(long = "alertmanager.config.file")]
+    pub alertmanager_config_file: Option<PathBuf>,
+    /// Also serve the Alertmanager API v2 on this address (e.g. :9093) for
+    /// Prometheus servers and tools that expect an Alertmanager there.
+    #[arg(long = "alertmanager.listen-address")]
+    pub alertmanager_listen_address: Option<String>,
+    /// Max time to tolerate a Prometheus outage for restoring "for" state of alerts.
+    #[arg(long = "rules.alert.for-outage-tolerance", default_value = "1h")]
+    pub for_outage_tolerance: String,
+    /// Minimum duration between alert and restored "for" state; kept only for
+    /// alerts with a configured "for" time greater than the grace period.
+    #[arg(long = "rules.alert.for-grace-period", default_value = "10m")]
+    pub for_grace_period: String,
+    /// Minimum amount of time to wait before resending an alert to Alertmanager.
+    #[arg(long = "rules.alert.resend-delay", default_value = "1m")]
+    pub resend_delay: String,
     /// Base path for metrics storage.
     #[arg(long = "storage.tsdb.path", default_value = "data/")]
     pub tsdb_path: PathBuf,
@@ -131,6 +157,10 @@ pub(crate) struct ServeArgs {
     /// them forever, as the Pushgateway does.
     #[arg(long = "push.group-ttl", default_value = "0")]
     pub push_group_ttl: String,
+    /// Accept samples on `POST /api/v1/write` (remote write 1.0), like
+    /// Prometheus' flag of the same name.
+    #[arg(long = "web.enable-remote-write-receiver")]
+    pub enable_remote_write_receiver: bool,
     /// Enable API endpoints for admin control actions (TSDB snapshots).
     #[arg(long = "web.enable-admin-api")]
     pub enable_admin_api: bool,
@@ -203,6 +233,16 @@ impl ServeArgs {
             m.insert(k.to_string(), v);
         };
         put("config.file", self.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+        put("config.expand-env", self.expand_env.to_string());
+        put("web.external-url", self.external_url.clone().unwrap_or_default());
+        put(
+            "alertmanager.config.file",
+            self.alertmanager_config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        );
+        put("alertmanager.listen-address", self.alertmanager_listen_address.clone().unwrap_or_default());
+        put("rules.alert.for-outage-tolerance", self.for_outage_tolerance.clone());
+        put("rules.alert.for-grace-period", self.for_grace_period.clone());
+        put("rules.alert.resend-delay", self.resend_delay.clone());
         put("storage.tsdb.path", self.tsdb_path.display().to_string());
         put("storage.tsdb.retention.time", self.retention_time.clone());
         put("storage.tsdb.retention.size", self.retention_size.clone());
@@ -214,6 +254,7 @@ impl ServeArgs {
         put("query.lookback-delta", self.query_lookback.clone());
         put("web.listen-address", self.listen_address.clone());
         put("web.enable-admin-api", self.enable_admin_api.to_string());
+        put("web.enable-remote-write-receiver", self.enable_remote_write_receiver.to_string());
         put(
             "push.persistence.file",
             self.push_persistence_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),

@@ -1,17 +1,14 @@
-//! The configuration as far as this build uses it.
-//!
-//! Until the scrape subsystem lands (issue 4), argus reads prometheus.yml for
-//! `global.scrape_interval` and two kinds of jobs it can serve in-process: a
-//! job scraping `/metrics` of a local address (argus itself, when the port
-//! is its own, or the only such job) and the built-in host collector
-//! (`metrics_path: /node/metrics`). Other jobs are reported at start-up as
-//! not yet served. The file must
-//! still be valid YAML: a syntax error names the line and column.
+//! prometheus.yml as `argus serve` uses it: the whole file is read and
+//! validated by `argus_scrape::config` (Prometheus 2.42's rules and messages,
+//! file:line for errors, optional `${VAR}` expansion), and the binary picks
+//! out what it wires: the jobs it samples in process (itself, the built-in host
+//! metrics at `/node/metrics`, the push gateway at `/pushgateway/metrics`).
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use argus_scrape::config::LoadOptions;
 
 /// The configuration used when `--config.file` is not given.
 pub(crate) const DEFAULT_CONFIG: &str = include_str!("default.yml");
@@ -28,36 +25,8 @@ pub(crate) struct Config {
     pub self_jobs: Vec<(String, Option<u16>)>,
     /// The file as read, for `/api/v1/status/config`.
     pub text: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct Raw {
-    #[serde(default)]
-    global: RawGlobal,
-    #[serde(default)]
-    scrape_configs: Vec<RawScrape>,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct RawGlobal {
-    scrape_interval: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct RawScrape {
-    job_name: String,
-    #[serde(default)]
-    metrics_path: Option<String>,
-    #[serde(default)]
-    static_configs: Vec<RawStatic>,
-    #[serde(default)]
-    honor_labels: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct RawStatic {
-    #[serde(default)]
-    targets: Vec<String>,
+    /// The resolved configuration.
+    pub full: argus_scrape::Config,
 }
 
 /// The path of the built-in push gateway's groups: a scrape job with this
@@ -68,62 +37,47 @@ pub(crate) const PUSH_METRICS_PATH: &str = "/pushgateway/metrics";
 /// `metrics_path` is sampled in-process instead of over HTTP.
 pub(crate) const NODE_METRICS_PATH: &str = "/node/metrics";
 
-pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+pub(crate) fn load(path: Option<&Path>, expand_env: bool) -> anyhow::Result<Config> {
     let (text, name) = match path {
         Some(p) => (
             std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?,
-            p.display().to_string(),
+            p.to_path_buf(),
         ),
-        None => (DEFAULT_CONFIG.to_string(), "<embedded default>".to_string()),
+        None => (DEFAULT_CONFIG.to_string(), "<embedded default>".into()),
     };
-    parse(&text, &name)
+    parse(&text, &name, expand_env)
 }
 
-fn parse(text: &str, name: &str) -> anyhow::Result<Config> {
-    let raw: Raw = if text.trim().is_empty() {
-        Raw::default()
-    } else {
-        serde_yaml_ng::from_str(text).with_context(|| format!("cannot parse config file {name}"))?
-    };
-    let scrape_interval = match raw.global.scrape_interval.as_deref() {
-        Some(s) => Duration::from_millis(
-            parse_duration(s).with_context(|| format!("{name}: invalid global.scrape_interval"))? as u64,
-        ),
-        None => Duration::from_secs(60),
-    };
-    if scrape_interval.is_zero() {
-        bail!("{name}: global.scrape_interval must be greater than 0");
-    }
-    let self_jobs: Vec<(String, Option<u16>)> = raw
+fn parse(text: &str, name: &Path, expand_env: bool) -> anyhow::Result<Config> {
+    let full = argus_scrape::config::parse(text, name, &LoadOptions { expand_env })
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot load config file {}", name.display()))?;
+    let self_jobs: Vec<(String, Option<u16>)> = full
         .scrape_configs
         .iter()
-        .filter(|j| j.metrics_path.as_deref().unwrap_or("/metrics") == "/metrics")
+        .filter(|j| j.metrics_path == "/metrics")
         .flat_map(|j| {
-            j.static_configs.iter().flat_map(|sc| sc.targets.iter()).filter_map(|t| {
-                let (host, port) = t.rsplit_once(':')?;
+            j.discovery.static_configs.iter().flat_map(|g| g.targets.iter()).filter_map(|t| {
+                let (host, port) = t.get("__address__")?.rsplit_once(':')?;
                 let local = matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]" | "");
                 local.then(|| (j.job_name.clone(), port.parse().ok()))
             })
         })
         .collect();
-    let push_job = raw
+    let push_job = full
         .scrape_configs
         .iter()
-        .find(|j| j.metrics_path.as_deref() == Some(PUSH_METRICS_PATH))
+        .find(|j| j.metrics_path == PUSH_METRICS_PATH)
         .map(|j| (j.job_name.clone(), j.honor_labels));
-    let node_job = raw
-        .scrape_configs
-        .iter()
-        .find(|j| j.metrics_path.as_deref() == Some(NODE_METRICS_PATH))
-        .map(|j| j.job_name.clone());
-    for job in raw.scrape_configs.iter().filter(|j| {
-        !self_jobs.iter().any(|(n, _)| *n == j.job_name)
-            && Some(&j.job_name) != node_job.as_ref()
-            && Some(&j.job_name) != push_job.as_ref().map(|p| &p.0)
-    }) {
-        tracing::warn!(job = %job.job_name, file = name, "scrape job not served yet: this build scrapes only itself (issue 4)");
-    }
-    Ok(Config { scrape_interval, node_job, push_job, self_jobs, text: text.to_string() })
+    let node_job = full.scrape_configs.iter().find(|j| j.metrics_path == NODE_METRICS_PATH).map(|j| j.job_name.clone());
+    Ok(Config {
+        scrape_interval: full.global.scrape_interval,
+        node_job,
+        push_job,
+        self_jobs,
+        text: text.to_string(),
+        full,
+    })
 }
 
 /// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`) into milliseconds.
@@ -161,7 +115,7 @@ mod tests {
 
     #[test]
     fn embedded_default_parses() {
-        let c = parse(DEFAULT_CONFIG, "default").unwrap();
+        let c = parse(DEFAULT_CONFIG, "default".as_ref(), false).unwrap();
         assert_eq!(c.scrape_interval, Duration::from_secs(15));
         assert_eq!(c.node_job.as_deref(), Some("node"));
         assert_eq!(c.push_job, Some(("pushgateway".to_string(), true)));
@@ -169,8 +123,14 @@ mod tests {
     }
 
     #[test]
+    fn unknown_fields_are_errors() {
+        let e = format!("{:#}", parse("global:\n  scrape_intervl: 1m\n", "p.yml".as_ref(), false).unwrap_err());
+        assert!(e.contains("p.yml") && e.contains("scrape_intervl"), "{e}");
+    }
+
+    #[test]
     fn syntax_errors_name_the_line() {
-        let e = format!("{:#}", parse("global:\n  scrape_interval: [\n", "p.yml").unwrap_err());
+        let e = format!("{:#}", parse("global:\n  scrape_interval: [\n", "p.yml".as_ref(), false).unwrap_err());
         assert!(e.contains("p.yml") && e.contains("line"), "{e}");
     }
 }

@@ -18,6 +18,8 @@ pub(crate) fn registry(
     db: StatsSource,
     node: Arc<argus_node::NodeCollector>,
     push: Arc<argus_push::PushStore>,
+    reload: Arc<ReloadStatus>,
+    remote_write: Arc<argus_web::RemoteWriteStats>,
 ) -> Registry {
     let mut reg = Registry::default();
     let build: Family<Vec<(String, String)>, Gauge> = Family::default();
@@ -36,6 +38,8 @@ pub(crate) fn registry(
     reg.register_collector(Box::new(ProcessCollector));
     reg.register_collector(Box::new(TsdbCollector(db)));
     reg.register_collector(Box::new(IngestCollector { node, push }));
+    reg.register_collector(Box::new(ReloadCollector(reload)));
+    reg.register_collector(Box::new(RemoteWriteCollector(remote_write)));
     reg
 }
 
@@ -195,5 +199,95 @@ impl Collector for IngestCollector {
             fails.metric_type(),
         )?)?;
         Ok(())
+    }
+}
+
+/// Outcome of the last configuration (re)load, for
+/// `argus_config_last_reload_successful` and the status API.
+#[derive(Debug)]
+pub(crate) struct ReloadStatus {
+    pub ok: Arc<std::sync::atomic::AtomicBool>,
+    /// Unix seconds of the last successful load.
+    pub success_ts: std::sync::atomic::AtomicI64,
+}
+
+impl ReloadStatus {
+    pub(crate) fn new(ok: Arc<std::sync::atomic::AtomicBool>) -> Arc<Self> {
+        let s = Arc::new(ReloadStatus { ok, success_ts: Default::default() });
+        s.record(true);
+        s
+    }
+
+    /// Records a load attempt.
+    pub(crate) fn record(&self, ok: bool) {
+        use std::sync::atomic::Ordering;
+        self.ok.store(ok, Ordering::Relaxed);
+        if ok {
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            self.success_ts.store(now as i64, Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ReloadCollector(Arc<ReloadStatus>);
+
+impl Collector for ReloadCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        use std::sync::atomic::Ordering;
+        gauge(
+            &mut enc,
+            "argus_config_last_reload_successful",
+            "Whether the last configuration reload attempt was successful",
+            if self.0.ok.load(Ordering::Relaxed) { 1.0 } else { 0.0 },
+        )?;
+        gauge(
+            &mut enc,
+            "argus_config_last_reload_success_timestamp_seconds",
+            "Timestamp of the last successful configuration reload",
+            self.0.success_ts.load(Ordering::Relaxed) as f64,
+        )
+    }
+}
+
+#[derive(Debug)]
+struct RemoteWriteCollector(Arc<argus_web::RemoteWriteStats>);
+
+impl Collector for RemoteWriteCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = &self.0;
+        let get = |a: &std::sync::atomic::AtomicU64| a.load(Relaxed) as f64;
+        counter(
+            &mut enc,
+            "argus_remote_write_received_requests",
+            "Remote write requests committed",
+            get(&s.requests_ok),
+        )?;
+        counter(
+            &mut enc,
+            "argus_remote_write_failed_requests",
+            "Remote write requests refused (4xx) or failed (5xx)",
+            get(&s.requests_failed),
+        )?;
+        counter(
+            &mut enc,
+            "argus_remote_write_received_samples",
+            "Samples committed from remote write",
+            get(&s.samples),
+        )?;
+        counter(
+            &mut enc,
+            "argus_remote_write_invalid_series",
+            "Remote write series skipped for invalid labels",
+            get(&s.invalid_series),
+        )?;
+        counter(
+            &mut enc,
+            "argus_remote_write_dropped_unsupported",
+            "Exemplars and native histogram samples received and dropped",
+            get(&s.dropped_unsupported),
+        )
     }
 }

@@ -25,7 +25,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let cfg = config::load(args.config_file.as_deref())?;
+    let cfg = config::load(args.config_file.as_deref(), args.expand_env)?;
     // A file-size limit (`ulimit -f`) must make writes fail with EFBIG, which
     // storage reports and survives, instead of SIGXFSZ killing the process.
     // 25 is SIGXFSZ on every Linux architecture argus builds for.
@@ -40,6 +40,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
 
     let config_yaml = Arc::new(RwLock::new(cfg.text.clone()));
+    let external_labels = Arc::new(RwLock::new(cfg.full.global.external_labels.clone()));
     let reload_ok = Arc::new(AtomicBool::new(true));
     let engine = argus_promql::Engine::new(argus_promql::EngineOpts {
         lookback_delta: Duration::from_millis(
@@ -59,6 +60,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         reload_ok: reload_ok.clone(),
         retention: args.retention_time.clone(),
         enable_admin_api: args.enable_admin_api,
+        external_labels: external_labels.clone(),
     });
     let node = Arc::new(
         argus_node::NodeCollector::new(argus_node::NodeOptions {
@@ -80,13 +82,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Err(e) => tracing::error!(err = %e, "cannot restore pushed groups; starting empty"),
         }
     }
-    let registry = Arc::new(selfmetrics::registry(db_cell.clone(), node.clone(), push_store.clone()));
+    let reload_status = selfmetrics::ReloadStatus::new(reload_ok.clone());
+    let remote_write_stats = Arc::new(argus_web::RemoteWriteStats::default());
+    let registry = Arc::new(selfmetrics::registry(
+        db_cell.clone(),
+        node.clone(),
+        push_store.clone(),
+        reload_status.clone(),
+        remote_write_stats.clone(),
+    ));
     let push_interval = Duration::from_millis(
         config::parse_duration(&args.push_persistence_interval).context("invalid --push.persistence.interval")? as u64,
     );
     let push_ttl = config::parse_duration(&args.push_group_ttl).context("invalid --push.group-ttl")?;
     let reg = registry.clone();
+    let remote_write = args.enable_remote_write_receiver.then(|| argus_web::RemoteWriteState {
+        appendable: Arc::new(api::LateStorage(db_cell.clone())),
+        stats: remote_write_stats.clone(),
+    });
     let state = argus_web::WebState {
+        remote_write,
         ready: ready.clone(),
         reload: Some(reload_tx),
         metrics: Arc::new(move || (selfmetrics::render(&reg), selfmetrics::CONTENT_TYPE)),
@@ -229,8 +244,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
             _ = sigterm.recv() => { tracing::info!("received SIGTERM, exiting gracefully"); break; }
-            _ = sighup.recv() => { let _ = reload(config_file.as_deref(), &config_yaml, &reload_ok); }
-            Some(reply) = reload_rx.recv() => { let _ = reply.send(reload(config_file.as_deref(), &config_yaml, &reload_ok)); }
+            _ = sighup.recv() => { let _ = reload(config_file.as_deref(), args.expand_env, &config_yaml, &reload_status); }
+            Some(reply) = reload_rx.recv() => { let _ = reply.send(reload(config_file.as_deref(), args.expand_env, &config_yaml, &reload_status)); }
         }
     }
 
@@ -264,18 +279,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Re-reads the configuration. A bad file is rejected with its reason and
 /// the running configuration stays in force.
-fn reload(path: Option<&std::path::Path>, yaml: &RwLock<String>, ok: &AtomicBool) -> Result<(), String> {
-    match config::load(path) {
+fn reload(
+    path: Option<&std::path::Path>,
+    expand_env: bool,
+    yaml: &RwLock<String>,
+    status: &selfmetrics::ReloadStatus,
+) -> Result<(), String> {
+    match config::load(path, expand_env) {
         Ok(cfg) => {
             if let Ok(mut y) = yaml.write() {
                 *y = cfg.text;
             }
-            ok.store(true, Ordering::Relaxed);
+            status.record(true);
             tracing::info!("completed loading of configuration file");
             Ok(())
         }
         Err(e) => {
-            ok.store(false, Ordering::Relaxed);
+            status.record(false);
             tracing::error!(err = %format!("{e:#}"), "error reloading config; keeping the running one");
             Err(format!("{e:#}"))
         }
