@@ -4,6 +4,8 @@
 //! Optionally escapes action output for HTML text (Alertmanager's HTML mode)
 //! and knows Alertmanager's data methods (`.Alerts.Firing`, `.SortedPairs`).
 
+use std::borrow::Cow;
+
 use crate::parse::{Arg, Branch, Command, Node, Pipe, Tree};
 use crate::{Error, Template, Value, builtins, gofmt};
 
@@ -20,6 +22,8 @@ pub(crate) struct Exec<'a> {
     pub depth: usize,
     /// The node being evaluated, for error context (Go's `state.at`).
     pub at: Option<At<'a>>,
+    /// HTML element state of `out`, for escaping in HTML mode.
+    pub scan: crate::html::Scan,
 }
 
 /// A node an error can point at.
@@ -55,9 +59,17 @@ impl At<'_> {
     }
 }
 
+/// A value during execution: borrowed from the data where possible, so
+/// field chains, `{{template}}` calls and `range` do not copy the data.
+type V<'a> = Cow<'a, Value>;
+
+fn owned<'a>(v: Value) -> V<'a> {
+    Cow::Owned(v)
+}
+
 struct State<'a> {
     tree: &'a Tree,
-    vars: Vec<(String, Value)>,
+    vars: Vec<(String, V<'a>)>,
 }
 
 enum Flow {
@@ -70,9 +82,9 @@ type R<T> = Result<T, Error>;
 
 impl<'a> Exec<'a> {
     /// Runs the tree with `data` as dot and `$`.
-    pub fn run(&mut self, tree: &'a Tree, data: &Value) -> R<()> {
-        let mut st = State { tree, vars: vec![("$".into(), data.clone())] };
-        self.walk_list(&mut st, data, &tree.root)?;
+    pub fn run(&mut self, tree: &'a Tree, data: &'a Value) -> R<()> {
+        let mut st = State { tree, vars: vec![("$".into(), Cow::Borrowed(data))] };
+        self.walk_list(&mut st, &Cow::Borrowed(data), &tree.root)?;
         Ok(())
     }
 
@@ -95,7 +107,7 @@ impl<'a> Exec<'a> {
         self.at = Some(at);
     }
 
-    fn walk_list(&mut self, st: &mut State<'a>, dot: &Value, list: &'a [Node]) -> R<Flow> {
+    fn walk_list(&mut self, st: &mut State<'a>, dot: &V<'a>, list: &'a [Node]) -> R<Flow> {
         for n in list {
             match self.walk(st, dot, n)? {
                 Flow::Normal => {}
@@ -105,7 +117,7 @@ impl<'a> Exec<'a> {
         Ok(Flow::Normal)
     }
 
-    fn walk(&mut self, st: &mut State<'a>, dot: &Value, node: &'a Node) -> R<Flow> {
+    fn walk(&mut self, st: &mut State<'a>, dot: &V<'a>, node: &'a Node) -> R<Flow> {
         match node {
             Node::Text(t) => self.out.push_str(t),
             Node::Action(pipe) => {
@@ -137,7 +149,7 @@ impl<'a> Exec<'a> {
                 self.enter(st)?;
                 let d = match pipe {
                     Some(p) => self.eval_pipeline(st, dot, p)?,
-                    None => Value::Nil,
+                    None => owned(Value::Nil),
                 };
                 let mut inner = State { tree, vars: vec![("$".into(), d.clone())] };
                 let r = self.walk_list(&mut inner, &d, &tree.root);
@@ -150,7 +162,7 @@ impl<'a> Exec<'a> {
         Ok(Flow::Normal)
     }
 
-    fn walk_if_with(&mut self, st: &mut State<'a>, dot: &Value, node: &'a Node, b: &'a Branch) -> R<Flow> {
+    fn walk_if_with(&mut self, st: &mut State<'a>, dot: &V<'a>, node: &'a Node, b: &'a Branch) -> R<Flow> {
         let mark = st.vars.len();
         let v = self.eval_pipeline(st, dot, &b.pipe)?;
         let flow = if is_true(&v) {
@@ -173,16 +185,27 @@ impl<'a> Exec<'a> {
         Ok(())
     }
 
-    fn walk_range(&mut self, st: &mut State<'a>, dot: &Value, b: &'a Branch) -> R<Flow> {
+    fn walk_range(&mut self, st: &mut State<'a>, dot: &V<'a>, b: &'a Branch) -> R<Flow> {
         let v = self.eval_pipeline(st, dot, &b.pipe)?;
         let mark = st.vars.len();
-        let items: Vec<(Value, Value)> = match &v {
-            Value::List(l) => l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), e.clone())).collect(),
-            Value::Map(m) if gofmt::go_struct(m).is_none() => {
-                m.iter().map(|(k, e)| (Value::String(k.clone()), e.clone())).collect()
+        if let Value::Map(m) = &*v
+            && gofmt::go_struct(m).is_some()
+        {
+            return Err(self.fail(st, format!("range can't iterate over {}", gofmt::sprint_value(&v))));
+        }
+        let items: Vec<(Value, V<'a>)> = match v {
+            Cow::Borrowed(Value::List(l)) => {
+                l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), Cow::Borrowed(e))).collect()
             }
-            Value::Nil => Vec::new(),
-            other => return Err(self.fail(st, format!("range can't iterate over {}", gofmt::sprint_value(other)))),
+            Cow::Owned(Value::List(l)) => {
+                l.into_iter().enumerate().map(|(i, e)| (Value::Int(i as i64), owned(e))).collect()
+            }
+            Cow::Borrowed(Value::Map(m)) => {
+                m.iter().map(|(k, e)| (Value::String(k.clone()), Cow::Borrowed(e))).collect()
+            }
+            Cow::Owned(Value::Map(m)) => m.into_iter().map(|(k, e)| (Value::String(k), owned(e))).collect(),
+            Cow::Borrowed(Value::Nil) | Cow::Owned(Value::Nil) => Vec::new(),
+            other => return Err(self.fail(st, format!("range can't iterate over {}", gofmt::sprint_value(&other)))),
         };
         if items.is_empty() {
             return self.walk_list(st, dot, &b.else_list);
@@ -198,7 +221,7 @@ impl<'a> Exec<'a> {
                 if b.pipe.decl.len() > 1
                     && let Some(name) = b.pipe.decl.first()
                 {
-                    let _ = set_var(st, name, k.clone());
+                    let _ = set_var(st, name, owned(k.clone()));
                 }
             } else if !b.pipe.decl.is_empty() {
                 if let Some(slot) = st.vars.get_mut(n.wrapping_sub(1)) {
@@ -207,7 +230,7 @@ impl<'a> Exec<'a> {
                 if b.pipe.decl.len() > 1
                     && let Some(slot) = st.vars.get_mut(n.wrapping_sub(2))
                 {
-                    slot.1 = k.clone();
+                    slot.1 = owned(k.clone());
                 }
             }
             let flow = self.walk_list(st, &e, &b.list)?;
@@ -225,20 +248,20 @@ impl<'a> Exec<'a> {
             v => gofmt::sprint_value(v),
         };
         if self.html && !ends_in_safe_html(pipe) {
-            let escaped = crate::html::escape(&self.out, v, &s);
+            let escaped = crate::html::escape(&mut self.scan, &self.out, v, &s);
             self.out.push_str(&escaped);
         } else {
             self.out.push_str(&s);
         }
     }
 
-    fn eval_pipeline(&mut self, st: &mut State<'a>, dot: &Value, pipe: &'a Pipe) -> R<Value> {
+    fn eval_pipeline(&mut self, st: &mut State<'a>, dot: &V<'a>, pipe: &'a Pipe) -> R<V<'a>> {
         self.at(At::Pipe(pipe));
-        let mut value: Option<Value> = None;
+        let mut value: Option<V<'a>> = None;
         for cmd in &pipe.cmds {
             value = Some(self.eval_command(st, dot, cmd, value)?);
         }
-        let value = value.unwrap_or_default();
+        let value = value.unwrap_or(owned(Value::Nil));
         for name in &pipe.decl {
             if pipe.is_assign {
                 if !set_var(st, name, value.clone()) {
@@ -251,7 +274,7 @@ impl<'a> Exec<'a> {
         Ok(value)
     }
 
-    fn eval_command(&mut self, st: &mut State<'a>, dot: &Value, cmd: &'a Command, fin: Option<Value>) -> R<Value> {
+    fn eval_command(&mut self, st: &mut State<'a>, dot: &V<'a>, cmd: &'a Command, fin: Option<V<'a>>) -> R<V<'a>> {
         let Some(first) = cmd.args.first() else {
             self.at(At::Cmd(cmd));
             return Err(self.fail(st, "empty command"));
@@ -280,16 +303,16 @@ impl<'a> Exec<'a> {
         self.at(At::Arg(first));
         self.not_a_function(st, first, args, &fin)?;
         match first {
-            Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
+            Arg::Bool { val, .. } => Ok(owned(Value::Bool(*val))),
             Arg::Dot { .. } => Ok(dot.clone()),
-            Arg::Number { val, .. } => Ok(val.clone()),
-            Arg::String { val, .. } => Ok(Value::String(val.clone())),
+            Arg::Number { val, .. } => Ok(owned(val.clone())),
+            Arg::String { val, .. } => Ok(owned(Value::String(val.clone()))),
             Arg::Nil { .. } => Err(self.fail(st, "nil is not a command")),
             other => Err(self.fail(st, format!("can't evaluate command {other}"))),
         }
     }
 
-    fn not_a_function(&mut self, st: &State<'_>, node: &'a Arg, args: &[Arg], fin: &Option<Value>) -> R<()> {
+    fn not_a_function(&mut self, st: &State<'_>, node: &'a Arg, args: &[Arg], fin: &Option<V<'a>>) -> R<()> {
         if !args.is_empty() || fin.is_some() {
             self.at(At::Arg(node));
             return Err(self.fail(st, format!("can't give argument to non-function {node}")));
@@ -301,13 +324,13 @@ impl<'a> Exec<'a> {
     fn eval_chain(
         &mut self,
         st: &mut State<'a>,
-        dot: &Value,
+        dot: &V<'a>,
         chain: &'a Arg,
         node: &'a Arg,
         fields: &'a [String],
         args: &'a [Arg],
-        fin: Option<Value>,
-    ) -> R<Value> {
+        fin: Option<V<'a>>,
+    ) -> R<V<'a>> {
         self.at(At::Arg(chain));
         if matches!(node, Arg::Nil { .. }) {
             return Err(self.fail(st, format!("indirection through explicit nil in {chain}")));
@@ -319,12 +342,12 @@ impl<'a> Exec<'a> {
     fn eval_variable(
         &mut self,
         st: &mut State<'a>,
-        dot: &Value,
+        dot: &V<'a>,
         node: &'a Arg,
         idents: &'a [String],
         args: &'a [Arg],
-        fin: Option<Value>,
-    ) -> R<Value> {
+        fin: Option<V<'a>>,
+    ) -> R<V<'a>> {
         self.at(At::Arg(node));
         let name = idents.first().map_or("$", String::as_str);
         let Some(v) = st.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()) else {
@@ -341,13 +364,13 @@ impl<'a> Exec<'a> {
     fn eval_field_chain(
         &mut self,
         st: &mut State<'a>,
-        dot: &Value,
-        mut recv: Value,
+        dot: &V<'a>,
+        mut recv: V<'a>,
         node: &'a Arg,
         idents: &'a [String],
         args: &'a [Arg],
-        fin: Option<Value>,
-    ) -> R<Value> {
+        fin: Option<V<'a>>,
+    ) -> R<V<'a>> {
         let n = idents.len();
         for (i, name) in idents.iter().enumerate() {
             if i + 1 < n {
@@ -363,69 +386,80 @@ impl<'a> Exec<'a> {
     fn eval_field(
         &mut self,
         st: &mut State<'a>,
-        dot: &Value,
+        dot: &V<'a>,
         name: &str,
         node: &'a Arg,
         args: &'a [Arg],
-        fin: Option<Value>,
-        recv: Value,
-    ) -> R<Value> {
+        fin: Option<V<'a>>,
+        recv: V<'a>,
+    ) -> R<V<'a>> {
         if self.set.am_methods
             && let Some(m) = crate::alertmanager::method(&recv, name)
         {
             let mut argv = Vec::new();
             for a in args {
-                argv.push(self.eval_arg(st, dot, a)?);
+                argv.push(self.eval_arg(st, dot, a)?.into_owned());
             }
             if let Some(f) = fin {
-                argv.push(f);
+                argv.push(f.into_owned());
             }
             self.at(At::Arg(node));
-            return m(&recv, &argv).map_err(|e| self.fail(st, format!("error calling {name}: {}", e.0)));
+            return m(&recv, &argv).map(owned).map_err(|e| self.fail(st, format!("error calling {name}: {}", e.0)));
         }
         let has_args = !args.is_empty() || fin.is_some();
         // Go reports field errors at whatever node was evaluated last.
-        match recv {
-            Value::Nil => Ok(Value::Nil),
-            Value::Map(m) if gofmt::go_struct(&m).is_some() => {
-                let ty = gofmt::type_name(&Value::Map(m.clone()));
-                match m.get(name) {
-                    Some(_) if has_args => {
-                        Err(self.fail(st, format!("{name} has arguments but cannot be invoked as function")))
-                    }
-                    Some(v) => Ok(v.clone()),
-                    None => Err(self.fail(st, format!("can't evaluate field {name} in type {ty}"))),
+        let missing = match &*recv {
+            Value::Nil => return Ok(owned(Value::Nil)),
+            Value::Map(m) if gofmt::go_struct(m).is_some() => {
+                if !m.contains_key(name) {
+                    return Err(
+                        self.fail(st, format!("can't evaluate field {name} in type {}", gofmt::type_name(&recv)))
+                    );
                 }
+                if has_args {
+                    return Err(self.fail(st, format!("{name} has arguments but cannot be invoked as function")));
+                }
+                None
             }
             Value::Map(m) => {
                 if has_args {
                     return Err(self.fail(st, format!("{name} is not a method but has arguments")));
                 }
-                match m.get(name) {
-                    Some(v) => Ok(v.clone()),
-                    None if self.set.missing_zero => Ok(zero_of_elem(&m)),
-                    None => Ok(Value::Nil),
+                match m.contains_key(name) {
+                    true => None,
+                    false if self.set.missing_zero => Some(zero_of_elem(m)),
+                    false => Some(Value::Nil),
                 }
             }
-            other => Err(self.fail(st, format!("can't evaluate field {name} in type {}", gofmt::type_name(&other)))),
+            other => {
+                return Err(self.fail(st, format!("can't evaluate field {name} in type {}", gofmt::type_name(other))));
+            }
+        };
+        if let Some(v) = missing {
+            return Ok(owned(v));
         }
+        Ok(match recv {
+            Cow::Borrowed(Value::Map(m)) => m.get(name).map_or(owned(Value::Nil), Cow::Borrowed),
+            Cow::Owned(Value::Map(mut m)) => owned(m.remove(name).unwrap_or_default()),
+            _ => owned(Value::Nil),
+        })
     }
 
     fn eval_function(
         &mut self,
         st: &mut State<'a>,
-        dot: &Value,
+        dot: &V<'a>,
         name: &str,
         cmd: &'a Command,
         args: &'a [Arg],
-        fin: Option<Value>,
-    ) -> R<Value> {
+        fin: Option<V<'a>>,
+    ) -> R<V<'a>> {
         // and/or evaluate lazily and return the deciding argument (Go 1.18+).
         if (name == "and" || name == "or") && !self.set.funcs.contains_key(name) {
             if args.is_empty() && fin.is_none() {
                 return Err(self.fail(st, format!("wrong number of args for {name}: want at least 1 got 0")));
             }
-            let mut last = Value::Nil;
+            let mut last = owned(Value::Nil);
             for a in args {
                 last = self.eval_arg(st, dot, a)?;
                 let t = is_true(&last);
@@ -446,17 +480,17 @@ impl<'a> Exec<'a> {
         let ident_at = self.at;
         let mut argv = Vec::with_capacity(args.len() + 1);
         for a in args {
-            argv.push(self.eval_arg(st, dot, a)?);
+            argv.push(self.eval_arg(st, dot, a)?.into_owned());
         }
         if let Some(f) = fin {
-            argv.push(f);
+            argv.push(f.into_owned());
         }
         let result = match (&func, builtin) {
             (Some(f), _) => f(&argv),
             (None, Some(b)) => b(&argv),
             (None, None) => Ok(Value::Nil),
         };
-        result.map_err(|e| {
+        result.map(owned).map_err(|e| {
             if let Some((i, msg)) = builtins::split_arg_error(&e.0) {
                 // Go checks argument types before the call; the context is
                 // the last node evaluated for the arguments, and a constant
@@ -483,11 +517,11 @@ impl<'a> Exec<'a> {
         })
     }
 
-    fn eval_arg(&mut self, st: &mut State<'a>, dot: &Value, arg: &'a Arg) -> R<Value> {
+    fn eval_arg(&mut self, st: &mut State<'a>, dot: &V<'a>, arg: &'a Arg) -> R<V<'a>> {
         self.at(At::Arg(arg));
         match arg {
             Arg::Dot { .. } => Ok(dot.clone()),
-            Arg::Nil { .. } => Ok(Value::Nil),
+            Arg::Nil { .. } => Ok(owned(Value::Nil)),
             Arg::Field { idents, .. } => self.eval_field_chain(st, dot, dot.clone(), arg, idents, &[], None),
             Arg::Var { idents, .. } => self.eval_variable(st, dot, arg, idents, &[], None),
             Arg::Pipe(p) => {
@@ -498,14 +532,14 @@ impl<'a> Exec<'a> {
             }
             Arg::Ident { name, pos } => self.eval_niladic(st, name, *pos),
             Arg::Chain { node, fields, .. } => self.eval_chain(st, dot, arg, node, fields, &[], None),
-            Arg::Bool { val, .. } => Ok(Value::Bool(*val)),
-            Arg::Number { val, .. } => Ok(val.clone()),
-            Arg::String { val, .. } => Ok(Value::String(val.clone())),
+            Arg::Bool { val, .. } => Ok(owned(Value::Bool(*val))),
+            Arg::Number { val, .. } => Ok(owned(val.clone())),
+            Arg::String { val, .. } => Ok(owned(Value::String(val.clone()))),
         }
     }
 
     /// A function named as an argument: called with no arguments.
-    fn eval_niladic(&mut self, st: &mut State<'a>, name: &'a str, pos: usize) -> R<Value> {
+    fn eval_niladic(&mut self, st: &mut State<'a>, name: &'a str, pos: usize) -> R<V<'a>> {
         self.at(At::Ident(pos, name));
         if name == "and" || name == "or" {
             return Err(self.fail(st, format!("wrong number of args for {name}: want at least 1 got 0")));
@@ -517,7 +551,7 @@ impl<'a> Exec<'a> {
         } else {
             return Err(self.fail(st, format!("{} is not a defined function", gofmt::quote(name))));
         };
-        result.map_err(|e| match builtins::split_arg_error(&e.0) {
+        result.map(owned).map_err(|e| match builtins::split_arg_error(&e.0) {
             Some((_, msg)) => self.fail(st, msg),
             None if e.0.starts_with("wrong") => self.fail(st, e.0),
             None => self.fail(st, format!("error calling {name}: {}", e.0)),
@@ -526,7 +560,7 @@ impl<'a> Exec<'a> {
 }
 
 /// Assigns to the innermost variable `name`; false when there is none.
-fn set_var(st: &mut State<'_>, name: &str, v: Value) -> bool {
+fn set_var<'a>(st: &mut State<'a>, name: &str, v: V<'a>) -> bool {
     match st.vars.iter_mut().rev().find(|(n, _)| n == name) {
         Some(slot) => {
             slot.1 = v;

@@ -24,10 +24,48 @@ enum AttrKind {
     Js,
 }
 
-/// Escapes `s`, the output of an action, for the context `out` (everything
-/// written so far) leaves it in.
-pub(crate) fn escape(out: &str, v: &Value, s: &str) -> String {
-    match context(out) {
+/// Whether the output so far is inside a `<script>` or `<style>` element,
+/// kept up to date incrementally so escaping stays linear in the output.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    upto: usize,
+    /// Position of the open `<script`/`<style` tag we are after, if any.
+    script: Option<usize>,
+    style: Option<usize>,
+}
+
+impl Scan {
+    fn update(&mut self, out: &str) {
+        let b = out.as_bytes();
+        // Re-scan a few bytes so a tag name split across updates is seen.
+        let mut i = self.upto.saturating_sub(8);
+        while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+            let at = i + off;
+            let tail = b.get(at + 1..).unwrap_or(&[]);
+            let starts = |name: &[u8]| {
+                tail.len() >= name.len() && tail.iter().zip(name).all(|(c, n)| c.to_ascii_lowercase() == *n)
+            };
+            if starts(b"script") {
+                self.script = Some(at);
+            } else if starts(b"/script") {
+                self.script = None;
+            } else if starts(b"style") {
+                self.style = Some(at);
+            } else if starts(b"/style") {
+                self.style = None;
+            }
+            i = at + 1;
+        }
+        self.upto = out.len();
+    }
+}
+
+/// Escapes `s`, the printed form of `v`, for the context `out` (everything
+/// written so far) leaves it in; `scan` carries state between calls on the
+/// same output.
+pub(crate) fn escape(scan: &mut Scan, out: &str, v: &Value, s: &str) -> String {
+    scan.update(out);
+    match context(scan, out) {
         Ctx::Text => html_escape(s),
         Ctx::Script => js_val(v, s),
         Ctx::Style => css_filter(s).to_string(),
@@ -51,20 +89,13 @@ pub(crate) fn escape(out: &str, v: &Value, s: &str) -> String {
     }
 }
 
-fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
-    hay.to_ascii_lowercase().rfind(needle)
-}
-
-fn context(out: &str) -> Ctx {
-    let open = |tag: &str| match (rfind_ci(out, &format!("<{tag}")), rfind_ci(out, &format!("</{tag}"))) {
-        (Some(o), Some(c)) => o > c && out.get(o..).is_some_and(|t| t.contains('>')),
-        (Some(o), None) => out.get(o..).is_some_and(|t| t.contains('>')),
-        _ => false,
-    };
-    if open("script") {
+fn context(scan: &Scan, out: &str) -> Ctx {
+    // Inside the element once its start tag is closed.
+    let inside = |open: Option<usize>| open.is_some_and(|p| out.get(p..).is_some_and(|t| t.contains('>')));
+    if inside(scan.script) {
         return Ctx::Script;
     }
-    if open("style") {
+    if inside(scan.style) {
         return Ctx::Style;
     }
     let Some(lt) = out.rfind('<') else { return Ctx::Text };

@@ -207,7 +207,7 @@ impl Template {
                 gofmt::quote(&self.name)
             )));
         };
-        let mut ex = exec::Exec { set: self, html, out: String::new(), depth: 0, at: None };
+        let mut ex = exec::Exec { set: self, html, out: String::new(), depth: 0, at: None, scan: Default::default() };
         ex.run(tree, data)?;
         Ok(ex.out)
     }
