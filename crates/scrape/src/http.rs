@@ -348,7 +348,7 @@ pub async fn fetch(
     let resp = match tokio::time::timeout_at(deadline, req.send()).await {
         Err(_) => return Err(FetchError::Timeout(url.to_string())),
         Ok(Err(e)) if e.is_timeout() => return Err(FetchError::Timeout(url.to_string())),
-        Ok(Err(e)) => return Err(request_err(request_message(&e))),
+        Ok(Err(e)) => return Err(request_err(request_message(&e, url))),
         Ok(Ok(r)) => r,
     };
     let status = resp.status();
@@ -386,14 +386,74 @@ async fn read_body(mut resp: reqwest::Response, gzip: bool, limit: u64) -> Resul
     }
 }
 
-/// reqwest's "error sending request for url (...)" says what Go's url.Error
-/// already says around it; keep only the causes.
-fn request_message(e: &reqwest::Error) -> String {
+/// The cause of a failed request in Go's words where Go's differ (refused
+/// connections, certificate errors); otherwise the cause chain without
+/// reqwest's and hyper's own wrapping.
+fn request_message(e: &reqwest::Error, url: &str) -> String {
     use std::error::Error as _;
-    match e.source() {
-        Some(s) => error_chain(s),
-        None => e.to_string(),
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.source();
+    let mut rest = None;
+    while let Some(s) = cur {
+        // tokio-rustls wraps rustls' error in an io::Error, whose source()
+        // skips it: look inside.
+        let io = s.downcast_ref::<std::io::Error>();
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return format!("dial tcp {}: connect: connection refused", host_port(url));
+        }
+        if let Some(rustls::Error::InvalidCertificate(c)) = find_rustls(s) {
+            return x509_message(c);
+        }
+        let text = s.to_string();
+        if rest.is_none() && !text.starts_with("client error") {
+            rest = Some(error_chain(s));
+        }
+        cur = s.source();
     }
+    rest.unwrap_or_else(|| error_chain(e))
+}
+
+/// The rustls error in `e`, looking through nested `io::Error`s.
+fn find_rustls<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = e;
+    for _ in 0..8 {
+        if let Some(r) = cur.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        cur = cur.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+    None
+}
+
+/// Go's crypto/x509 wording for the certificate errors users hit most.
+fn x509_message(c: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match c {
+        C::UnknownIssuer => "x509: certificate signed by unknown authority".to_string(),
+        C::Expired | C::ExpiredContext { .. } => "x509: certificate has expired or is not yet valid".to_string(),
+        C::NotValidForNameContext { expected, presented } => {
+            // rustls prints each name as `DnsName("host")`.
+            let names: Vec<&str> = presented.iter().map(|p| p.split('"').nth(1).unwrap_or(p.as_str())).collect();
+            format!("x509: certificate is valid for {}, not {}", names.join(", "), server_name_text(expected))
+        }
+        other => format!("x509: {other:?}"),
+    }
+}
+
+fn server_name_text(n: &ServerName<'_>) -> String {
+    match n {
+        ServerName::DnsName(d) => d.as_ref().to_string(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The `host:port` of a URL, default ports filled in.
+fn host_port(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let hp = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hp = hp.rsplit('@').next().unwrap_or(hp);
+    let has_port = if let Some(r) = hp.strip_prefix('[') { r.contains("]:") } else { hp.contains(':') };
+    if has_port { hp.to_string() } else { format!("{hp}:{}", if scheme == "https" { 443 } else { 80 }) }
 }
 
 /// Go's `strconv.FormatFloat(d.Seconds(), 'f', -1, 64)`.
