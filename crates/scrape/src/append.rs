@@ -334,3 +334,97 @@ fn series_labels(scraped: &Labels, opts: &AppendOptions) -> Result<Option<Labels
     limits::verify_label_limits(&lset, &opts.label_limits)?;
     Ok(Some(lset))
 }
+
+#[cfg(test)]
+mod tests {
+    use argus_model::storage::{MemStorage, Queryable, SelectHints};
+    use argus_model::{Matcher, is_stale_nan};
+
+    use super::*;
+
+    fn samples(st: &MemStorage, name: &str) -> Vec<(Labels, Vec<(i64, f64)>)> {
+        let q = st.querier(0, i64::MAX).unwrap();
+        let h = SelectHints { start: 0, end: i64::MAX, ..Default::default() };
+        q.select(&[Matcher::equal("__name__", name)], &h)
+            .unwrap()
+            .map(|s| s.unwrap())
+            .map(|s| (s.labels, s.samples.iter().map(|x| (x.t, x.v)).collect()))
+            .collect()
+    }
+
+    fn opts(yaml_job_extra: &str) -> AppendOptions {
+        let y = format!("scrape_configs:\n- job_name: j\n{yaml_job_extra}");
+        let cfg = crate::config::parse(&y, "p.yml".as_ref(), &Default::default()).unwrap();
+        AppendOptions::from_config(&cfg.scrape_configs[0], Labels::from_pairs([("instance", "i"), ("job", "j")]))
+    }
+
+    fn scrape(st: &MemStorage, c: &mut SeriesCache, o: &AppendOptions, body: &str, t: i64) -> ScrapeReport {
+        append_scrape(st, c, o, Ok((body.as_bytes(), Format::PromText)), t, 0.1)
+    }
+
+    #[test]
+    fn explicit_timestamps_honored_and_not_marked_stale() {
+        let (st, mut c, o) = (MemStorage::new(), SeriesCache::new(), opts(""));
+        scrape(&st, &mut c, &o, "a 1 500\nb 2\n", 1000);
+        scrape(&st, &mut c, &o, "", 2000);
+        assert_eq!(samples(&st, "a")[0].1, vec![(500, 1.0)], "no marker for a series with its own timestamp");
+        let b = &samples(&st, "b")[0].1;
+        assert_eq!(b[0], (1000, 2.0));
+        assert!(b[1].0 == 2000 && is_stale_nan(b[1].1));
+
+        let (st, mut c, o) = (MemStorage::new(), SeriesCache::new(), opts("  honor_timestamps: false\n"));
+        scrape(&st, &mut c, &o, "a 1 500\n", 1000);
+        assert_eq!(samples(&st, "a")[0].1, vec![(1000, 1.0)]);
+    }
+
+    #[test]
+    fn metric_relabeling_counts_and_report_labels() {
+        let mut o = opts("  metric_relabel_configs: [{source_labels: [__name__], regex: 'drop_.*', action: drop}]\n");
+        o.target_labels = Labels::from_pairs([("instance", "i"), ("job", "j"), ("team", "t")]);
+        let (st, mut c) = (MemStorage::new(), SeriesCache::new());
+        let r = scrape(&st, &mut c, &o, "keep 1\ndrop_me 2\ndrop_too 3\n", 1000);
+        assert_eq!((r.samples_scraped, r.samples_post_relabeling, r.series_added), (3, 1, 1));
+        assert!(samples(&st, "drop_me").is_empty());
+        let r = scrape(&st, &mut c, &o, "keep 1\ndrop_me 2\n", 2000);
+        assert_eq!((r.samples_scraped, r.samples_post_relabeling, r.series_added), (2, 1, 0));
+        let up = samples(&st, "up");
+        assert_eq!(up[0].0.get("team"), Some("t"), "report series carry all target labels");
+        assert_eq!(samples(&st, "scrape_samples_post_metric_relabeling")[0].1, vec![(1000, 1.0), (2000, 1.0)]);
+        assert!(c.metadata().is_empty());
+    }
+
+    #[test]
+    fn failure_keeps_nothing_and_end_of_run_marks_everything() {
+        let (st, mut c, o) = (MemStorage::new(), SeriesCache::new(), opts(""));
+        scrape(&st, &mut c, &o, "# HELP a Help.\na 1\n", 1000);
+        assert_eq!(c.metadata().get("a").map(|m| m.help.as_str()), Some("Help."));
+        let r = append_scrape(&st, &mut c, &o, Err("boom".into()), 2000, 0.1);
+        assert_eq!(r.error.as_deref(), Some("boom"));
+        assert!(is_stale_nan(samples(&st, "a")[0].1[1].1));
+        assert_eq!(samples(&st, "up")[0].1, vec![(1000, 1.0), (2000, 0.0)]);
+        assert_eq!(c.metadata().get("a").map(|m| m.help.as_str()), Some("Help."), "metadata of last success kept");
+        scrape(&st, &mut c, &o, "a 3\n", 3000);
+        assert_eq!(c.series(), 1);
+        append_end_of_run(&st, &mut c, &o.target_labels, 4000);
+        assert_eq!(c.series(), 0);
+        for name in ["a", "up", "scrape_series_added"] {
+            let s = samples(&st, name);
+            let last = s[0].1.last().unwrap();
+            assert!(last.0 == 4000 && is_stale_nan(last.1), "{name}");
+        }
+    }
+
+    #[test]
+    fn honor_labels_and_label_limits() {
+        let (st, mut c) = (MemStorage::new(), SeriesCache::new());
+        let o = opts("  honor_labels: true\n  label_name_length_limit: 10\n");
+        scrape(&st, &mut c, &o, "m{job=\"pushed\"} 1\n", 1000);
+        assert_eq!(samples(&st, "m")[0].0.get("job"), Some("pushed"));
+        let r = scrape(&st, &mut c, &o, "m{a_very_long_name=\"x\"} 1\n", 2000);
+        assert_eq!(
+            r.error.as_deref(),
+            Some("label_name_length_limit exceeded (metric: m, label name: a_very_long_name, length: 16, limit: 10)")
+        );
+        assert!(matches!(r.limit, Some(LimitError::LabelNameLength { .. })));
+    }
+}

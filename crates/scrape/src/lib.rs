@@ -60,7 +60,7 @@ pub use append::{ScrapeReport, SeriesCache};
 pub use config::{Config, ConfigError, LoadOptions, ScrapeConfig};
 pub use http::build_client;
 pub use internal::{InternalTarget, Source};
-pub use manager::{ApplyError, GlobalUrlOptions, InternalResolver, ManagerOpts, ScrapeManager};
+pub use manager::{ApplyError, GlobalUrlOptions, InternalResolver, ManagerOpts, ScrapeManager, local_resolver};
 pub use relabel::RelabelConfig;
 pub use scrape_loop::{Health, LoopHandle, ScrapeLoop, StopMode, TargetShared, TargetStatus};
 pub use target::{Target, TargetSet};

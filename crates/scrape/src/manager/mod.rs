@@ -14,6 +14,7 @@
 //! targets for the targets and metadata APIs ([`crate::api`]).
 
 mod discovery;
+mod local;
 mod pool;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use crate::internal::Source;
 use crate::metrics::Metrics;
 use crate::target::Target;
 
+pub use local::local_resolver;
 pub(crate) use pool::{PoolHandle, PoolView, stopped};
 
 /// Decides whether a target is served in-process: returns the body source
