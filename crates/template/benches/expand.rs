@@ -1,7 +1,8 @@
 //! Template expansion cost on the two hot paths: an alert annotation
 //! (every alert, every evaluation) and a notification title (every
 //! notification). No harness dependency: `cargo bench -p argus-template`
-//! prints the mean time per call; results are recorded in benches/RESULTS.md.
+//! prints the mean time per call (ALERTS=n sets the group size, default
+//! 20); results are recorded in benches/RESULTS.md.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -40,7 +41,8 @@ fn main() {
     });
 
     let t = Templates::new(&[]).unwrap_or_else(|e| panic!("default templates: {e}"));
-    let alerts: Vec<AlertData> = (0..20)
+    let n_alerts: usize = std::env::var("ALERTS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let alerts: Vec<AlertData> = (0..n_alerts)
         .map(|i| AlertData {
             status: "firing".into(),
             labels: BTreeMap::from([
@@ -56,10 +58,10 @@ fn main() {
         .collect();
     let group = BTreeMap::from([("alertname".to_string(), "HighLatency".to_string())]);
     let d = data("team", "", &alerts, &group, &BTreeMap::new(), &BTreeMap::new(), "http://am.example.com");
-    bench("alertmanager slack title (20 alerts)", 5_000, || {
+    bench(&format!("alertmanager slack title ({n_alerts} alerts)"), 5_000, || {
         black_box(t.execute_text(r#"{{ template "slack.default.title" . }}"#, &d).ok());
     });
-    bench("alertmanager email html (20 alerts)", 500, || {
+    bench(&format!("alertmanager email html ({n_alerts} alerts)"), 500, || {
         black_box(t.execute_html(r#"{{ template "email.default.html" . }}"#, &d).ok());
     });
     bench("alertmanager Templates::new", 200, || {
