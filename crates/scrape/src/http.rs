@@ -94,6 +94,10 @@ pub fn install_crypto_provider() {
 /// (reads the TLS files).
 pub fn build_client(cfg: &HttpClientConfig) -> Result<reqwest::Client, ClientError> {
     install_crypto_provider();
+    if cfg.oauth2.is_some() {
+        // Not silently: the target will answer 401 and say so in lastError.
+        tracing::warn!("oauth2 is not supported yet: requests are sent without an OAuth2 token");
+    }
     let mut b = reqwest::Client::builder().user_agent(USER_AGENT);
     // Decompression is ours (for body_size_limit to count decompressed bytes).
     b = b.redirect(if cfg.follow_redirects {

@@ -5,7 +5,7 @@
 //! `scrape_*` series, staleness, the per-target series cache), prometheus.yml
 //! ([`config`]: raw serde form, then a validated [`Config`] with Prometheus
 //! 2.42's defaults and messages), relabeling ([`relabel`], every 2.42 action),
-//! discovery ([`discovery`]: static and file SD), target building
+//! discovery ([`discovery`]: static, file, HTTP and DNS SD), target building
 //! ([`target`]: `PopulateLabels`, scrape URLs, dropped targets) and scrape-time
 //! limits ([`limits`]), and running it all: [`ScrapeManager`] keeps one pool
 //! per job with its discovery tasks (static, file, HTTP, DNS A/AAAA) and one
@@ -27,6 +27,27 @@
 //! let mut t = argus_scrape::InternalTarget::new("argus", "localhost:9090", std::time::Duration::from_secs(15));
 //! let r = t.scrape_once(&store, b"a 1\nb 2\n", Format::PromText, 1000, 0.001);
 //! assert_eq!((r.samples_scraped, r.series_added), (2, 2));
+//! ```
+//!
+//! Running a config: one manager, `apply_config` on start and on every
+//! reload, snapshots for the API, `stop` at shutdown.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use std::sync::Arc;
+//! use argus_model::storage::MemStorage;
+//! use argus_scrape::{ManagerOpts, ScrapeManager, TargetState, config};
+//! let yaml = "scrape_configs:\n- job_name: node\n  static_configs: [{targets: ['h:9100']}]\n";
+//! let cfg = config::parse(yaml, "prometheus.yml".as_ref(), &Default::default()).unwrap();
+//! let opts = ManagerOpts { initial_discovery_wait: std::time::Duration::ZERO, ..Default::default() };
+//! let m = ScrapeManager::new(Arc::new(MemStorage::new()), opts);
+//! m.apply_config(&cfg).await.unwrap();
+//! assert_eq!(m.scrape_pools(), ["node"]);
+//! # for _ in 0..100 { if !m.targets(TargetState::Active).active_targets.is_empty() { break } tokio::task::yield_now().await }
+//! let t = m.targets(TargetState::Active);
+//! assert_eq!(t.active_targets[0].scrape_url, "http://h:9100/metrics");
+//! m.stop().await;
+//! # }
 //! ```
 //!
 //! Loading a config and building a job's targets:

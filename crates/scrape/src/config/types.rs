@@ -239,7 +239,7 @@ pub struct FileSdConfig {
     pub refresh_interval: Duration,
 }
 
-/// `http_sd_configs` entry (fetching is not done by this crate yet).
+/// `http_sd_configs` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpSdConfig {
     /// The endpoint (http or https).
@@ -263,7 +263,7 @@ pub enum DnsRecordType {
     Mx,
 }
 
-/// `dns_sd_configs` entry (resolution is not done by this crate yet).
+/// `dns_sd_configs` entry (the scrape manager resolves A and AAAA; SRV and MX not yet).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DnsSdConfig {
     /// Names to query.

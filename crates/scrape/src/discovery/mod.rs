@@ -4,7 +4,8 @@
 //! group so an update can replace it. `static_configs` are groups written in
 //! prometheus.yml ([`static_groups`]); `file_sd_configs` read them from JSON or
 //! YAML files ([`file`]); [`http`] parses HTTP SD responses and [`dns`] turns
-//! DNS answers into groups (fetching and resolving are left to the caller).
+//! DNS answers into groups; the scrape manager runs the fetching and
+//! resolving.
 //! [`GroupSet`] merges updates by source. Turning groups into scrape targets
 //! is [`crate::target`]'s job.
 
