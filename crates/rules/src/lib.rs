@@ -47,6 +47,7 @@ mod error;
 mod group;
 mod manager;
 mod metrics;
+mod notifier;
 mod rule;
 pub mod rulefmt;
 mod timefmt;
@@ -59,6 +60,7 @@ pub use error::{Error, Result};
 pub use group::{Group, GroupOptions};
 pub use manager::{Manager, ManagerOptions, notify_fn};
 pub use metrics::GroupMetrics;
+pub use notifier::{AlertmanagerClient, BuildError, NotifierOptions, encode_alerts};
 pub use rule::{
     Alert, AlertContext, AlertState, AlertingRule, Health, NotifyFn, QueryFn, RESOLVED_RETENTION_MS, RecordingRule,
     Rule, RuleStatus,
