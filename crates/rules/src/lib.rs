@@ -15,7 +15,21 @@
 //! [`NotifyFn`] ([`notify_fn`] adapts an [`argus_model::alerting::AlertSink`]),
 //! and routing and receivers live in `argus-alertmanager`.
 //!
-//! Main types: [`Manager`], [`Group`], [`Rule`], [`Alert`].
+//! Main types: [`Manager`], [`Group`], [`Rule`], [`Alert`],
+//! [`AlertmanagerClient`] (the API v2 [`argus_model::alerting::AlertSink`]).
+//!
+//! Compatibility notes (Debian's promtool 2.42 is the oracle; see
+//! `tests/promtool_diff.rs`):
+//! - `keep_firing_for` is accepted and honoured: Prometheus 2.42.0 introduced
+//!   it and Debian's promtool 2.42 accepts it (`check rules` says SUCCESS).
+//! - Messages match promtool byte for byte, except text that comes from
+//!   other parsers: PromQL parse errors (`promql-parser` via `argus-promql`)
+//!   and YAML syntax errors (`yaml-rust2`, which we use because serde-based
+//!   YAML crates drop the line:column of nodes that promtool prints).
+//! - Rules are evaluated and shown with their expression as written;
+//!   Prometheus re-prints the parsed expression (`up==0` shows as `up == 0`).
+//! - Beyond promtool: [`TestOptions::run`] (test-group filter) and
+//!   [`TestOptions::coverage`] (alerting rules no test names).
 //!
 //! ```
 //! use std::sync::Arc;
