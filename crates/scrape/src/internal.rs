@@ -57,7 +57,7 @@ impl InternalTarget {
 
     /// Scrapes `source` every interval until `stop` turns true.
     pub async fn run(mut self, app: Arc<dyn Appendable>, source: Source, mut stop: watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(self.interval);
+        let mut tick = tokio::time::interval(self.interval.max(Duration::from_millis(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {

@@ -305,7 +305,8 @@ impl ScrapeLoop {
         let mode = match mode {
             Some(m) => m,
             None => {
-                let mut tick = tokio::time::interval(self.interval);
+                // tokio panics on a zero period; config checks should prevent one.
+                let mut tick = tokio::time::interval(self.interval.max(Duration::from_millis(1)));
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tokio::select! {
@@ -402,5 +403,29 @@ impl LoopHandle {
     pub async fn stop(self, mode: StopMode) -> SeriesCache {
         let _ = self.stop.send(Some(mode));
         self.join.await.unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argus_model::storage::MemStorage;
+
+    #[test]
+    fn offset_is_within_the_interval_and_depends_on_the_target() {
+        let y =
+            "scrape_configs:\n- job_name: j\n  scrape_interval: 10s\n  static_configs: [{targets: ['a:1', 'b:1']}]\n";
+        let cfg = crate::config::parse(y, "p.yml".as_ref(), &Default::default()).unwrap();
+        let job = &cfg.scrape_configs[0];
+        let set = crate::target::targets_from_groups(&job.discovery.static_configs, job, false);
+        let client = crate::build_client(&Default::default()).unwrap();
+        let app: Arc<dyn Appendable> = Arc::new(MemStorage::new());
+        let loops: Vec<ScrapeLoop> =
+            set.active.iter().map(|t| ScrapeLoop::new(t.clone(), job, client.clone(), app.clone())).collect();
+        for l in &loops {
+            assert!(l.offset() <= Duration::from_secs(10));
+        }
+        assert_ne!(target_hash(&set.active[0]), target_hash(&set.active[1]));
+        assert_eq!(target_hash(&set.active[0]), target_hash(&set.active[0].clone()));
     }
 }
