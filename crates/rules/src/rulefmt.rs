@@ -100,10 +100,18 @@ pub fn parse(text: &str) -> Result<RuleGroups, Vec<String>> {
             }
         }
     }
-    if let Some(e) = d.finish() {
+    // A duration's own unmarshaler aborts go-yaml's decoding, so its error
+    // replaces any type errors collected so far.
+    if let Some(e) = dur_err {
         return Err(vec![e]);
     }
-    if let Some(e) = dur_err {
+    if let Some(e) = d.finish() {
+        // The second, node-level decode fails the same way when the
+        // document is not a mapping.
+        if !matches!(root, Node::Map { .. }) {
+            let again = e.replace("rulefmt.RuleGroups", "rulefmt.ruleGroups");
+            return Err(vec![e, again]);
+        }
         return Err(vec![e]);
     }
     let errs = validate(&rgs);

@@ -94,10 +94,10 @@ fn decode_file(text: &str) -> Result<TestFile, String> {
             }
         }
     }
-    if let Some(e) = d.finish() {
+    if let Some(e) = derr {
         return Err(e);
     }
-    if let Some(e) = derr {
+    if let Some(e) = d.finish() {
         return Err(e);
     }
     Ok(f)

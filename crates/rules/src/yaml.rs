@@ -194,26 +194,25 @@ impl Decoder {
         let mut out = Vec::new();
         match n {
             Node::Map { entries, .. } => {
-                let mut seen: Vec<&str> = Vec::new();
+                let mut seen: Vec<(&str, usize)> = Vec::new();
                 for (k, v) in entries {
                     let Node::Scalar { value: key, .. } = k else {
                         self.type_err(k, "string");
                         continue;
                     };
+                    if let Some((_, line)) = seen.iter().find(|(s, _)| *s == key.as_str()) {
+                        self.errors.push(format!(
+                            "line {}: mapping key {:?} already defined at line {line}",
+                            k.pos().line,
+                            key
+                        ));
+                        continue;
+                    }
+                    seen.push((key, k.pos().line));
                     if !known.contains(&key.as_str()) {
                         self.errors.push(format!("line {}: field {} not found in type {}", k.pos().line, key, go_type));
                         continue;
                     }
-                    if seen.contains(&key.as_str()) {
-                        self.errors.push(format!(
-                            "line {}: field {} already set in type {}",
-                            k.pos().line,
-                            key,
-                            go_type
-                        ));
-                        continue;
-                    }
-                    seen.push(key);
                     out.push((key.as_str(), v));
                 }
             }
