@@ -61,6 +61,9 @@ pub struct AlertingRuleStatus {
     pub query: String,
     /// `for` in seconds.
     pub duration: f64,
+    /// `keep_firing_for` in seconds.
+    #[serde(rename = "keepFiringFor")]
+    pub keep_firing_for: f64,
     /// Labels as written.
     pub labels: BTreeMap<String, String>,
     /// Annotations as written.
@@ -121,6 +124,9 @@ pub struct ActiveAlert {
     /// RFC 3339 time it became active.
     #[serde(rename = "activeAt")]
     pub active_at: String,
+    /// RFC 3339 time since when it is kept firing (`keep_firing_for`), if it is.
+    #[serde(rename = "keepFiringSince", skip_serializing_if = "Option::is_none")]
+    pub keep_firing_since: Option<String>,
     /// The value in Go's `%e` form (`1e+00`).
     pub value: String,
 }
@@ -132,6 +138,7 @@ impl ActiveAlert {
             annotations: a.annotations.iter().cloned().collect(),
             state: a.state.as_str().to_string(),
             active_at: rfc3339(Some(a.active_at)),
+            keep_firing_since: a.keep_firing_since.map(|t| rfc3339(Some(t))),
             value: go_float_exp(a.value, false),
         }
     }
@@ -145,6 +152,7 @@ pub(crate) fn rule_status(r: &Rule) -> RuleStatusJson {
             name: ar.name.clone(),
             query: ar.expr.clone(),
             duration: ar.hold_ms as f64 / 1000.0,
+            keep_firing_for: ar.keep_firing_for_ms as f64 / 1000.0,
             labels: ar.labels.iter().cloned().collect(),
             annotations: ar.annotations.iter().cloned().collect(),
             alerts: ar.active_alerts().iter().map(ActiveAlert::from_alert).collect(),

@@ -40,6 +40,8 @@ pub struct Group {
     pub(crate) prev_series: Mutex<Vec<HashSet<Labels>>>,
     pub(crate) last_eval: Mutex<(Option<i64>, f64)>,
     pub(crate) metrics: Option<Arc<GroupMetrics>>,
+    /// Series of rules removed by a reload, marked stale at the next evaluation.
+    pub(crate) stale_series: Mutex<Vec<Labels>>,
 }
 
 fn now_ms() -> i64 {
@@ -67,6 +69,7 @@ impl Group {
             prev_series: Mutex::new(vec![HashSet::new(); n]),
             last_eval: Mutex::new((None, 0.0)),
             metrics: None,
+            stale_series: Mutex::new(Vec::new()),
         }
     }
 
@@ -103,6 +106,7 @@ impl Group {
         for (i, rule) in self.rules.iter().enumerate() {
             self.eval_rule(i, rule, ts);
         }
+        self.cleanup_stale_series(ts);
         *self.last_eval.lock() = (Some(wall), start.elapsed().as_secs_f64());
         if let Some(m) = &self.metrics {
             m.last_duration(&self.key(), start.elapsed().as_secs_f64());
@@ -179,6 +183,21 @@ impl Group {
         }
     }
 
+    fn cleanup_stale_series(&self, ts: i64) {
+        let series = std::mem::take(&mut *self.stale_series.lock());
+        if series.is_empty() {
+            return;
+        }
+        let mut app = self.opts.appendable.appender();
+        for l in &series {
+            // Out-of-order and duplicates are expected when another rule now writes the series.
+            let _ = app.append(0, l, ts, stale_nan());
+        }
+        if let Err(e) = app.commit() {
+            tracing::warn!(group = %self.name, err = %e, "writing stale markers failed");
+        }
+    }
+
     /// Writes staleness markers at `ts` for every series the group wrote last
     /// time (used when a group is removed on reload).
     pub fn mark_stale(&self, ts: i64) {
@@ -224,32 +243,38 @@ impl Group {
         xxhash_rust::xxh64::xxh64(&b, 0)
     }
 
-    /// Carries alert state over from `old` for alerting rules with the same
-    /// name, labels and annotations (Prometheus' `CopyState`).
+    /// Carries state over from `old` (Prometheus' `CopyState`): rules are
+    /// matched by name and labels (the expression may change), in order for
+    /// duplicates; matched alerting rules keep their alerts, matched rules
+    /// their staleness bookkeeping, and series of unmatched old rules are
+    /// marked stale at the next evaluation.
     pub fn copy_state(&self, old: &Group) {
         *self.last_eval.lock() = *old.last_eval.lock();
         let old_prev = old.prev_series.lock();
         let mut prev = self.prev_series.lock();
-        let mut used = HashSet::new();
+        let key = |r: &Rule| (r.name().to_string(), r.labels());
+        let mut unmatched: Vec<Option<usize>> = (0..old.rules.len()).map(Some).collect();
         for (i, rule) in self.rules.iter().enumerate() {
-            let Some(j) = old.rules.iter().enumerate().position(|(j, r)| {
-                !used.contains(&j)
-                    && r.name() == rule.name()
-                    && r.query() == rule.query()
-                    && r.labels() == rule.labels()
-            }) else {
+            let k = key(rule);
+            let Some(j) = unmatched.iter().flatten().copied().find(|&j| old.rules.get(j).is_some_and(|r| key(r) == k))
+            else {
                 continue;
             };
-            used.insert(j);
+            if let Some(u) = unmatched.get_mut(j) {
+                *u = None;
+            }
             if let (Some(p), Some(op)) = (prev.get_mut(i), old_prev.get(j)) {
                 *p = op.clone();
             }
-            if let Some(old_rule) = old.rules.get(j) {
-                *rule.status_lock().lock() = old_rule.status();
-                if let (Rule::Alerting(new), Rule::Alerting(o)) = (rule, old_rule) {
-                    *new.active.lock() = o.active.lock().clone();
-                    new.set_restored(o.restored.load(std::sync::atomic::Ordering::Relaxed));
-                }
+            if let (Rule::Alerting(new), Some(Rule::Alerting(o))) = (rule, old.rules.get(j)) {
+                new.active.lock().extend(o.active.lock().iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        let mut stale = self.stale_series.lock();
+        stale.extend(old.stale_series.lock().iter().cloned());
+        for j in unmatched.into_iter().flatten() {
+            if let Some(s) = old_prev.get(j) {
+                stale.extend(s.iter().cloned());
             }
         }
     }

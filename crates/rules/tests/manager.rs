@@ -216,6 +216,7 @@ fn api_snapshot_shape() {
             "duration",
             "evaluationTime",
             "health",
+            "keepFiringFor",
             "labels",
             "lastEvaluation",
             "name",
@@ -226,6 +227,8 @@ fn api_snapshot_shape() {
     );
     assert_eq!(al["state"], "pending");
     assert_eq!(al["duration"], 60.0);
+    assert_eq!(al["keepFiringFor"], 0.0);
+    assert!(al["alerts"][0].get("keepFiringSince").is_none());
     assert_eq!(al["type"], "alerting");
     assert_eq!(al["alerts"][0]["value"], "0e+00");
     assert_eq!(al["alerts"][0]["labels"]["alertname"], "Down");
@@ -290,4 +293,26 @@ fn argus_rules_rfc3339(ms: i64) -> String {
     // 1_000_000_300_000 ms = 2001-09-09T01:51:40Z.
     assert_eq!(ms, 1_000_000_300_000);
     "2001-09-09T01:51:40Z".into()
+}
+
+#[test]
+fn reload_matches_rules_by_name_and_labels_and_stales_removed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = MemStorage::new();
+    st.add(Labels::from_pairs([("__name__", "up"), ("job", "a")]), &[Sample::new(0, 0.0)]);
+    let m = manager(&st, None);
+    let f = write(dir.path(), "r.yml", RULES);
+    m.update(Duration::from_secs(60), std::slice::from_ref(&f), Labels::empty(), "").unwrap();
+    eval_all(&m, 0);
+    // The alert's expression changes and the recording rule goes away.
+    let changed =
+        "groups:\n- name: g\n  rules:\n  - alert: Down\n    expr: up < 1\n    for: 1m\n    labels: {severity: page}\n";
+    std::fs::write(&f, changed).unwrap();
+    m.update(Duration::from_secs(60), std::slice::from_ref(&f), Labels::empty(), "").unwrap();
+    assert_eq!(m.alerts().len(), 1, "alert state follows name and labels, not the expression");
+    eval_all(&m, 60_000);
+    assert_eq!(m.alerts()[0].state, "firing");
+    let rec = series(&st, "up:sum");
+    assert_eq!(rec.len(), 1);
+    assert!(is_stale_nan(rec[0].1.last().unwrap().v), "output of the removed rule is marked stale");
 }
