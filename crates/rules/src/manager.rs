@@ -281,6 +281,19 @@ impl Manager {
         self.groups.lock().iter().map(|g| group_status(g)).collect()
     }
 
+    /// `data.groups` of `/api/v1/rules?type=alert|record`: with `Some(t)` only
+    /// rules whose [`crate::RuleStatusJson::type_filter`] is `t` are kept
+    /// (groups stay, possibly with no rules, as in 2.42); `None` keeps all.
+    pub fn rule_groups_filtered(&self, type_filter: Option<&str>) -> Vec<GroupStatus> {
+        let mut gs = self.rule_groups();
+        if let Some(t) = type_filter {
+            for g in &mut gs {
+                g.rules.retain(|r| r.type_filter() == t);
+            }
+        }
+        gs
+    }
+
     /// `data.alerts` of `/api/v1/alerts`: pending and firing alerts of all rules.
     pub fn alerts(&self) -> Vec<ActiveAlert> {
         let mut out = Vec::new();

@@ -232,6 +232,8 @@ fn api_snapshot_shape() {
     assert_eq!(al["type"], "alerting");
     assert_eq!(al["alerts"][0]["value"], "0e+00");
     assert_eq!(al["alerts"][0]["labels"]["alertname"], "Down");
+    assert_eq!(m.rule_groups_filtered(Some("alert"))[0].rules.len(), 1);
+    assert_eq!(m.rule_groups_filtered(Some("record"))[0].rules[0].type_filter(), "record");
     let alerts = serde_json::to_value(m.alerts()).unwrap();
     assert_eq!(alerts[0]["activeAt"], "1970-01-01T00:00:00Z");
     assert_eq!(alerts[0]["annotations"]["summary"], "a down");
