@@ -253,9 +253,14 @@ async fn run_evaluates_groups_until_stopped() {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(m.clone().run(rx));
     // Wait (without a deadline assertion) until the group has run.
-    while m.groups()[0].last_evaluation().0.is_none() {
+    // A generous liveness bound, not a timing assertion: the group runs every 100ms.
+    for _ in 0..3000 {
+        if m.groups()[0].last_evaluation().0.is_some() {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(m.groups()[0].last_evaluation().0.is_some(), "the group never ran");
     tx.send(true).unwrap();
     task.await.unwrap();
     assert!(!series(&st, "r").is_empty());
