@@ -279,3 +279,27 @@ impl Group {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argus_model::storage::MemStorage;
+
+    #[test]
+    fn eval_timestamp_matches_prometheus() {
+        let st = MemStorage::new();
+        let opts = GroupOptions {
+            query: crate::engine_query_fn(argus_promql::Engine::default(), Arc::new(st.clone())),
+            appendable: Arc::new(st),
+            notify: None,
+            resend_delay_ms: 60_000,
+        };
+        let g = Group::new("g".into(), "rules.yml".into(), 7000, 0, vec![], opts);
+        // Prometheus 2.42 wrote this group's `r` sample at 1796218640.632 s.
+        let t = 1_796_218_640_632;
+        assert_eq!(g.eval_timestamp(t), t);
+        assert_eq!(g.eval_timestamp(t + 6999), t);
+        assert_eq!(g.eval_timestamp(t + 7000), t + 7000);
+        assert_eq!(g.eval_timestamp(t - 1), t - 7000);
+    }
+}
