@@ -42,6 +42,10 @@ pub struct Group {
     pub(crate) metrics: Option<Arc<GroupMetrics>>,
     /// Series of rules removed by a reload, marked stale at the next evaluation.
     pub(crate) stale_series: Mutex<Vec<Labels>>,
+    /// Held while the scheduler evaluates; a reload takes it (after setting
+    /// `stopped`) so state is copied only once the old group is idle.
+    pub(crate) eval_lock: Mutex<()>,
+    pub(crate) stopped: std::sync::atomic::AtomicBool,
 }
 
 fn now_ms() -> i64 {
@@ -70,6 +74,8 @@ impl Group {
             last_eval: Mutex::new((None, 0.0)),
             metrics: None,
             stale_series: Mutex::new(Vec::new()),
+            eval_lock: Mutex::new(()),
+            stopped: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -214,6 +220,21 @@ impl Group {
         prev.iter_mut().for_each(HashSet::clear);
     }
 
+    /// Stops scheduled evaluations: the scheduler skips a stopped group.
+    pub fn stop(&self) {
+        self.stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Evaluates at `ts` unless stopped, serialised with [`Group::copy_state`].
+    pub(crate) fn eval_scheduled(&self, ts: i64) -> bool {
+        let _g = self.eval_lock.lock();
+        if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        self.eval(ts);
+        true
+    }
+
     /// When the group was last evaluated (wall clock ms) and how long it took (s).
     pub fn last_evaluation(&self) -> (Option<i64>, f64) {
         *self.last_eval.lock()
@@ -249,6 +270,9 @@ impl Group {
     /// their staleness bookkeeping, and series of unmatched old rules are
     /// marked stale at the next evaluation.
     pub fn copy_state(&self, old: &Group) {
+        // Wait for an in-flight scheduled evaluation of the old group.
+        old.stop();
+        let _idle = old.eval_lock.lock();
         *self.last_eval.lock() = *old.last_eval.lock();
         let old_prev = old.prev_series.lock();
         let mut prev = self.prev_series.lock();

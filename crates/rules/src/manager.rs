@@ -173,6 +173,8 @@ impl Manager {
         }
         let now = now_ms();
         for g in old_by_key.values() {
+            g.stop();
+            let _idle = g.eval_lock.lock();
             g.mark_stale(now);
         }
         self.restart_tasks(&new);
@@ -365,12 +367,16 @@ async fn run_group(g: Arc<Group>, mut stop: watch::Receiver<bool>, metrics: Arc<
         let ro2 = ro.clone();
         let restore = first && should_restore;
         let res = tokio::task::spawn_blocking(move || {
-            gg.eval(ts);
-            if restore {
+            let ran = gg.eval_scheduled(ts);
+            if ran && restore {
                 restore_for_state(&gg, now_ms(), &ro2);
             }
+            ran
         })
         .await;
+        if matches!(res, Ok(false)) {
+            return;
+        }
         if let Err(e) = res {
             tracing::error!(group = %g.name(), err = %e, "rule group evaluation panicked");
         }
