@@ -41,6 +41,7 @@ pub mod amtool;
 mod config;
 mod de;
 mod dispatch;
+mod drill;
 mod duration;
 mod error;
 pub mod inhibit;
@@ -59,6 +60,7 @@ mod timeinterval;
 
 pub use alert::{Alert, Fingerprint, fingerprint, now_ms};
 pub use config::*;
+pub use drill::{DrillResult, drill};
 pub use duration::{format_duration, parse_duration};
 pub use error::{Error, Result};
 pub use inhibit::InhibitRule;

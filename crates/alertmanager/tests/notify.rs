@@ -287,3 +287,12 @@ async fn invalid_alerts_are_reported_valid_ones_kept() {
     assert!(text.contains(r#"argus_alertmanager_alerts{state="active"} 1"#), "{text}");
     am.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builtin_default_logs_notifications() {
+    let cfg = Config::builtin_default();
+    assert_eq!(cfg.receiver("log").unwrap().log_configs.len(), 1);
+    let results = argus_alertmanager::drill(&cfg, None).await;
+    assert_eq!(results.len(), 1);
+    assert!(results[0].ok && results[0].integration == "log[0]", "{results:?}");
+}

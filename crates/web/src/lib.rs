@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod alertmanager;
 mod api;
 mod federate;
 mod lifecycle;

@@ -33,6 +33,15 @@ use crate::matchers::{Matchers, new_matcher, parse_matchers};
 use crate::route::{Route, RouteOpts};
 use crate::timeinterval::{RawTimeInterval, TimeInterval};
 
+/// The text of [`Config::builtin_default`] (uses the argus-only `log_configs`).
+pub const DEFAULT_CONFIG_YAML: &str = "route:
+  receiver: log
+  group_by: [alertname]
+receivers:
+- name: log
+  log_configs: [{}]
+";
+
 /// The top level of alertmanager.yml as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,6 +184,14 @@ impl Config {
         };
         inside(&route.opts.mute_time_intervals)
             || (!route.opts.active_time_intervals.is_empty() && !inside(&route.opts.active_time_intervals))
+    }
+
+    /// The configuration argus runs when no alertmanager.yml is given: every
+    /// alert, grouped by `alertname`, goes to the `log` receiver, which writes
+    /// notifications to the process log ([`DEFAULT_CONFIG_YAML`]).
+    pub fn builtin_default() -> Config {
+        Config::load_str(DEFAULT_CONFIG_YAML, Path::new("<built-in default>"))
+            .expect("invariant: the built-in default alertmanager config is valid")
     }
 
     /// The receiver called `name`.

@@ -8,9 +8,11 @@
 //! `crate::pipeline`, which fans a flush out to every integration here.
 
 pub(crate) mod data;
+mod email;
 pub(crate) mod http;
 mod log;
 mod slack;
+mod telegram;
 mod webhook;
 
 use std::collections::HashSet;
@@ -82,7 +84,9 @@ impl NotifyCtx {
 enum Kind {
     Webhook(Box<webhook::Webhook>),
     Log(log::LogNotifier),
+    Email(Box<email::Email>),
     Slack(Box<slack::Slack>),
+    Telegram(Box<telegram::Telegram>),
     /// An integration argus does not implement yet: fails without retrying.
     Unsupported,
 }
@@ -112,7 +116,9 @@ impl Integration {
         match &self.kind {
             Kind::Webhook(n) => n.notify(ctx, alerts).await,
             Kind::Log(n) => n.notify(ctx, alerts).await,
+            Kind::Email(n) => n.notify(ctx, alerts).await,
             Kind::Slack(n) => n.notify(ctx, alerts).await,
+            Kind::Telegram(n) => n.notify(ctx, alerts).await,
             Kind::Unsupported => {
                 Err(NotifyError::permanent(format!("the {} integration is not supported by argus yet", self.name)))
             }
@@ -131,7 +137,7 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
         push("webhook", i, c.send_resolved, Kind::Webhook(Box::new(webhook::Webhook::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.email_configs.iter().enumerate() {
-        push("email", i, c.send_resolved, Kind::Unsupported);
+        push("email", i, c.send_resolved, Kind::Email(Box::new(email::Email::new(c.clone()))));
     }
     for (i, c) in r.pagerduty_configs.iter().enumerate() {
         push("pagerduty", i, c.send_resolved, Kind::Unsupported);
@@ -143,7 +149,12 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
         push("opsgenie", i, c.send_resolved, Kind::Unsupported);
     }
     for (i, c) in r.telegram_configs.iter().enumerate() {
-        push("telegram", i, c.send_resolved, Kind::Unsupported);
+        push(
+            "telegram",
+            i,
+            c.send_resolved,
+            Kind::Telegram(Box::new(telegram::Telegram::new(c.clone()).map_err(ctx)?)),
+        );
     }
     for (i, c) in r.log_configs.iter().enumerate() {
         push("log", i, c.send_resolved, Kind::Log(log::LogNotifier));

@@ -1,0 +1,101 @@
+//! HTTP-level tests of the Slack and Telegram integrations and of `drill`,
+//! against a local server that records requests.
+
+use std::sync::Arc;
+
+use argus_alertmanager::{Config, drill};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use parking_lot::Mutex;
+use serde_json::Value;
+
+type Seen = Arc<Mutex<Vec<(String, Option<String>, Value)>>>;
+
+async fn record(State(seen): State<Seen>, uri: Uri, headers: HeaderMap, body: String) -> (StatusCode, String) {
+    let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_string());
+    seen.lock().push((uri.path().to_string(), auth, serde_json::from_str(&body).unwrap_or(Value::Null)));
+    if uri.path().contains("fail") {
+        return (StatusCode::BAD_REQUEST, "nope".into());
+    }
+    (StatusCode::OK, r#"{"ok":true}"#.into())
+}
+
+async fn server() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new().fallback(record).with_state(Arc::clone(&seen));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_reaches_slack_telegram_webhook_and_reports_failures() {
+    let (url, seen) = server().await;
+    let yaml = format!(
+        r#"
+route: {{receiver: team}}
+receivers:
+- name: team
+  slack_configs:
+  - api_url: '{url}/slack'
+    channel: '#ops'
+    title: 'plain title'
+    text: 'plain text'
+    username: argus
+    color: danger
+    pretext: ''
+    footer: ''
+    fallback: 'fb'
+    callback_id: ''
+    icon_emoji: ''
+    icon_url: ''
+    title_link: ''
+    fields: [{{title: t, value: v}}]
+  telegram_configs:
+  - api_url: '{url}'
+    bot_token: 'TOKEN'
+    chat_id: 42
+    message: 'hello telegram'
+  webhook_configs:
+  - url: '{url}/hook'
+    http_config:
+      authorization: {{credentials: s3cret}}
+- name: broken
+  webhook_configs:
+  - url: '{url}/fail'
+  pagerduty_configs:
+  - routing_key: abc
+"#
+    );
+    let cfg = Config::load_str(&yaml, std::path::Path::new("am.yml")).unwrap();
+    let results = drill(&cfg, Some("team")).await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    {
+        let seen = seen.lock();
+        let slack = seen.iter().find(|(p, ..)| p == "/slack").expect("slack request");
+        assert_eq!(slack.2["channel"], "#ops");
+        assert_eq!(slack.2["username"], "argus");
+        assert_eq!(slack.2["attachments"][0]["title"], "plain title");
+        assert_eq!(slack.2["attachments"][0]["text"], "plain text");
+        assert_eq!(slack.2["attachments"][0]["fields"][0]["value"], "v");
+        assert_eq!(slack.2["attachments"][0]["mrkdwn_in"], serde_json::json!(["fallback", "pretext", "text"]));
+        let tg = seen.iter().find(|(p, ..)| p == "/botTOKEN/sendMessage").expect("telegram request");
+        assert_eq!(tg.2["chat_id"], "42");
+        assert_eq!(tg.2["text"], "hello telegram");
+        assert_eq!(tg.2["parse_mode"], "HTML");
+        let hook = seen.iter().find(|(p, ..)| p == "/hook").expect("webhook request");
+        assert_eq!(hook.1.as_deref(), Some("Bearer s3cret"));
+        assert_eq!(hook.2["alerts"][0]["labels"]["alertname"], "ArgusDrill");
+    }
+    let broken = drill(&cfg, Some("broken")).await;
+    assert_eq!(broken.len(), 2);
+    assert!(broken.iter().all(|r| !r.ok));
+    assert!(broken[0].error.starts_with("unexpected status code 400"), "{:?}", broken[0]);
+    assert!(broken[1].error.contains("not supported"), "{:?}", broken[1]);
+    let unknown = drill(&cfg, Some("nobody")).await;
+    assert_eq!(unknown.len(), 1);
+    assert!(!unknown[0].ok);
+    assert_eq!(drill(&cfg, None).await.len(), 5);
+}
