@@ -7,13 +7,18 @@
 //! and the text `amtool check-config` and `amtool config routes [test]` print
 //! ([`amtool`]).
 //!
-//! It does not own (yet) dispatch and aggregation groups, the notification log,
-//! silences, sending notifications or the HTTP API v2; those will build on
-//! [`Alert`], [`Route`] and [`Receiver`]. Rule evaluation lives in the rules
-//! crate, HTTP in `argus-web`.
+//! It also runs them: [`Alertmanager`] is the running alert manager (alert
+//! store with Alertmanager's merge rules, dispatcher with aggregation groups
+//! and their group_wait/group_interval/repeat_interval timers, inhibition,
+//! silences, time intervals, the notification log, and the receivers:
+//! webhook, email, slack, pagerduty, telegram and the argus-only `log`). It is
+//! the rules engine's in-process `AlertSink`; `argus-web` serves the HTTP API
+//! v2 over it, and [`drill`] sends a test alert through every receiver. Silences
+//! and the notification log persist under the data directory (`FORMAT.md`).
+//! Rule evaluation lives in the rules crate, HTTP in `argus-web`.
 //!
 //! Main types: [`Config`] (load with [`Config::load_file`]), [`Route`],
-//! [`InhibitRule`], [`TimeInterval`], [`Alert`].
+//! [`InhibitRule`], [`TimeInterval`], [`Alert`], [`Alertmanager`], [`Silence`].
 //!
 //! ```
 //! use argus_alertmanager::{Config, amtool};

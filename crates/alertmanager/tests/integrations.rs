@@ -61,16 +61,24 @@ receivers:
   - url: '{url}/hook'
     http_config:
       authorization: {{credentials: s3cret}}
+  pagerduty_configs:
+  - routing_key: rk
+    url: '{url}/pd'
+    description: 'plain summary'
+    client: argus
+    client_url: ''
+    severity: critical
+    details: {{firing: f, resolved: r, num_firing: '1', num_resolved: '0'}}
 - name: broken
   webhook_configs:
   - url: '{url}/fail'
-  pagerduty_configs:
-  - routing_key: abc
+  discord_configs:
+  - webhook_url: 'http://127.0.0.1:9/discord'
 "#
     );
     let cfg = Config::load_str(&yaml, std::path::Path::new("am.yml")).unwrap();
     let results = drill(&cfg, Some("team")).await;
-    assert_eq!(results.len(), 3, "{results:?}");
+    assert_eq!(results.len(), 4, "{results:?}");
     assert!(results.iter().all(|r| r.ok), "{results:?}");
     {
         let seen = seen.lock();
@@ -85,6 +93,13 @@ receivers:
         assert_eq!(tg.2["chat_id"], "42");
         assert_eq!(tg.2["text"], "hello telegram");
         assert_eq!(tg.2["parse_mode"], "HTML");
+        let pd = seen.iter().find(|(p, ..)| p == "/pd").expect("pagerduty request");
+        assert_eq!(pd.2["routing_key"], "rk");
+        assert_eq!(pd.2["event_action"], "trigger");
+        assert_eq!(pd.2["dedup_key"].as_str().unwrap().len(), 64);
+        assert_eq!(pd.2["payload"]["summary"], "plain summary");
+        assert_eq!(pd.2["payload"]["severity"], "critical");
+        assert_eq!(pd.2["payload"]["custom_details"]["num_firing"], "1");
         let hook = seen.iter().find(|(p, ..)| p == "/hook").expect("webhook request");
         assert_eq!(hook.1.as_deref(), Some("Bearer s3cret"));
         assert_eq!(hook.2["alerts"][0]["labels"]["alertname"], "ArgusDrill");
@@ -97,5 +112,5 @@ receivers:
     let unknown = drill(&cfg, Some("nobody")).await;
     assert_eq!(unknown.len(), 1);
     assert!(!unknown[0].ok);
-    assert_eq!(drill(&cfg, None).await.len(), 5);
+    assert_eq!(drill(&cfg, None).await.len(), 6);
 }

@@ -48,34 +48,43 @@ fn error(code: StatusCode, msg: impl Into<String>) -> Response {
     json_response(code, &Value::String(msg.into()))
 }
 
+/// A rejected request parameter: status and message.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
 /// The query parameters, repeated keys kept.
 fn params(q: Option<String>) -> Vec<(String, String)> {
     form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect()
 }
 
-fn flag(ps: &[(String, String)], name: &str, default: bool) -> Result<bool, Response> {
+fn flag(ps: &[(String, String)], name: &str, default: bool) -> Result<bool, ApiError> {
     match ps.iter().rev().find(|(k, _)| k == name) {
         None => Ok(default),
         Some((_, v)) => v
             .parse()
-            .map_err(|_| error(StatusCode::BAD_REQUEST, format!("{name} in query must be of type boolean: {v:?}"))),
+            .map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("{name} in query must be of type boolean: {v:?}"))),
     }
 }
 
-fn filters(ps: &[(String, String)]) -> Result<Vec<Matcher>, Response> {
+fn filters(ps: &[(String, String)]) -> Result<Vec<Matcher>, ApiError> {
     let mut out = Vec::new();
     for (_, v) in ps.iter().filter(|(k, _)| k == "filter") {
-        out.extend(parse_matchers(v).map_err(|e| error(StatusCode::BAD_REQUEST, e.am_message()))?);
+        out.extend(parse_matchers(v).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.am_message()))?);
     }
     Ok(out)
 }
 
-fn receiver_filter(ps: &[(String, String)]) -> Result<Option<regex::Regex>, Response> {
+fn receiver_filter(ps: &[(String, String)]) -> Result<Option<regex::Regex>, ApiError> {
     match ps.iter().rev().find(|(k, _)| k == "receiver") {
         None => Ok(None),
         Some((_, r)) => regex::Regex::new(&format!("^(?:{r})$"))
             .map(Some)
-            .map_err(|e| error(StatusCode::BAD_REQUEST, format!("failed to parse receiver param: {e}"))),
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("failed to parse receiver param: {e}"))),
     }
 }
 
@@ -112,7 +121,7 @@ struct AlertFilter {
 }
 
 impl AlertFilter {
-    fn parse(ps: &[(String, String)]) -> Result<Self, Response> {
+    fn parse(ps: &[(String, String)]) -> Result<Self, ApiError> {
         Ok(AlertFilter {
             matchers: filters(ps)?,
             receiver: receiver_filter(ps)?,
@@ -143,7 +152,7 @@ impl AlertFilter {
 async fn get_alerts(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
     let f = match AlertFilter::parse(&params(q)) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let list: Vec<Value> = am.alerts().iter().filter(|v| f.keep(v)).map(alert_json).collect();
     json_response(StatusCode::OK, &Value::Array(list))
@@ -152,7 +161,7 @@ async fn get_alerts(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
 async fn get_groups(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
     let f = match AlertFilter::parse(&params(q)) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut out = Vec::new();
     for g in am.groups() {
@@ -235,7 +244,7 @@ fn silence_json(s: &Silence, now: i64) -> Value {
 async fn get_silences(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
     let matchers = match filters(&params(q)) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let now = now_ms();
     let list: Vec<Value> = am

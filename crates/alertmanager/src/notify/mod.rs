@@ -11,6 +11,7 @@ pub(crate) mod data;
 mod email;
 pub(crate) mod http;
 mod log;
+mod pagerduty;
 mod slack;
 mod telegram;
 mod webhook;
@@ -86,6 +87,7 @@ enum Kind {
     Log(log::LogNotifier),
     Email(Box<email::Email>),
     Slack(Box<slack::Slack>),
+    Pagerduty(Box<pagerduty::Pagerduty>),
     Telegram(Box<telegram::Telegram>),
     /// An integration argus does not implement yet: fails without retrying.
     Unsupported,
@@ -118,6 +120,7 @@ impl Integration {
             Kind::Log(n) => n.notify(ctx, alerts).await,
             Kind::Email(n) => n.notify(ctx, alerts).await,
             Kind::Slack(n) => n.notify(ctx, alerts).await,
+            Kind::Pagerduty(n) => n.notify(ctx, alerts).await,
             Kind::Telegram(n) => n.notify(ctx, alerts).await,
             Kind::Unsupported => {
                 Err(NotifyError::permanent(format!("the {} integration is not supported by argus yet", self.name)))
@@ -140,7 +143,12 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
         push("email", i, c.send_resolved, Kind::Email(Box::new(email::Email::new(c.clone()))));
     }
     for (i, c) in r.pagerduty_configs.iter().enumerate() {
-        push("pagerduty", i, c.send_resolved, Kind::Unsupported);
+        push(
+            "pagerduty",
+            i,
+            c.send_resolved,
+            Kind::Pagerduty(Box::new(pagerduty::Pagerduty::new(c.clone()).map_err(ctx)?)),
+        );
     }
     for (i, c) in r.slack_configs.iter().enumerate() {
         push("slack", i, c.send_resolved, Kind::Slack(Box::new(slack::Slack::new(c.clone()).map_err(ctx)?)));
