@@ -69,6 +69,13 @@ receivers:
     client_url: ''
     severity: critical
     details: {{firing: f, resolved: r, num_firing: '1', num_resolved: '0'}}
+  opsgenie_configs:
+  - api_key: gk
+    api_url: '{url}/og/'
+    message: 'og message'
+    description: ''
+    source: argus
+    tags: 'a, b'
 - name: broken
   webhook_configs:
   - url: '{url}/fail'
@@ -78,7 +85,7 @@ receivers:
     );
     let cfg = Config::load_str(&yaml, std::path::Path::new("am.yml")).unwrap();
     let results = drill(&cfg, Some("team")).await;
-    assert_eq!(results.len(), 4, "{results:?}");
+    assert_eq!(results.len(), 5, "{results:?}");
     assert!(results.iter().all(|r| r.ok), "{results:?}");
     {
         let seen = seen.lock();
@@ -100,6 +107,11 @@ receivers:
         assert_eq!(pd.2["payload"]["summary"], "plain summary");
         assert_eq!(pd.2["payload"]["severity"], "critical");
         assert_eq!(pd.2["payload"]["custom_details"]["num_firing"], "1");
+        let og = seen.iter().find(|(p, ..)| p == "/og/v2/alerts").expect("opsgenie request");
+        assert_eq!(og.1.as_deref(), Some("GenieKey gk"));
+        assert_eq!(og.2["message"], "og message");
+        assert_eq!(og.2["tags"], serde_json::json!(["a", "b"]));
+        assert_eq!(og.2["alias"].as_str().unwrap().len(), 64);
         let hook = seen.iter().find(|(p, ..)| p == "/hook").expect("webhook request");
         assert_eq!(hook.1.as_deref(), Some("Bearer s3cret"));
         assert_eq!(hook.2["alerts"][0]["labels"]["alertname"], "ArgusDrill");
@@ -112,5 +124,5 @@ receivers:
     let unknown = drill(&cfg, Some("nobody")).await;
     assert_eq!(unknown.len(), 1);
     assert!(!unknown[0].ok);
-    assert_eq!(drill(&cfg, None).await.len(), 6);
+    assert_eq!(drill(&cfg, None).await.len(), 7);
 }

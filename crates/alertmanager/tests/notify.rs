@@ -296,3 +296,39 @@ async fn builtin_default_logs_notifications() {
     assert_eq!(results.len(), 1);
     assert!(results[0].ok && results[0].integration == "log[0]", "{results:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mute_time_intervals_hold_notifications() {
+    let (url, mut rx, _) = hook_server(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Muted at all times on the muted route; the other route is only active
+    // during an interval that always holds.
+    let yaml = format!(
+        r#"
+route:
+  receiver: hook
+  group_wait: 50ms
+  group_interval: 300ms
+  routes:
+  - matchers: [team="muted"]
+    mute_time_intervals: [always]
+  - matchers: [team="active"]
+    active_time_intervals: [always]
+time_intervals:
+- name: always
+  time_intervals: [{{weekdays: ['sunday:saturday']}}]
+receivers:
+- name: hook
+  webhook_configs: [{{url: '{url}'}}]
+"#
+    );
+    let cfg = Config::load_str(&yaml, std::path::Path::new("am.yml")).unwrap();
+    let am = Alertmanager::new(cfg, dir.path(), opts()).unwrap();
+    am.send(vec![alert(&[("alertname", "M"), ("team", "muted")], None)]);
+    quiet(&mut rx, 1200).await;
+    am.send(vec![alert(&[("alertname", "A"), ("team", "active")], None)]);
+    let v = next(&mut rx).await;
+    assert_eq!(v["commonLabels"]["team"], "active");
+    quiet(&mut rx, 1000).await;
+    am.stop();
+}

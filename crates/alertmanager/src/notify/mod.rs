@@ -11,6 +11,7 @@ pub(crate) mod data;
 mod email;
 pub(crate) mod http;
 mod log;
+mod opsgenie;
 mod pagerduty;
 mod slack;
 mod telegram;
@@ -87,6 +88,7 @@ enum Kind {
     Log(log::LogNotifier),
     Email(Box<email::Email>),
     Slack(Box<slack::Slack>),
+    Opsgenie(Box<opsgenie::Opsgenie>),
     Pagerduty(Box<pagerduty::Pagerduty>),
     Telegram(Box<telegram::Telegram>),
     /// An integration argus does not implement yet: fails without retrying.
@@ -120,6 +122,7 @@ impl Integration {
             Kind::Log(n) => n.notify(ctx, alerts).await,
             Kind::Email(n) => n.notify(ctx, alerts).await,
             Kind::Slack(n) => n.notify(ctx, alerts).await,
+            Kind::Opsgenie(n) => n.notify(ctx, alerts).await,
             Kind::Pagerduty(n) => n.notify(ctx, alerts).await,
             Kind::Telegram(n) => n.notify(ctx, alerts).await,
             Kind::Unsupported => {
@@ -154,7 +157,12 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
         push("slack", i, c.send_resolved, Kind::Slack(Box::new(slack::Slack::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.opsgenie_configs.iter().enumerate() {
-        push("opsgenie", i, c.send_resolved, Kind::Unsupported);
+        push(
+            "opsgenie",
+            i,
+            c.send_resolved,
+            Kind::Opsgenie(Box::new(opsgenie::Opsgenie::new(c.clone()).map_err(ctx)?)),
+        );
     }
     for (i, c) in r.telegram_configs.iter().enumerate() {
         push(
