@@ -57,6 +57,8 @@ pub(crate) struct Inputs {
     pub retention: String,
     pub enable_admin_api: bool,
     pub external_labels: Arc<RwLock<argus_model::Labels>>,
+    pub scrape: Option<Arc<argus_scrape::ScrapeManager>>,
+    pub rules: Option<Arc<argus_rules::Manager>>,
 }
 
 pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
@@ -79,6 +81,7 @@ pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
         });
         f
     });
+    let views = views(&i);
     let reload_ok = i.reload_ok.clone();
     let retention = i.retention.clone();
     let cfg = i.config_yaml.clone();
@@ -111,6 +114,7 @@ pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
             })
         }),
         snapshot,
+        views,
         external_labels: {
             let ext = i.external_labels.clone();
             Arc::new(move || ext.read().map(|l| l.clone()).unwrap_or_else(|_| argus_model::Labels::empty()))
@@ -138,4 +142,37 @@ pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
             })
         }),
     }
+}
+
+/// The v1 API's views of the scrape manager (targets, pools, metadata).
+fn views(i: &Inputs) -> argus_web::Views {
+    let mut v = argus_web::Views::default();
+    if let Some(m) = &i.scrape {
+        let (t, p, md) = (m.clone(), m.clone(), m.clone());
+        v.targets = Some(Arc::new(move |state: &str| {
+            let state: argus_scrape::TargetState = state.parse()?;
+            serde_json::to_value(t.targets(state)).map_err(|e| e.to_string())
+        }));
+        v.scrape_pools = Some(Arc::new(move || serde_json::json!(p.scrape_pools())));
+        v.targets_metadata = Some(Arc::new(move |ms: &[argus_model::Matcher], metric: Option<&str>, limit| {
+            md.targets_metadata(ms, metric, limit)
+                .into_iter()
+                .map(|e| argus_web::MetadataEntry {
+                    target: e.target,
+                    metric: e.metric.or_else(|| metric.map(str::to_string)).unwrap_or_default(),
+                    kind: e.kind,
+                    help: e.help,
+                    unit: e.unit,
+                })
+                .collect()
+        }));
+    }
+    if let Some(r) = &i.rules {
+        let (g, a) = (r.clone(), r.clone());
+        v.rules = Some(Arc::new(move |kind: &str| {
+            serde_json::to_value(g.rule_groups_filtered((!kind.is_empty()).then_some(kind))).unwrap_or_default()
+        }));
+        v.alerts = Some(Arc::new(move || serde_json::to_value(a.alerts()).unwrap_or_default()));
+    }
+    v
 }

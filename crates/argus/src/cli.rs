@@ -40,17 +40,39 @@ pub(crate) enum Command {
     /// Alertmanager tools, like amtool config routes.
     #[command(subcommand)]
     Alertmanager(AlertmanagerCommand),
-    /// Unit-test rule files (not yet implemented).
-    Test(PassThrough),
+    /// Unit-test rule files, like `promtool test rules`.
+    #[command(subcommand)]
+    Test(TestCommand),
     /// Query a running Prometheus-compatible server, like `promtool query`.
     #[command(subcommand)]
     Query(QueryCommand),
 }
 
-#[derive(Args)]
-pub(crate) struct PassThrough {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+#[derive(Subcommand)]
+pub(crate) enum TestCommand {
+    /// Run promtool-format unit tests for rules; exit 1 when one fails.
+    Rules {
+        /// Only run test groups whose name matches this regular expression.
+        #[arg(long)]
+        run: Option<String>,
+        /// Also list the alerting rules of the tested rule files that no test exercises.
+        #[arg(long)]
+        coverage: bool,
+        /// Test files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// promtool's `--lint` and `--lint-fatal`.
+#[derive(Args, Clone, Debug)]
+pub(crate) struct LintArgs {
+    /// Linting checks to apply: all, duplicate-rules, none.
+    #[arg(long, default_value = "duplicate-rules")]
+    pub lint: String,
+    /// Make lint errors exit with exit code 3.
+    #[arg(long = "lint-fatal")]
+    pub lint_fatal: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug, PartialEq, Eq)]
@@ -357,10 +379,28 @@ pub(crate) enum CheckCommand {
         #[arg(required = true)]
         files: Vec<String>,
     },
-    /// Validate prometheus.yml (not implemented yet: issue 4).
-    Config(PassThrough),
-    /// Validate rule files (not implemented yet: issue 5).
-    Rules(PassThrough),
+    /// Validate prometheus.yml and the rule files it names, like `promtool check config`.
+    Config {
+        /// Only check the config file syntax, ignoring files it references.
+        #[arg(long = "syntax-only")]
+        syntax_only: bool,
+        /// Replace ${VAR} with environment variables before checking.
+        #[arg(long = "config.expand-env")]
+        expand_env: bool,
+        #[command(flatten)]
+        lint: LintArgs,
+        /// Config files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Validate rule files, like `promtool check rules`.
+    Rules {
+        #[command(flatten)]
+        lint: LintArgs,
+        /// Rule files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -5,7 +5,6 @@
 //! metrics at `/node/metrics`, the push gateway at `/pushgateway/metrics`).
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context;
 use argus_scrape::config::LoadOptions;
@@ -15,11 +14,6 @@ pub(crate) const DEFAULT_CONFIG: &str = include_str!("default.yml");
 
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
-    pub scrape_interval: Duration,
-    /// The job name of the built-in host metrics job, if the config has one.
-    pub node_job: Option<String>,
-    /// The job sampling the push gateway's groups and its honor_labels, if any.
-    pub push_job: Option<(String, bool)>,
     /// Jobs scraping `/metrics` of a local address, by job name and target
     /// port: the binary scrapes itself for the one whose port is its own.
     pub self_jobs: Vec<(String, Option<u16>)>,
@@ -64,20 +58,7 @@ fn parse(text: &str, name: &Path, expand_env: bool) -> anyhow::Result<Config> {
             })
         })
         .collect();
-    let push_job = full
-        .scrape_configs
-        .iter()
-        .find(|j| j.metrics_path == PUSH_METRICS_PATH)
-        .map(|j| (j.job_name.clone(), j.honor_labels));
-    let node_job = full.scrape_configs.iter().find(|j| j.metrics_path == NODE_METRICS_PATH).map(|j| j.job_name.clone());
-    Ok(Config {
-        scrape_interval: full.global.scrape_interval,
-        node_job,
-        push_job,
-        self_jobs,
-        text: text.to_string(),
-        full,
-    })
+    Ok(Config { self_jobs, text: text.to_string(), full })
 }
 
 /// Parses a Prometheus duration (`1y2w3d4h5m6s7ms`) into milliseconds.
@@ -93,6 +74,8 @@ pub(crate) fn parse_bytes(s: &str) -> anyhow::Result<u64> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -116,9 +99,21 @@ mod tests {
     #[test]
     fn embedded_default_parses() {
         let c = parse(DEFAULT_CONFIG, "default".as_ref(), false).unwrap();
-        assert_eq!(c.scrape_interval, Duration::from_secs(15));
-        assert_eq!(c.node_job.as_deref(), Some("node"));
-        assert_eq!(c.push_job, Some(("pushgateway".to_string(), true)));
+        assert_eq!(c.full.global.scrape_interval, Duration::from_secs(15));
+        let jobs: Vec<(&str, &str, bool)> = c
+            .full
+            .scrape_configs
+            .iter()
+            .map(|j| (j.job_name.as_str(), j.metrics_path.as_str(), j.honor_labels))
+            .collect();
+        assert_eq!(
+            jobs,
+            [
+                ("argus", "/metrics", false),
+                ("node", NODE_METRICS_PATH, false),
+                ("pushgateway", PUSH_METRICS_PATH, true)
+            ]
+        );
         assert_eq!(c.self_jobs, vec![("argus".to_string(), Some(9090))]);
     }
 

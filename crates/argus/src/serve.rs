@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
+use argus_model::alerting::AlertSink;
 use argus_model::exposition::Format;
 use argus_tsdb::{Db, DbOptions};
 use tokio::sync::{mpsc, watch};
@@ -52,16 +53,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
         default_evaluation_interval: Duration::from_secs(60),
     });
-    let api_state = api::state(api::Inputs {
-        db: db_cell.clone(),
-        engine,
-        flags: args.as_map(),
-        config_yaml: config_yaml.clone(),
-        reload_ok: reload_ok.clone(),
-        retention: args.retention_time.clone(),
-        enable_admin_api: args.enable_admin_api,
-        external_labels: external_labels.clone(),
-    });
     let node = Arc::new(
         argus_node::NodeCollector::new(argus_node::NodeOptions {
             textfile_dir: args.textfile_directory.clone(),
@@ -83,18 +74,103 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let reload_status = selfmetrics::ReloadStatus::new(reload_ok.clone());
+    // What the internal-target resolver needs: our port (known once bound),
+    // the job to treat as "argus itself" when no target names our port, and
+    // our own /metrics (known once the registry exists).
+    let listen_port = Arc::new(OnceLock::<u16>::new());
+    let self_fallback = Arc::new(RwLock::new(self_fallback_job(&cfg)));
+    let self_source: Arc<OnceLock<argus_scrape::Source>> = Arc::new(OnceLock::new());
     let remote_write_stats = Arc::new(argus_web::RemoteWriteStats::default());
-    let registry = Arc::new(selfmetrics::registry(
+    let scrape_manager = Arc::new(argus_scrape::ScrapeManager::new(
+        Arc::new(api::LateStorage(db_cell.clone())),
+        argus_scrape::ManagerOpts {
+            internal: Some(internal_resolver(
+                listen_port.clone(),
+                self_fallback.clone(),
+                self_source.clone(),
+                node.clone(),
+                push_store.clone(),
+            )),
+            ..Default::default()
+        },
+    ));
+    // The built-in alert manager (alertmanager.yml, or a `log` receiver).
+    let am_config = load_am_config(args.alertmanager_config_file.as_deref(), args.expand_env)?;
+    let external_url = args.external_url.clone().unwrap_or_else(|| default_external_url(&args.listen_address));
+    let alertmanager = argus_alertmanager::Alertmanager::new(
+        am_config.0,
+        &args.tsdb_path.join("alertmanager"),
+        argus_alertmanager::Options {
+            external_url: external_url.clone(),
+            version: crate::cli::VERSION.into(),
+            ..Default::default()
+        },
+    )
+    .context("cannot start the alert manager")?;
+    alertmanager.set_config_original(am_config.1);
+
+    // Rules: evaluated against storage, alerts to the built-in alert manager
+    // and to the config's external Alertmanagers.
+    let late = Arc::new(api::LateStorage(db_cell.clone()));
+    let alert_relabel: Arc<RwLock<Vec<argus_scrape::RelabelConfig>>> =
+        Arc::new(RwLock::new(cfg.full.alerting.alert_relabel_configs.clone()));
+    let sinks = Arc::new(AlertFanout { builtin: alertmanager.clone(), external: RwLock::new(Vec::new()) });
+    let relabel = {
+        let r = alert_relabel.clone();
+        let f: Arc<dyn Fn(argus_model::Labels) -> Option<argus_model::Labels> + Send + Sync> =
+            Arc::new(move |ls: argus_model::Labels| match r.read() {
+                Ok(cfgs) if !cfgs.is_empty() => argus_scrape::relabel::process(&ls, &cfgs),
+                _ => Some(ls),
+            });
+        f
+    };
+    let mut rule_opts = argus_rules::ManagerOptions::new(
+        argus_rules::engine_query_fn(engine.clone(), late.clone()),
+        late.clone(),
+        late.clone(),
+    );
+    rule_opts.notify = Some(argus_rules::notify_fn(
+        sinks.clone(),
+        external_url.clone(),
+        cfg.full.global.external_labels.clone(),
+        Some(relabel),
+    ));
+    rule_opts.resend_delay = duration_flag(&args.resend_delay, "--rules.alert.resend-delay")?;
+    rule_opts.outage_tolerance = duration_flag(&args.for_outage_tolerance, "--rules.alert.for-outage-tolerance")?;
+    rule_opts.for_grace_period = duration_flag(&args.for_grace_period, "--rules.alert.for-grace-period")?;
+    let rules = Arc::new(argus_rules::Manager::new(rule_opts));
+
+    let mut registry = selfmetrics::registry(
         db_cell.clone(),
         node.clone(),
         push_store.clone(),
         reload_status.clone(),
         remote_write_stats.clone(),
-    ));
+    );
+    scrape_manager.register_metrics(&mut registry);
+    alertmanager.register_metrics(&mut registry);
+    rules.register_metrics(&mut registry);
+    let registry = Arc::new(registry);
+    {
+        let reg = registry.clone();
+        let _ = self_source.set(Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics)));
+    }
     let push_interval = Duration::from_millis(
         config::parse_duration(&args.push_persistence_interval).context("invalid --push.persistence.interval")? as u64,
     );
     let push_ttl = config::parse_duration(&args.push_group_ttl).context("invalid --push.group-ttl")?;
+    let api_state = api::state(api::Inputs {
+        db: db_cell.clone(),
+        engine: engine.clone(),
+        flags: args.as_map(),
+        config_yaml: config_yaml.clone(),
+        reload_ok: reload_ok.clone(),
+        retention: args.retention_time.clone(),
+        enable_admin_api: args.enable_admin_api,
+        external_labels: external_labels.clone(),
+        scrape: Some(scrape_manager.clone()),
+        rules: Some(rules.clone()),
+    });
     let reg = registry.clone();
     let remote_write = args.enable_remote_write_receiver.then(|| argus_web::RemoteWriteState {
         appendable: Arc::new(api::LateStorage(db_cell.clone())),
@@ -114,10 +190,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             start_time: logging::now_rfc3339(),
         }),
     };
+    let am_router = argus_web::alertmanager::alertmanager_router(alertmanager.clone());
+    // Optional listener for drop-in use as an Alertmanager (e.g. :9093).
+    let am_http = match &args.alertmanager_listen_address {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(address = %addr, "alert manager API listening");
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(argus_web::serve(l, am_router.clone(), async move {
+                let _ = stop.wait_for(|s| *s).await.map(|_| ());
+            })))
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&args.listen_address)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen_address))?;
     let local = listener.local_addr().context("cannot read the listen address")?;
+    let _ = listen_port.set(local.port());
     tracing::info!(address = %local, "listening");
     let mut http_stop = stop_rx.clone();
     // Optional second listener for drop-in use where clients expect a
@@ -127,15 +217,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(address = %addr, "push gateway listening");
             let mut stop = stop_rx.clone();
-            Some(tokio::spawn(argus_web::serve(l, argus_web::router(state.clone()), async move {
-                let _ = stop.wait_for(|s| *s).await.map(|_| ());
-            })))
+            Some(tokio::spawn(argus_web::serve(
+                l,
+                argus_web::router(state.clone()).merge(am_router.clone()),
+                async move {
+                    let _ = stop.wait_for(|s| *s).await.map(|_| ());
+                },
+            )))
         }
         None => None,
     };
-    let http = tokio::spawn(argus_web::serve(listener, argus_web::router(state), async move {
-        let _ = http_stop.wait_for(|s| *s).await.map(|_| ());
-    }));
+    let http =
+        tokio::spawn(argus_web::serve(listener, argus_web::router(state).merge(am_router.clone()), async move {
+            let _ = http_stop.wait_for(|s| *s).await.map(|_| ());
+        }));
 
     let path = args.tsdb_path.clone();
     let db = tokio::task::spawn_blocking(move || Db::open(&path, db_opts))
@@ -146,49 +241,28 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ready.store(true, Ordering::Release);
     tracing::info!("server is ready to receive web requests");
 
-    // Ingestion: the self-scrape, an internal target sampled like a scrape,
-    // when the config has a job for it (the one aimed at our port, else the
-    // only local /metrics job, since a config may name the default :9090).
-    let self_job = cfg
-        .self_jobs
-        .iter()
-        .find(|(_, p)| *p == Some(local.port()))
-        .or_else(|| (cfg.self_jobs.len() == 1).then(|| &cfg.self_jobs[0]))
-        .map(|(n, _)| n.clone());
-    let scrape = self_job.map(|job| {
-        let target = argus_scrape::InternalTarget::new(
-            &job,
-            &local_instance(&args.listen_address, local.port()),
-            cfg.scrape_interval,
-        );
-        let reg = registry.clone();
-        let source: argus_scrape::Source =
-            Arc::new(move || (selfmetrics::render(&reg).into_bytes(), Format::OpenMetrics));
-        tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
-    });
-    // The built-in host metrics job, when the config has one.
-    let node_scrape = cfg.node_job.clone().map(|job| {
-        let target = argus_scrape::InternalTarget::new(
-            &job,
-            &local_instance(&args.listen_address, local.port()),
-            cfg.scrape_interval,
-        );
-        let source: argus_scrape::Source = Arc::new(move || (node.render_text().into_bytes(), Format::PromText));
-        tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
-    });
+    // Ingestion: every scrape job of the config. Targets aimed at argus
+    // itself, its host metrics or its push gateway are sampled in process.
+    if let Err(errs) = scrape_manager.apply_config(&cfg.full).await {
+        for e in errs {
+            tracing::error!(err = %e, "scrape pool not started");
+        }
+    }
 
-    // Pushed groups, sampled like a Prometheus scraping a Pushgateway.
-    let push_scrape = cfg.push_job.clone().map(|(job, honor)| {
-        let target = argus_scrape::InternalTarget::new(
-            &job,
-            &local_instance(&args.listen_address, local.port()),
-            cfg.scrape_interval,
-        )
-        .with_honor_labels(honor);
-        let store = push_store.clone();
-        let source: argus_scrape::Source = Arc::new(move || (store.render_text().into_bytes(), Format::PromText));
-        tokio::spawn(target.run(db.clone(), source, stop_rx.clone()))
-    });
+    let ext_stop = stop_rx.clone();
+    sinks.set_external(external_alertmanagers(&cfg.full, ext_stop.clone()));
+    {
+        let (r, c, url) = (rules.clone(), cfg.full.clone(), external_url.clone());
+        let loaded = tokio::task::spawn_blocking(move || {
+            r.update(c.global.evaluation_interval, &c.rule_files, c.global.external_labels.clone(), &url)
+        })
+        .await
+        .context("rule loading panicked")?;
+        if let Err(e) = loaded {
+            anyhow::bail!("cannot load rule files: {e}");
+        }
+    }
+    let rules_task = tokio::spawn(rules.clone().run(stop_rx.clone()));
 
     // Housekeeping: compaction and retention once a minute, WAL fsync timer,
     // push-store persistence and time to live.
@@ -235,7 +309,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
-    let config_file = args.config_file.clone();
+    let reloader = Reloader {
+        path: args.config_file.clone(),
+        expand_env: args.expand_env,
+        yaml: config_yaml.clone(),
+        status: reload_status.clone(),
+        external_labels: external_labels.clone(),
+        self_fallback: self_fallback.clone(),
+        scrape: scrape_manager.clone(),
+        rules: rules.clone(),
+        external_url: external_url.clone(),
+        alert_relabel: alert_relabel.clone(),
+        sinks: sinks.clone(),
+        stop: ext_stop.clone(),
+        am: alertmanager.clone(),
+        am_path: args.alertmanager_config_file.clone(),
+    };
     let mut sighup =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let mut sigterm =
@@ -244,22 +333,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
             _ = sigterm.recv() => { tracing::info!("received SIGTERM, exiting gracefully"); break; }
-            _ = sighup.recv() => { let _ = reload(config_file.as_deref(), args.expand_env, &config_yaml, &reload_status); }
-            Some(reply) = reload_rx.recv() => { let _ = reply.send(reload(config_file.as_deref(), args.expand_env, &config_yaml, &reload_status)); }
+            _ = sighup.recv() => { let _ = reloader.reload().await; }
+            Some(reply) = reload_rx.recv() => { let _ = reply.send(reloader.reload().await); }
         }
     }
 
     let _ = stop_tx.send(true);
-    if let Some(s) = scrape {
-        let _ = s.await;
-    }
-    if let Some(n) = node_scrape {
-        let _ = n.await;
-    }
-    if let Some(p) = push_scrape {
-        let _ = p.await;
-    }
+    scrape_manager.stop().await;
     tracing::info!("scrape manager stopped");
+    let _ = rules_task.await;
+    tracing::info!("rule manager stopped");
+    alertmanager.stop();
+    if let Some(h) = am_http {
+        let _ = h.await;
+    }
+    tracing::info!("alert manager stopped");
     let _ = house.await;
     if let Some(h) = push_http {
         let _ = h.await;
@@ -277,38 +365,153 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Re-reads the configuration. A bad file is rejected with its reason and
-/// the running configuration stays in force.
-fn reload(
-    path: Option<&std::path::Path>,
+/// Re-reads the configuration and applies it to every subsystem. A bad file
+/// is rejected with its reason and the running configuration stays in force.
+struct Reloader {
+    path: Option<std::path::PathBuf>,
     expand_env: bool,
-    yaml: &RwLock<String>,
-    status: &selfmetrics::ReloadStatus,
-) -> Result<(), String> {
-    match config::load(path, expand_env) {
-        Ok(cfg) => {
-            if let Ok(mut y) = yaml.write() {
-                *y = cfg.text;
+    yaml: Arc<RwLock<String>>,
+    status: Arc<selfmetrics::ReloadStatus>,
+    external_labels: Arc<RwLock<argus_model::Labels>>,
+    self_fallback: Arc<RwLock<Option<String>>>,
+    scrape: Arc<argus_scrape::ScrapeManager>,
+    rules: Arc<argus_rules::Manager>,
+    external_url: String,
+    alert_relabel: Arc<RwLock<Vec<argus_scrape::RelabelConfig>>>,
+    sinks: Arc<AlertFanout>,
+    stop: watch::Receiver<bool>,
+    am: Arc<argus_alertmanager::Alertmanager>,
+    am_path: Option<std::path::PathBuf>,
+}
+
+impl Reloader {
+    async fn reload(&self) -> Result<(), String> {
+        let (path, expand) = (self.path.clone(), self.expand_env);
+        let loaded = tokio::task::spawn_blocking(move || config::load(path.as_deref(), expand))
+            .await
+            .map_err(|e| format!("config loading panicked: {e}"))
+            .and_then(|r| r.map_err(|e| format!("{e:#}")));
+        let cfg = match loaded {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                self.status.record(false);
+                tracing::error!(err = %e, "error reloading config; keeping the running one");
+                return Err(e);
             }
-            status.record(true);
-            tracing::info!("completed loading of configuration file");
-            Ok(())
+        };
+        // Rules and alertmanager.yml are checked before anything is applied,
+        // so a bad file changes nothing.
+        let (r, c, url) = (self.rules.clone(), cfg.full.clone(), self.external_url.clone());
+        let am_path = self.am_path.clone();
+        let expand = self.expand_env;
+        let checked = tokio::task::spawn_blocking(move || {
+            r.load_groups(c.global.evaluation_interval, &c.rule_files, c.global.external_labels.clone(), &url)
+                .map_err(|e| format!("cannot load rule files: {e}"))?;
+            match am_path {
+                Some(p) => load_am_config(Some(&p), expand).map(Some).map_err(|e| format!("{e:#}")),
+                None => Ok(None),
+            }
+        })
+        .await
+        .map_err(|e| format!("config loading panicked: {e}"))
+        .and_then(|r| r);
+        let am_cfg = match checked {
+            Ok(a) => a,
+            Err(e) => {
+                self.status.record(false);
+                tracing::error!(err = %e, "error reloading config; keeping the running one");
+                return Err(e);
+            }
+        };
+        if let Some((am_cfg, text)) = am_cfg {
+            if let Err(e) = self.am.apply_config(&am_cfg) {
+                self.status.record(false);
+                tracing::error!(err = %e, "error applying alertmanager.yml; keeping the running one");
+                return Err(e.to_string());
+            }
+            self.am.set_config_original(text);
         }
-        Err(e) => {
-            status.record(false);
-            tracing::error!(err = %format!("{e:#}"), "error reloading config; keeping the running one");
-            Err(format!("{e:#}"))
+        let (r, c, url) = (self.rules.clone(), cfg.full.clone(), self.external_url.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            r.update(c.global.evaluation_interval, &c.rule_files, c.global.external_labels.clone(), &url)
+        })
+        .await;
+        if let Ok(mut a) = self.alert_relabel.write() {
+            *a = cfg.full.alerting.alert_relabel_configs.clone();
         }
+        self.sinks.set_external(external_alertmanagers(&cfg.full, self.stop.clone()));
+        if let Ok(mut y) = self.yaml.write() {
+            *y = cfg.text.clone();
+        }
+        if let Ok(mut l) = self.external_labels.write() {
+            *l = cfg.full.global.external_labels.clone();
+        }
+        if let Ok(mut f) = self.self_fallback.write() {
+            *f = self_fallback_job(&cfg);
+        }
+        if let Err(errs) = self.scrape.apply_config(&cfg.full).await {
+            let msg = errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            self.status.record(false);
+            tracing::error!(err = %msg, "error applying the reloaded config");
+            return Err(msg);
+        }
+        self.status.record(true);
+        tracing::info!("completed loading of configuration file");
+        Ok(())
     }
 }
 
-fn local_instance(listen: &str, port: u16) -> String {
-    match listen.rsplit_once(':') {
-        Some((host, _)) if !host.is_empty() && host != "0.0.0.0" && host != "[::]" => {
-            format!("{host}:{port}")
+/// The job sampled in process as "argus itself" when none of its targets
+/// names our port: the only job scraping `/metrics` on a local address (a
+/// config may say localhost:9090 while argus listens elsewhere).
+fn self_fallback_job(cfg: &config::Config) -> Option<String> {
+    let mut jobs: Vec<&String> = cfg.self_jobs.iter().map(|(j, _)| j).collect();
+    jobs.dedup();
+    (jobs.len() == 1).then(|| jobs[0].clone())
+}
+
+fn is_local_host(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]" | "::1" | "")
+}
+
+/// Decides which targets argus samples in process instead of over HTTP:
+/// its own `/metrics` (on our port, or the fallback self job), the host
+/// metrics at `/node/metrics` and the push gateway at `/pushgateway/metrics`
+/// on a local address.
+fn internal_resolver(
+    port: Arc<OnceLock<u16>>,
+    self_fallback: Arc<RwLock<Option<String>>>,
+    self_source: Arc<OnceLock<argus_scrape::Source>>,
+    node: Arc<argus_node::NodeCollector>,
+    push: Arc<argus_push::PushStore>,
+) -> argus_scrape::InternalResolver {
+    Arc::new(move |t: &argus_scrape::Target| {
+        let url = t.url();
+        let rest = url.strip_prefix("http://")?;
+        let (hostport, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let path = path.split('?').next().unwrap_or("");
+        let (host, tport) = hostport.rsplit_once(':').unwrap_or((hostport, "80"));
+        if !is_local_host(host) {
+            return None;
         }
-        _ => format!("localhost:{port}"),
-    }
+        let ours = port.get().is_some_and(|p| tport.parse::<u16>().ok() == Some(*p));
+        match path {
+            config::NODE_METRICS_PATH => {
+                let node = node.clone();
+                Some(Arc::new(move || (node.render_text().into_bytes(), Format::PromText)) as argus_scrape::Source)
+            }
+            config::PUSH_METRICS_PATH => {
+                let push = push.clone();
+                Some(Arc::new(move || (push.render_text().into_bytes(), Format::PromText)) as argus_scrape::Source)
+            }
+            "/metrics" => {
+                let job = t.labels().get("job").map(str::to_string);
+                let fallback = self_fallback.read().ok().and_then(|f| f.clone());
+                (ours || (job.is_some() && job == fallback)).then(|| self_source.get().cloned()).flatten()
+            }
+            _ => None,
+        }
+    })
 }
 
 /// Largest push body accepted (413 above), as a guard against runaway clients.
@@ -336,4 +539,95 @@ fn db_options(args: &ServeArgs) -> anyhow::Result<DbOptions> {
         wal_fsync,
         ..DbOptions::default()
     })
+}
+
+/// alertmanager.yml (with its text for `/api/v2/status`), or the built-in
+/// default that logs every notification.
+fn load_am_config(
+    path: Option<&std::path::Path>,
+    expand_env: bool,
+) -> anyhow::Result<(argus_alertmanager::Config, String)> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read alertmanager config {}", p.display()))?;
+            let cfg = argus_alertmanager::Config::load_file_with(p, &argus_alertmanager::LoadOptions { expand_env })
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| format!("cannot load alertmanager config {}", p.display()))?;
+            Ok((cfg, text))
+        }
+        None => Ok((argus_alertmanager::Config::builtin_default(), "# built-in default: a log receiver\n".into())),
+    }
+}
+
+/// `http://<host>:<port>/` for the listen address, as Prometheus derives
+/// its external URL (the host name when listening on all interfaces).
+fn default_external_url(listen: &str) -> String {
+    let (host, port) = listen.rsplit_once(':').unwrap_or((listen, "9090"));
+    let host = if host.is_empty() || host == "0.0.0.0" || host == "[::]" {
+        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or("localhost".into())
+    } else {
+        host.to_string()
+    };
+    format!("http://{host}:{port}")
+}
+
+fn duration_flag(s: &str, flag: &str) -> anyhow::Result<Duration> {
+    Ok(Duration::from_millis(config::parse_duration(s).with_context(|| format!("invalid {flag}"))? as u64))
+}
+
+/// Where rule alerts go: the built-in alert manager and every external
+/// Alertmanager of `alerting.alertmanagers` (static targets).
+struct AlertFanout {
+    builtin: Arc<argus_alertmanager::Alertmanager>,
+    external: RwLock<Vec<Arc<argus_rules::AlertmanagerClient>>>,
+}
+
+impl AlertFanout {
+    fn set_external(&self, clients: Vec<Arc<argus_rules::AlertmanagerClient>>) {
+        if let Ok(mut e) = self.external.write() {
+            *e = clients;
+        }
+    }
+}
+
+impl AlertSink for AlertFanout {
+    fn send(&self, alerts: Vec<argus_model::alerting::PostableAlert>) {
+        if let Ok(ext) = self.external.read() {
+            for c in ext.iter() {
+                c.send(alerts.clone());
+            }
+        }
+        self.builtin.send(alerts);
+    }
+}
+
+/// Clients for the config's external Alertmanagers (static targets after
+/// relabeling), each running until `stop`. Clients of a previous config end
+/// when dropped from the fan-out... and at shutdown.
+fn external_alertmanagers(
+    cfg: &argus_scrape::Config,
+    stop: watch::Receiver<bool>,
+) -> Vec<Arc<argus_rules::AlertmanagerClient>> {
+    let mut out = Vec::new();
+    for am in &cfg.alerting.alertmanagers {
+        for g in &am.discovery.static_configs {
+            for t in &g.targets {
+                let Some(addr) = t.get("__address__") else { continue };
+                let mut opts = argus_rules::NotifierOptions::new(format!("{}://{addr}", am.scheme));
+                opts.path_prefix = am.path_prefix.clone();
+                opts.timeout = am.timeout;
+                match argus_rules::AlertmanagerClient::new(opts) {
+                    Ok(c) => {
+                        let c = Arc::new(c);
+                        tokio::spawn(c.clone().run(stop.clone()));
+                        tracing::info!(alertmanager = %addr, "sending alerts to external Alertmanager");
+                        out.push(c);
+                    }
+                    Err(e) => tracing::error!(err = %e, alertmanager = %addr, "cannot set up Alertmanager client"),
+                }
+            }
+        }
+    }
+    out
 }

@@ -23,7 +23,7 @@ mod lifecycle;
 mod push;
 mod remote;
 
-pub use api::{ApiState, BuildInfo, JsonSource, SnapshotFn};
+pub use api::{ApiState, BuildInfo, JsonSource, MetadataEntry, RulesFn, SnapshotFn, TargetsFn, TargetsMetadataFn, Views};
 pub use push::PushState;
 pub use remote::{RemoteWriteState, RemoteWriteStats};
 

@@ -115,14 +115,6 @@ pub(crate) async fn exemplars(req: Request) -> Result<Response, ApiError> {
     Ok(ok("[]", &[]))
 }
 
-pub(crate) async fn metadata() -> Response {
-    ok("{}", &[])
-}
-
-pub(crate) async fn targets_metadata() -> Response {
-    ok("[]", &[])
-}
-
 pub(crate) async fn not_allowed() -> Response {
     StatusCode::METHOD_NOT_ALLOWED.into_response()
 }

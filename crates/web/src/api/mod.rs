@@ -10,6 +10,7 @@ mod meta;
 pub(crate) mod params;
 mod query;
 mod status;
+mod views;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,8 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+
+pub use views::{MetadataEntry, RulesFn, TargetsFn, TargetsMetadataFn, Views};
 
 use crate::WebState;
 
@@ -58,6 +61,8 @@ pub struct ApiState {
     pub snapshot: Option<SnapshotFn>,
     /// The running config's `global.external_labels` (federation adds them).
     pub external_labels: Arc<dyn Fn() -> argus_model::Labels + Send + Sync>,
+    /// Targets, metadata, rules and alerts from the other subsystems.
+    pub views: Views,
 }
 
 /// Takes a storage snapshot; the argument is Prometheus' `skip_head`.
@@ -131,8 +136,12 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/labels", get(meta::labels).post(meta::labels))
         .route("/api/v1/label/{name}/values", get(meta::label_values))
         .route("/api/v1/query_exemplars", get(meta::exemplars).post(meta::exemplars))
-        .route("/api/v1/metadata", get(meta::metadata))
-        .route("/api/v1/targets/metadata", get(meta::targets_metadata))
+        .route("/api/v1/metadata", get(views::metadata))
+        .route("/api/v1/targets", get(views::targets))
+        .route("/api/v1/targets/metadata", get(views::targets_metadata))
+        .route("/api/v1/scrape_pools", get(views::scrape_pools))
+        .route("/api/v1/rules", get(views::rules))
+        .route("/api/v1/alerts", get(views::alerts))
         .route("/api/v1/status/buildinfo", get(status::buildinfo))
         .route("/api/v1/status/flags", get(status::flags))
         .route("/api/v1/status/runtimeinfo", get(status::runtimeinfo))
@@ -181,6 +190,7 @@ pub(crate) fn test_state(store: argus_model::storage::MemStorage) -> ApiState {
         tsdb_status: Arc::new(|| serde_json::json!({"headStats": {"numSeries": 0}})),
         snapshot: None,
         external_labels: Arc::new(argus_model::Labels::empty),
+        views: Views::default(),
     }
 }
 
