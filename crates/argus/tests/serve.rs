@@ -143,7 +143,7 @@ fn disk_full_keeps_serving_and_loses_nothing_stored() {
     let port = util::free_port();
     let data = dir.path().join("data");
     let log = dir.path().join("full.log");
-    let mut child = std::process::Command::new("bash")
+    let child = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!(
             "ulimit -f 64; exec {} serve {cfg} --web.listen-address=127.0.0.1:{port} --storage.tsdb.path={} 2>{}",
@@ -157,6 +157,15 @@ fn disk_full_keeps_serving_and_loses_nothing_stored() {
         let (_, body) = util::http(port, "GET", "/metrics", "")?;
         body.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok())
     };
+    // Killed on every exit path, so a failed assertion leaks no server.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Kill(child);
     wait_for("WAL write failures", || metric("argus_tsdb_wal_write_failures_total").unwrap_or(0.0) > 0.0);
     let appended = metric("argus_tsdb_samples_appended_total").unwrap();
     assert_eq!(util::http(port, "GET", "/-/ready", "").map(|r| r.0), Some(200));
@@ -164,8 +173,7 @@ fn disk_full_keeps_serving_and_loses_nothing_stored() {
     assert_eq!(util::http(port, "GET", "/-/healthy", "").map(|r| r.0), Some(200), "still serving");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("cannot write WAL"), "{text}");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     // Without the limit, start-up repairs the WAL and keeps what was acknowledged.
     let stored = all_samples(&data);
     assert!(stored as f64 >= appended, "stored {stored}, appended {appended}");

@@ -198,7 +198,11 @@ pub fn append_scrape(
                 cache.entries.retain(|_, e| e.last_iter == iter);
             }
         }
-        Err(e) => report.error = Some(format!("cannot store scrape: {e}")),
+        Err(e) => {
+            // Prometheus logs "Scrape commit failed"; a full disk shows here.
+            tracing::warn!(err = %e, "scrape commit failed");
+            report.error = Some(format!("cannot store scrape: {e}"));
+        }
     }
     report
 }
