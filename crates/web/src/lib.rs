@@ -23,7 +23,9 @@ mod lifecycle;
 mod push;
 mod remote;
 
-pub use api::{ApiState, BuildInfo, JsonSource, MetadataEntry, RulesFn, SnapshotFn, TargetsFn, TargetsMetadataFn, Views};
+pub use api::{
+    ApiState, BuildInfo, JsonSource, MetadataEntry, RulesFn, SnapshotFn, TargetsFn, TargetsMetadataFn, Views,
+};
 pub use push::PushState;
 pub use remote::{RemoteWriteState, RemoteWriteStats};
 

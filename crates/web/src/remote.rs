@@ -260,7 +260,10 @@ mod tests {
     fn count(store: &MemStorage) -> usize {
         let q = store.querier(i64::MIN, i64::MAX).unwrap();
         let ms = [Matcher::equal("job", "a")];
-        q.select(&ms, &SelectHints { start: i64::MIN, end: i64::MAX, ..Default::default() }).unwrap().map(|s| s.unwrap().samples.len()).sum()
+        q.select(&ms, &SelectHints { start: i64::MIN, end: i64::MAX, ..Default::default() })
+            .unwrap()
+            .map(|s| s.unwrap().samples.len())
+            .sum()
     }
 
     #[tokio::test]

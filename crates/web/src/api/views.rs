@@ -20,8 +20,7 @@ use crate::WebState;
 pub type TargetsFn = Arc<dyn Fn(&str) -> Result<serde_json::Value, String> + Send + Sync>;
 
 /// `/api/v1/targets/metadata`: entries for target matchers, metric, limit.
-pub type TargetsMetadataFn =
-    Arc<dyn Fn(&[Matcher], Option<&str>, Option<usize>) -> Vec<MetadataEntry> + Send + Sync>;
+pub type TargetsMetadataFn = Arc<dyn Fn(&[Matcher], Option<&str>, Option<usize>) -> Vec<MetadataEntry> + Send + Sync>;
 
 /// `/api/v1/rules`: the `data.groups` array for `type=` (`""`, `alert`, `record`).
 pub type RulesFn = Arc<dyn Fn(&str) -> serde_json::Value + Send + Sync>;
