@@ -3,6 +3,8 @@
 //! `--lint-fatal`), stdout for progress and stderr for failures.
 
 use std::io::Write;
+
+use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,4 +86,23 @@ pub(crate) fn config(
     } else {
         0
     }))
+}
+
+/// `argus alertmanager drill`: one row per receiver integration, with the
+/// delivery error when it failed.
+pub(crate) fn drill(config_file: &std::path::Path, receiver: Option<&str>) -> anyhow::Result<ExitCode> {
+    let cfg = argus_alertmanager::Config::load_file(config_file)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot load {}", config_file.display()))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    eprintln!("sending a test alert through {}...", receiver.unwrap_or("every receiver"));
+    let rows = rt.block_on(argus_alertmanager::drill(&cfg, receiver));
+    let mut out = std::io::stdout().lock();
+    let w = rows.iter().map(|r| r.receiver.len() + r.integration.len() + 1).max().unwrap_or(8).max(8);
+    writeln!(out, "{:<w$}  RESULT  ERROR", "RECEIVER")?;
+    for r in &rows {
+        let name = format!("{}/{}", r.receiver, r.integration);
+        writeln!(out, "{name:<w$}  {:<6}  {}", if r.ok { "pass" } else { "FAIL" }, r.error)?;
+    }
+    Ok(ExitCode::from(u8::from(rows.iter().any(|r| !r.ok) || rows.is_empty())))
 }

@@ -408,6 +408,16 @@ pub(crate) enum AlertmanagerCommand {
     /// Show or test the routing tree.
     #[command(subcommand)]
     Routes(RoutesCommand),
+    /// Send a synthetic test alert through every receiver of a config (or
+    /// one) and print a pass/fail table; exit 1 if any delivery failed.
+    Drill {
+        /// alertmanager.yml to drill.
+        #[arg(long = "config.file")]
+        config_file: PathBuf,
+        /// Only this receiver.
+        #[arg(long)]
+        receiver: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

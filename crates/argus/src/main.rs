@@ -30,6 +30,9 @@ fn main() -> ExitCode {
             check_cmd::config(&files, syntax_only, expand_env, &lint)
         }
         cli::Command::Check(cli::CheckCommand::Rules { lint, files }) => check_cmd::rules(&files, &lint),
+        cli::Command::Alertmanager(cli::AlertmanagerCommand::Drill { config_file, receiver }) => {
+            check_cmd::drill(&config_file, receiver.as_deref())
+        }
         cli::Command::Alertmanager(cli::AlertmanagerCommand::Routes(cmd)) => Ok(emit(match cmd {
             cli::RoutesCommand::Show { config_file } => argus_alertmanager::amtool::routes_show_file(&config_file),
             cli::RoutesCommand::Test { config_file, verify, tree, labels } => {
