@@ -38,7 +38,16 @@ async fn targets_json_metadata_and_openmetrics() {
     let s: Vec<_> = q.select(&[Matcher::equal("__name__", "req_total")], &h).unwrap().map(|s| s.unwrap()).collect();
     assert_eq!(s[0].samples[0].t, 1_700_000_000_500);
 
-    let json = serde_json::to_value(m.targets(TargetState::Any)).unwrap();
+    // The stored samples can be visible a moment before the loop records its
+    // status; wait (bounded) for the status of a successful scrape.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let json = loop {
+        let json = serde_json::to_value(m.targets(TargetState::Any)).unwrap();
+        if json["activeTargets"][0]["health"] == "up" || std::time::Instant::now() > deadline {
+            break json;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     let active = &json["activeTargets"][0];
     let keys: Vec<&str> = active.as_object().unwrap().keys().map(String::as_str).collect();
     let mut want = vec![
