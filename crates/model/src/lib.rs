@@ -30,6 +30,7 @@ mod matcher;
 pub mod remote;
 mod sample;
 pub mod storage;
+pub mod time;
 
 pub use duration::{format_duration, parse_duration};
 pub use env::expand_env;

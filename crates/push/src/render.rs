@@ -240,31 +240,7 @@ fn escape(out: &mut String, s: &str, quotes: bool) {
     }
 }
 
-/// Go's `time.Time.MarshalJSON` in UTC: RFC 3339 with up to nine fraction
-/// digits, trailing zeros dropped.
-pub(crate) fn rfc3339_nano(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let mut s = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod % 3600 / 60, sod % 60);
-    if frac != 0 {
-        let f = format!(".{frac:09}");
-        s.push_str(f.trim_end_matches('0'));
-    }
-    s.push('Z');
-    s
-}
+pub(crate) use argus_model::time::rfc3339_nano;
 
 #[cfg(test)]
 mod tests {

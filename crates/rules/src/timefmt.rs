@@ -4,33 +4,10 @@
 
 /// `time.Time` JSON (RFC 3339 nano, UTC) of Unix milliseconds; `None` is Go's zero time.
 pub fn rfc3339(ms: Option<i64>) -> String {
-    let Some(ms) = ms else { return "0001-01-01T00:00:00Z".into() };
-    let secs = ms.div_euclid(1000);
-    let frac = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let mut s = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod % 3600 / 60, sod % 60);
-    if frac != 0 {
-        let f = format!("{frac:03}");
-        s.push('.');
-        s.push_str(f.trim_end_matches('0'));
+    match ms {
+        Some(ms) => argus_model::time::rfc3339_nano(ms.saturating_mul(1_000_000)),
+        None => "0001-01-01T00:00:00Z".into(),
     }
-    s.push('Z');
-    s
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Go's `time.Duration.String()` of milliseconds: `0s`, `1m0s`, `1h30m0s`, `500ms`, `1.5s`.

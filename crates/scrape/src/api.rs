@@ -225,30 +225,10 @@ fn split_host_port(s: &str) -> Option<(&str, &str)> {
 /// Go's `time.Time` JSON form (RFC 3339, nanoseconds with trailing zeros
 /// trimmed), in UTC; `None` is Go's zero time.
 pub fn rfc3339_nano(t: Option<SystemTime>) -> String {
-    let Some(d) = t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) else {
-        return "0001-01-01T00:00:00Z".to_string();
-    };
-    let secs = d.as_secs() as i64;
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}", sod / 3600, (sod / 60) % 60, sod % 60);
-    let nanos = d.subsec_nanos();
-    if nanos > 0 {
-        let frac = format!("{nanos:09}");
-        out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
+    match t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) {
+        Some(d) => argus_model::time::rfc3339_nano(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)),
+        None => "0001-01-01T00:00:00Z".to_string(),
     }
-    out.push('Z');
-    out
 }
 
 #[cfg(test)]
