@@ -45,6 +45,7 @@ mod eval;
 mod functions;
 mod parser;
 pub mod promqltest;
+mod syntax;
 mod topk;
 mod value;
 

@@ -14,14 +14,17 @@
 //!
 //! The scan that finds function names skips string literals and comments, so
 //! a label value or comment that happens to spell a function name is left alone.
-//! Parse errors coming from `promql-parser` itself carry its wording and no
-//! position (it reports none); errors raised here carry `line:col` like 2.42.
+//! When `promql-parser` rejects a query, `syntax::explain` re-reads it with
+//! 2.42's lexer, grammar and type rules to report the first error with its
+//! `line:col` and 2.42's wording; only if that check finds nothing does the
+//! message fall back to `promql-parser`'s own wording, without a position.
 
 use std::time::UNIX_EPOCH;
 
 use promql_parser::parser::{self, AtModifier, Expr};
 
 use crate::error::{Error, Result};
+use crate::syntax;
 
 /// 2.42's spelling of 3.x's `double_exponential_smoothing`.
 const HOLT_WINTERS: &str = "holt_winters";
@@ -61,7 +64,11 @@ pub(crate) fn parse(query: &str) -> Result<Expr> {
     // large for `Duration`); query text is untrusted, so contain that here.
     let parsed = std::panic::catch_unwind(|| parser::parse(&text))
         .map_err(|_| Error::Parse("parse error: invalid query".into()))?;
-    let expr = parsed.map_err(|e| Error::Parse(format!("parse error: {}", prometheus_wording(&e))))?;
+    let expr = parsed.map_err(|e| {
+        // Prometheus 2.42 names the position; `promql-parser` does not, so
+        // the 2.42 check re-reads the text to find it.
+        Error::Parse(syntax::explain(query).unwrap_or_else(|| format!("parse error: {}", prometheus_wording(&e))))
+    })?;
     check_2_42(&expr)?;
     Ok(expr)
 }
@@ -317,7 +324,7 @@ mod tests {
         assert!(parse("rate(x[5m])").is_ok());
         assert_eq!(
             parse("rate(x)").unwrap_err().to_string(),
-            "parse error: expected type range vector in call to function \"rate\", got instant vector"
+            "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector"
         );
         assert_eq!(
             parse("x offset 300").unwrap_err().to_string(),

@@ -33,7 +33,8 @@ pub(crate) async fn instant(State(st): State<WebState>, req: Request) -> Result<
     let q = query_text(&p)?;
     let opts = argus_promql::QueryOpts { timeout: timeout(&p)?, ..Default::default() };
     let api = st.api.clone();
-    let res = blocking(move || Ok(api.engine.instant_query_with(api.storage.as_ref(), &q, t, &opts)?)).await?;
+    let res = blocking(move || api.engine.instant_query_with(api.storage.as_ref(), &q, t, &opts).map_err(query_error))
+        .await?;
     let mut data = String::new();
     json::query_data(&mut data, &res.value);
     Ok(ok(&data, &res.warnings))
@@ -79,8 +80,10 @@ pub(crate) async fn range(State(st): State<WebState>, req: Request) -> Result<Re
     let q = query_text(&p)?;
     let opts = argus_promql::QueryOpts { timeout: timeout(&p)?, ..Default::default() };
     let api = st.api.clone();
-    let res =
-        blocking(move || Ok(api.engine.range_query_with(api.storage.as_ref(), &q, start, end, step, &opts)?)).await?;
+    let res = blocking(move || {
+        api.engine.range_query_with(api.storage.as_ref(), &q, start, end, step, &opts).map_err(query_error)
+    })
+    .await?;
     let mut data = String::new();
     json::query_data(&mut data, &res.value);
     Ok(ok(&data, &res.warnings))
@@ -93,4 +96,13 @@ pub(crate) async fn format(req: Request) -> Result<Response, ApiError> {
     let mut data = String::new();
     json::string(&mut data, &expr.prettify());
     Ok(ok(&data, &[]))
+}
+
+/// Prometheus' `invalidParamError(err, "query")` for a query that does not
+/// parse; other failures keep their own kind and message.
+fn query_error(e: argus_promql::Error) -> ApiError {
+    match e {
+        argus_promql::Error::Parse(m) => ApiError::bad_data(format!("invalid parameter \"query\": {m}")),
+        e => e.into(),
+    }
 }
