@@ -2,6 +2,7 @@
 //! them, and stops them in reverse order on a signal. It holds no subsystem
 //! logic; see ARCHITECTURE.md for where each part lives.
 
+mod alerting;
 mod api;
 mod check_cmd;
 mod cli;

@@ -9,13 +9,12 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use argus_model::alerting::AlertSink;
 use argus_model::exposition::Format;
 use argus_tsdb::{Db, DbOptions};
 use tokio::sync::{mpsc, watch};
 
 use crate::cli::ServeArgs;
-use crate::{api, config, logging, selfmetrics};
+use crate::{alerting, api, config, logging, selfmetrics};
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     logging::init(&args.log);
@@ -114,7 +113,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let late = Arc::new(api::LateStorage(db_cell.clone()));
     let alert_relabel: Arc<RwLock<Vec<argus_scrape::RelabelConfig>>> =
         Arc::new(RwLock::new(cfg.full.alerting.alert_relabel_configs.clone()));
-    let sinks = Arc::new(AlertFanout { builtin: alertmanager.clone(), external: RwLock::new(Vec::new()) });
+    let external_ams = alerting::ExternalAlertmanagers::new(stop_rx.clone());
+    let sinks = Arc::new(alerting::AlertFanout { builtin: alertmanager.clone(), external: external_ams.clone() });
     let relabel = {
         let r = alert_relabel.clone();
         let f: Arc<dyn Fn(argus_model::Labels) -> Option<argus_model::Labels> + Send + Sync> =
@@ -129,12 +129,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         late.clone(),
         late.clone(),
     );
-    rule_opts.notify = Some(argus_rules::notify_fn(
-        sinks.clone(),
-        external_url.clone(),
-        cfg.full.global.external_labels.clone(),
-        Some(relabel),
-    ));
+    rule_opts.notify =
+        Some(argus_rules::notify_fn(sinks.clone(), external_url.clone(), external_labels.clone(), Some(relabel)));
     rule_opts.resend_delay = duration_flag(&args.resend_delay, "--rules.alert.resend-delay")?;
     rule_opts.outage_tolerance = duration_flag(&args.for_outage_tolerance, "--rules.alert.for-outage-tolerance")?;
     rule_opts.for_grace_period = duration_flag(&args.for_grace_period, "--rules.alert.for-grace-period")?;
@@ -150,6 +146,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     scrape_manager.register_metrics(&mut registry);
     alertmanager.register_metrics(&mut registry);
     rules.register_metrics(&mut registry);
+    external_ams.metrics().register(&mut registry);
     let registry = Arc::new(registry);
     {
         let reg = registry.clone();
@@ -249,8 +246,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
 
-    let ext_stop = stop_rx.clone();
-    sinks.set_external(external_alertmanagers(&cfg.full, ext_stop.clone()));
+    external_ams.apply(&cfg.full);
     {
         let (r, c, url) = (rules.clone(), cfg.full.clone(), external_url.clone());
         let loaded = tokio::task::spawn_blocking(move || {
@@ -320,8 +316,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rules: rules.clone(),
         external_url: external_url.clone(),
         alert_relabel: alert_relabel.clone(),
-        sinks: sinks.clone(),
-        stop: ext_stop.clone(),
+        external_ams: external_ams.clone(),
         am: alertmanager.clone(),
         am_path: args.alertmanager_config_file.clone(),
     };
@@ -378,8 +373,7 @@ struct Reloader {
     rules: Arc<argus_rules::Manager>,
     external_url: String,
     alert_relabel: Arc<RwLock<Vec<argus_scrape::RelabelConfig>>>,
-    sinks: Arc<AlertFanout>,
-    stop: watch::Receiver<bool>,
+    external_ams: Arc<alerting::ExternalAlertmanagers>,
     am: Arc<argus_alertmanager::Alertmanager>,
     am_path: Option<std::path::PathBuf>,
 }
@@ -439,7 +433,7 @@ impl Reloader {
         if let Ok(mut a) = self.alert_relabel.write() {
             *a = cfg.full.alerting.alert_relabel_configs.clone();
         }
-        self.sinks.set_external(external_alertmanagers(&cfg.full, self.stop.clone()));
+        self.external_ams.apply(&cfg.full);
         if let Ok(mut y) = self.yaml.write() {
             *y = cfg.text.clone();
         }
@@ -574,60 +568,4 @@ fn default_external_url(listen: &str) -> String {
 
 fn duration_flag(s: &str, flag: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_millis(config::parse_duration(s).with_context(|| format!("invalid {flag}"))? as u64))
-}
-
-/// Where rule alerts go: the built-in alert manager and every external
-/// Alertmanager of `alerting.alertmanagers` (static targets).
-struct AlertFanout {
-    builtin: Arc<argus_alertmanager::Alertmanager>,
-    external: RwLock<Vec<Arc<argus_rules::AlertmanagerClient>>>,
-}
-
-impl AlertFanout {
-    fn set_external(&self, clients: Vec<Arc<argus_rules::AlertmanagerClient>>) {
-        if let Ok(mut e) = self.external.write() {
-            *e = clients;
-        }
-    }
-}
-
-impl AlertSink for AlertFanout {
-    fn send(&self, alerts: Vec<argus_model::alerting::PostableAlert>) {
-        if let Ok(ext) = self.external.read() {
-            for c in ext.iter() {
-                c.send(alerts.clone());
-            }
-        }
-        self.builtin.send(alerts);
-    }
-}
-
-/// Clients for the config's external Alertmanagers (static targets after
-/// relabeling), each running until `stop`. Clients of a previous config end
-/// when dropped from the fan-out... and at shutdown.
-fn external_alertmanagers(
-    cfg: &argus_scrape::Config,
-    stop: watch::Receiver<bool>,
-) -> Vec<Arc<argus_rules::AlertmanagerClient>> {
-    let mut out = Vec::new();
-    for am in &cfg.alerting.alertmanagers {
-        for g in &am.discovery.static_configs {
-            for t in &g.targets {
-                let Some(addr) = t.get("__address__") else { continue };
-                let mut opts = argus_rules::NotifierOptions::new(format!("{}://{addr}", am.scheme));
-                opts.path_prefix = am.path_prefix.clone();
-                opts.timeout = am.timeout;
-                match argus_rules::AlertmanagerClient::new(opts) {
-                    Ok(c) => {
-                        let c = Arc::new(c);
-                        tokio::spawn(c.clone().run(stop.clone()));
-                        tracing::info!(alertmanager = %addr, "sending alerts to external Alertmanager");
-                        out.push(c);
-                    }
-                    Err(e) => tracing::error!(err = %e, alertmanager = %addr, "cannot set up Alertmanager client"),
-                }
-            }
-        }
-    }
-    out
 }

@@ -74,7 +74,7 @@ pub use error::{Error, Result};
 pub use group::{Group, GroupOptions};
 pub use manager::{Manager, ManagerOptions, notify_fn};
 pub use metrics::GroupMetrics;
-pub use notifier::{AlertmanagerClient, BuildError, NotifierOptions, encode_alerts};
+pub use notifier::{AlertmanagerClient, Authorize, BuildError, NotifierMetrics, NotifierOptions, encode_alerts};
 pub use rule::{
     Alert, AlertContext, AlertState, AlertingRule, Health, NotifyFn, QueryFn, RESOLVED_RETENTION_MS, RecordingRule,
     Rule, RuleStatus,

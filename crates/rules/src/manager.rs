@@ -84,15 +84,17 @@ fn now_ms() -> i64 {
 /// does: `startsAt` = when it fired, `endsAt` = resolve time or valid-until,
 /// generator URL `external_url + /graph?g0.expr=...&g0.tab=1`, external labels
 /// added where the alert lacks them, then `relabel` (alert_relabel_configs;
-/// returning `None` drops the alert).
+/// returning `None` drops the alert). `external_labels` is read at every
+/// send, so a config reload that changes them applies to the next alerts.
 pub fn notify_fn(
     sink: Arc<dyn AlertSink>,
     external_url: String,
-    external_labels: Labels,
+    external_labels: Arc<std::sync::RwLock<Labels>>,
     relabel: Option<Arc<dyn Fn(Labels) -> Option<Labels> + Send + Sync>>,
 ) -> NotifyFn {
     Arc::new(move |expr: &str, alerts: Vec<Alert>| {
         let url = format!("{}/graph?g0.expr={}&g0.tab=1", external_url.trim_end_matches('/'), query_escape(expr));
+        let external_labels = external_labels.read().map(|l| l.clone()).unwrap_or_default();
         let out: Vec<PostableAlert> = alerts
             .into_iter()
             .filter_map(|a| {

@@ -1,36 +1,70 @@
 //! An Alertmanager API v2 client: the [`AlertSink`] for external
-//! Alertmanagers (Prometheus' `notifier.Manager` for one Alertmanager).
+//! Alertmanagers (Prometheus' `notifier.Manager`, one client per discovered
+//! Alertmanager).
 //!
 //! `send` only queues (bounded; the oldest alerts are dropped and counted
 //! when full, as Prometheus does); [`AlertmanagerClient::run`] drains the
-//! queue in batches with `POST <url><path_prefix>/api/v2/alerts`.
+//! queue in batches with `POST <alerts URL>`. A failed batch is dropped and
+//! counted, like Prometheus (the rule manager re-sends active alerts every
+//! resend delay anyway). All clients share one [`NotifierMetrics`], labelled
+//! by Alertmanager URL.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use argus_model::alerting::{AlertSink, PostableAlert};
 use parking_lot::Mutex;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
 use crate::timefmt::rfc3339;
 
+/// Adds credentials to a request (basic auth, `authorization`, OAuth2);
+/// an error is the reason the request cannot be sent.
+pub type Authorize = Arc<dyn Fn(reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, String> + Send + Sync>;
+
 /// Where and how to send.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NotifierOptions {
     /// Alertmanager base URL, e.g. `http://am:9093`.
     pub url: String,
     /// `path_prefix` of the alertmanager config (e.g. `/am`).
     pub path_prefix: String,
+    /// The whole path to POST to, when discovery relabeled `__alerts_path__`;
+    /// overrides `path_prefix`.
+    pub alerts_path: Option<String>,
     /// Per-request timeout (Prometheus' default 10s).
     pub timeout: Duration,
     /// Most alerts per request (Prometheus: 64).
     pub max_batch: usize,
     /// Queue capacity (`--alertmanager.notification-queue-capacity`, default 10000).
     pub queue_capacity: usize,
+    /// The HTTP client (TLS, proxy); a plain one when `None`.
+    pub client: Option<reqwest::Client>,
+    /// Credentials added to every request.
+    pub authorize: Option<Authorize>,
+    /// Shared metrics; private ones when `None`.
+    pub metrics: Option<Arc<NotifierMetrics>>,
+}
+
+impl std::fmt::Debug for NotifierOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifierOptions")
+            .field("url", &self.url)
+            .field("path_prefix", &self.path_prefix)
+            .field("alerts_path", &self.alerts_path)
+            .field("timeout", &self.timeout)
+            .field("max_batch", &self.max_batch)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("authorize", &self.authorize.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl NotifierOptions {
@@ -39,16 +73,109 @@ impl NotifierOptions {
         NotifierOptions {
             url: url.into(),
             path_prefix: String::new(),
+            alerts_path: None,
             timeout: Duration::from_secs(10),
             max_batch: 64,
             queue_capacity: 10_000,
+            client: None,
+            authorize: None,
+            metrics: None,
         }
     }
 
-    fn endpoint(&self) -> String {
-        let prefix = self.path_prefix.trim_end_matches('/');
-        format!("{}{}/api/v2/alerts", self.url.trim_end_matches('/'), prefix)
+    /// The URL alerts are posted to.
+    pub fn endpoint(&self) -> String {
+        let base = self.url.trim_end_matches('/');
+        match &self.alerts_path {
+            Some(p) => format!("{base}/{}", p.trim_start_matches('/')),
+            None => format!("{base}{}/api/v2/alerts", self.path_prefix.trim_end_matches('/')),
+        }
     }
+}
+
+/// The `alertmanager="<url>"` label of the notifier metrics.
+type AmLabel = Vec<(String, String)>;
+
+/// Prometheus' notifier metrics with the `argus_` prefix, shared by every
+/// external Alertmanager client.
+#[derive(Debug)]
+pub struct NotifierMetrics {
+    sent: Family<AmLabel, Counter>,
+    errors: Family<AmLabel, Counter>,
+    latency: Family<AmLabel, Histogram, fn() -> Histogram>,
+    dropped: Counter,
+    queue_length: Gauge,
+    discovered: Gauge,
+}
+
+impl Default for NotifierMetrics {
+    fn default() -> Self {
+        NotifierMetrics {
+            sent: Family::default(),
+            errors: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram),
+            dropped: Counter::default(),
+            queue_length: Gauge::default(),
+            discovered: Gauge::default(),
+        }
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+}
+
+impl NotifierMetrics {
+    /// Registers `argus_notifications_{sent,errors,dropped}_total`,
+    /// `argus_notifications_latency_seconds`, `argus_notifications_queue_length`
+    /// and `argus_notifications_alertmanagers_discovered`.
+    pub fn register(&self, reg: &mut Registry) {
+        reg.register("argus_notifications_sent", "Total number of alerts sent.", self.sent.clone());
+        reg.register(
+            "argus_notifications_errors",
+            "Total number of sent alerts affected by errors.",
+            self.errors.clone(),
+        );
+        reg.register(
+            "argus_notifications_latency_seconds",
+            "Latency of sending alerts to an Alertmanager.",
+            self.latency.clone(),
+        );
+        reg.register(
+            "argus_notifications_dropped",
+            "Total number of alerts dropped due to errors when sending to Alertmanager or a full queue.",
+            self.dropped.clone(),
+        );
+        reg.register(
+            "argus_notifications_queue_length",
+            "The number of alert notifications in the queues.",
+            self.queue_length.clone(),
+        );
+        reg.register(
+            "argus_notifications_alertmanagers_discovered",
+            "The number of alertmanagers discovered and active.",
+            self.discovered.clone(),
+        );
+    }
+
+    /// Sets the number of active Alertmanagers.
+    pub fn set_discovered(&self, n: usize) {
+        self.discovered.set(n as i64);
+    }
+
+    /// Alerts sent successfully to `url`.
+    pub fn sent(&self, url: &str) -> u64 {
+        self.sent.get_or_create(&am_label(url)).get()
+    }
+
+    /// Alerts whose sending to `url` failed.
+    pub fn errors(&self, url: &str) -> u64 {
+        self.errors.get_or_create(&am_label(url)).get()
+    }
+}
+
+fn am_label(url: &str) -> Vec<(String, String)> {
+    vec![("alertmanager".to_string(), url.to_string())]
 }
 
 #[derive(Serialize)]
@@ -81,11 +208,11 @@ pub fn encode_alerts(alerts: &[PostableAlert]) -> String {
 /// Sends alerts to one Alertmanager. Share it behind an `Arc`.
 pub struct AlertmanagerClient {
     opts: NotifierOptions,
+    endpoint: String,
     queue: Mutex<VecDeque<PostableAlert>>,
     wake: Notify,
     client: reqwest::Client,
-    sent: Counter,
-    errors: Counter,
+    metrics: Arc<NotifierMetrics>,
     dropped: Counter,
 }
 
@@ -98,16 +225,25 @@ impl AlertmanagerClient {
     /// A client; nothing is sent until [`AlertmanagerClient::run`] runs.
     pub fn new(opts: NotifierOptions) -> Result<Self, BuildError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder().timeout(opts.timeout).build().map_err(BuildError)?;
+        let client = match &opts.client {
+            Some(c) => c.clone(),
+            None => reqwest::Client::builder().build().map_err(BuildError)?,
+        };
+        let metrics = opts.metrics.clone().unwrap_or_default();
         Ok(AlertmanagerClient {
+            endpoint: opts.endpoint(),
             opts,
             queue: Mutex::new(VecDeque::new()),
             wake: Notify::new(),
             client,
-            sent: Counter::default(),
-            errors: Counter::default(),
+            metrics,
             dropped: Counter::default(),
         })
+    }
+
+    /// The URL alerts are posted to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     /// Alerts waiting to be sent.
@@ -115,68 +251,74 @@ impl AlertmanagerClient {
         self.queue.lock().len()
     }
 
-    /// Alerts dropped because the queue was full.
+    /// Alerts this client dropped (full queue or failed sends).
     pub fn dropped(&self) -> u64 {
         self.dropped.get()
     }
 
-    /// Registers `argus_notifications_{sent,errors,dropped}_total`.
-    pub fn register_metrics(&self, reg: &mut Registry) {
-        reg.register("argus_notifications_sent", "Total number of alerts sent.", self.sent.clone());
-        reg.register(
-            "argus_notifications_errors",
-            "Total number of sent alerts affected by errors.",
-            self.errors.clone(),
-        );
-        reg.register(
-            "argus_notifications_dropped",
-            "Total number of alerts dropped due to errors or a full queue.",
-            self.dropped.clone(),
-        );
+    fn drop_alerts(&self, n: usize) {
+        self.dropped.inc_by(n as u64);
+        self.metrics.dropped.inc_by(n as u64);
     }
 
     fn next_batch(&self) -> Vec<PostableAlert> {
         let mut q = self.queue.lock();
         let n = q.len().min(self.opts.max_batch.max(1));
+        self.metrics.queue_length.dec_by(n as i64);
         q.drain(..n).collect()
+    }
+
+    async fn post(&self, body: String) -> Result<(), String> {
+        let mut req = self
+            .client
+            .post(&self.endpoint)
+            .timeout(self.opts.timeout)
+            .header("Content-Type", "application/json")
+            .header("User-Agent", concat!("argus/", env!("CARGO_PKG_VERSION")))
+            .body(body);
+        if let Some(auth) = &self.opts.authorize {
+            req = auth(req)?;
+        }
+        let resp = req.send().await.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        if status.is_success() { Ok(()) } else { Err(format!("bad response status {status}")) }
     }
 
     /// Sends queued batches until `stop` turns true; a failed batch is
     /// counted as errors and dropped, as Prometheus does.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        let url = self.opts.endpoint();
+        let label = am_label(&self.endpoint);
         loop {
             loop {
                 let batch = self.next_batch();
                 if batch.is_empty() {
                     break;
                 }
-                let body = encode_alerts(&batch);
-                let res = self
-                    .client
-                    .post(&url)
-                    .header("Content-Type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .and_then(|r| r.error_for_status());
+                let started = Instant::now();
+                let res = self.post(encode_alerts(&batch)).await;
+                self.metrics.latency.get_or_create(&label).observe(started.elapsed().as_secs_f64());
                 match res {
-                    Ok(_) => {
-                        self.sent.inc_by(batch.len() as u64);
+                    Ok(()) => {
+                        self.metrics.sent.get_or_create(&label).inc_by(batch.len() as u64);
                     }
                     Err(e) => {
-                        tracing::error!(alertmanager = %url, count = batch.len(), err = %e, "error sending alerts");
-                        self.errors.inc_by(batch.len() as u64);
-                        self.dropped.inc_by(batch.len() as u64);
+                        tracing::error!(alertmanager = %self.endpoint, count = batch.len(), err = %e, "error sending alerts");
+                        self.metrics.errors.get_or_create(&label).inc_by(batch.len() as u64);
+                        self.drop_alerts(batch.len());
                     }
+                }
+                if *stop.borrow() {
+                    break;
                 }
             }
             if *stop.borrow() {
+                let left = self.queue.lock().drain(..).count();
+                self.metrics.queue_length.dec_by(left as i64);
                 return;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
-                r = stop.changed() => if r.is_err() || *stop.borrow() { return },
+                r = stop.changed() => if r.is_err() || *stop.borrow() { continue },
             }
         }
     }
@@ -191,14 +333,16 @@ impl AlertSink for AlertmanagerClient {
         if alerts.len() > cap {
             let d = alerts.len() - cap;
             alerts.drain(..d);
-            self.dropped.inc_by(d as u64);
+            self.drop_alerts(d);
         }
         let over = (q.len() + alerts.len()).saturating_sub(cap);
         if over > 0 {
             q.drain(..over);
-            self.dropped.inc_by(over as u64);
+            self.metrics.queue_length.dec_by(over as i64);
+            self.drop_alerts(over);
             tracing::warn!(count = over, "alert notification queue full, dropping alerts");
         }
+        self.metrics.queue_length.inc_by(alerts.len() as i64);
         q.extend(alerts);
         drop(q);
         self.wake.notify_one();
@@ -276,6 +420,6 @@ mod tests {
         task.await.unwrap();
         assert!(req.starts_with("POST /am/api/v2/alerts HTTP/1.1"), "{req}");
         assert!(req.contains(r#""labels":{"alertname":"A"}"#), "{req}");
-        assert_eq!(c.sent.get(), 1);
+        assert_eq!(c.metrics.sent(c.endpoint()), 1);
     }
 }

@@ -25,7 +25,12 @@ fn manager(st: &MemStorage, sink: Option<Arc<Sink>>) -> Manager {
     let q = engine_query_fn(Engine::new(EngineOpts::default()), Arc::new(st.clone()));
     let mut o = ManagerOptions::new(q, Arc::new(st.clone()), Arc::new(st.clone()));
     if let Some(s) = sink {
-        o.notify = Some(notify_fn(s, "http://prom:9090".into(), Labels::from_pairs([("region", "eu")]), None));
+        o.notify = Some(notify_fn(
+            s,
+            "http://prom:9090".into(),
+            Arc::new(std::sync::RwLock::new(Labels::from_pairs([("region", "eu")]))),
+            None,
+        ));
     }
     Manager::new(o)
 }

@@ -301,10 +301,7 @@ fn read_secret(path: &std::path::Path) -> Result<String, String> {
 
 /// Adds `basic_auth` or `authorization` to a request; files are read now,
 /// so a rotated secret is picked up by the next request.
-pub(crate) fn with_auth(
-    mut req: reqwest::RequestBuilder,
-    cfg: &HttpClientConfig,
-) -> Result<reqwest::RequestBuilder, String> {
+pub fn with_auth(mut req: reqwest::RequestBuilder, cfg: &HttpClientConfig) -> Result<reqwest::RequestBuilder, String> {
     if let Some(b) = &cfg.basic_auth {
         let password = match (&b.password, &b.password_file) {
             (_, Some(f)) => Some(read_secret(f)?),
