@@ -57,5 +57,29 @@ pub use engine::{Engine, EngineOpts, QueryOpts};
 pub fn validate(expr: &str) -> Result<()> {
     parser::parse(expr).map(|_| ())
 }
+/// The query as Prometheus 2.42 prints a parsed expression (`Expr.String()`):
+/// one line, normalised spacing and parentheses, as in the rules API's
+/// `query` and alert generator URLs.
+pub fn reprint(expr: &str) -> Result<String> {
+    let printed = parser::parse(expr)?.to_string();
+    Ok(printed.replace(&format!("{}(", parser::DOUBLE_EXP_SMOOTHING), "holt_winters("))
+}
+
 pub use error::{Error, ErrorKind, Result};
 pub use value::{Point, QueryResult, RangeSeries, Scalar, Value, VectorSample};
+
+#[cfg(test)]
+mod reprint_tests {
+    /// `testdata/reprint.json`: every expression of the seeds' rule files and
+    /// the `query` Prometheus 2.42's `/api/v1/rules` printed for it.
+    #[test]
+    fn reprint_matches_prometheus_2_42_rules_api() {
+        let pairs: Vec<(String, String)> =
+            serde_json::from_str(include_str!("../testdata/reprint.json")).expect("valid golden file");
+        assert!(pairs.len() >= 29);
+        for (raw, want) in pairs {
+            assert_eq!(crate::reprint(&raw).unwrap(), want, "{raw}");
+        }
+        assert_eq!(crate::reprint("holt_winters(x[5m],0.5,0.5)").unwrap(), "holt_winters(x[5m], 0.5, 0.5)");
+    }
+}

@@ -150,7 +150,7 @@ pub(crate) fn rule_status(r: &Rule) -> RuleStatusJson {
         Rule::Alerting(ar) => RuleStatusJson::Alerting(AlertingRuleStatus {
             state: ar.state().as_str().to_string(),
             name: ar.name.clone(),
-            query: ar.expr.clone(),
+            query: ar.query.clone(),
             duration: ar.hold_ms as f64 / 1000.0,
             keep_firing_for: ar.keep_firing_for_ms as f64 / 1000.0,
             labels: ar.labels.iter().cloned().collect(),
@@ -164,7 +164,7 @@ pub(crate) fn rule_status(r: &Rule) -> RuleStatusJson {
         }),
         Rule::Recording(rr) => RuleStatusJson::Recording(RecordingRuleStatus {
             name: rr.name.clone(),
-            query: rr.expr.clone(),
+            query: rr.query.clone(),
             labels: rr.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect(),
             health: st.health.as_str().to_string(),
             last_error: st.last_error.unwrap_or_default(),

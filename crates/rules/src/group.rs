@@ -148,7 +148,7 @@ impl Group {
         if let (Rule::Alerting(ar), Some(notify)) = (rule, &self.opts.notify) {
             let alerts = ar.alerts_to_send(ts, self.opts.resend_delay_ms, self.interval_ms);
             if !alerts.is_empty() {
-                notify(&ar.expr, alerts);
+                notify(&ar.query, alerts);
             }
         }
         let mut app = self.opts.appendable.appender();

@@ -137,6 +137,8 @@ pub struct AlertContext {
 pub struct RecordingRule {
     pub(crate) name: String,
     pub(crate) expr: String,
+    /// `expr` as 2.42 prints it (API `query`).
+    pub(crate) query: String,
     pub(crate) labels: Labels,
     pub(crate) status: Mutex<RuleStatus>,
 }
@@ -145,6 +147,8 @@ pub struct RecordingRule {
 pub struct AlertingRule {
     pub(crate) name: String,
     pub(crate) expr: String,
+    /// `expr` as 2.42 prints it (API `query`, generator URL).
+    pub(crate) query: String,
     pub(crate) hold_ms: i64,
     pub(crate) keep_firing_for_ms: i64,
     pub(crate) labels: Vec<(String, String)>,
@@ -167,10 +171,12 @@ pub enum Rule {
 impl Rule {
     /// Builds a rule from its validated file form.
     pub fn from_node(r: &crate::rulefmt::RuleNode, ctx: &AlertContext) -> Rule {
+        let query = argus_promql::reprint(&r.expr).unwrap_or_else(|_| r.expr.clone());
         if r.alert.is_empty() {
             Rule::Recording(RecordingRule {
                 name: r.record.clone(),
                 expr: r.expr.clone(),
+                query,
                 labels: Labels::from_pairs(r.labels.iter().cloned()),
                 status: Mutex::default(),
             })
@@ -182,6 +188,7 @@ impl Rule {
             Rule::Alerting(AlertingRule {
                 name: r.alert.clone(),
                 expr: r.expr.clone(),
+                query,
                 hold_ms: r.for_ms,
                 keep_firing_for_ms: r.keep_firing_for_ms,
                 labels,
@@ -202,11 +209,11 @@ impl Rule {
         }
     }
 
-    /// The rule's expression.
+    /// The rule's expression as Prometheus 2.42 prints it.
     pub fn query(&self) -> &str {
         match self {
-            Rule::Recording(r) => &r.expr,
-            Rule::Alerting(r) => &r.expr,
+            Rule::Recording(r) => &r.query,
+            Rule::Alerting(r) => &r.query,
         }
     }
 
