@@ -12,7 +12,7 @@ use promql_parser::parser::Expr;
 use super::{over_time, rate, regression};
 use crate::error::{Error, Result};
 use crate::eval::selector::{RangeSource, absent_labels};
-use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique, drop_name};
+use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique};
 use crate::parser::DOUBLE_EXP_SMOOTHING;
 
 /// What a range function sees at one step for one series.
@@ -84,6 +84,7 @@ impl Evaluator<'_, '_> {
                 return Err(Error::exec(format!("expected range vector argument in call to {name}")));
             }
         };
+        let subquery_points: usize = src.series.iter().map(|s| s.points.len()).sum();
         let out = if name == "absent_over_time" {
             let ls = match marg {
                 Expr::MatrixSelector(ms) => absent_labels(&ms.vs),
@@ -92,24 +93,23 @@ impl Evaluator<'_, '_> {
             self.absent_over_time(&src, ls)?
         } else {
             let f = lookup(name).ok_or_else(|| Error::exec(format!("unknown function {name}")))?;
-            let mut m = self.slide(&src, &params, f, name != "last_over_time")?;
+            let mut m = self.slide(src, &params, f, name != "last_over_time")?;
             check_matrix_unique(&mut m)?;
             Val::Vector(m)
         };
         if matches!(marg, Expr::Subquery(_)) {
             // The subquery's points were counted when evaluated; like
             // Prometheus, free them once the function is done with them.
-            let subquery_points: usize = src.series.iter().map(|s| s.points.len()).sum();
             self.ctx.release_samples(subquery_points.min(self.ctx.samples().saturating_sub(before)));
         }
         Ok(out)
     }
 
-    fn slide(&self, src: &RangeSource, params: &[Vec<f64>], f: RangeFn, drop: bool) -> Result<crate::eval::Matrix> {
+    fn slide(&self, src: RangeSource, params: &[Vec<f64>], f: RangeFn, drop: bool) -> Result<crate::eval::Matrix> {
         let steps = self.steps();
         let mut out = Vec::new();
         let mut step_params = vec![0.0; params.len()];
-        for s in &src.series {
+        for s in src.series {
             self.ctx.check_deadline()?;
             let (mut lo, mut hi) = (0usize, 0usize);
             let mut points = Vec::new();
@@ -156,7 +156,7 @@ impl Evaluator<'_, '_> {
             }
             if !points.is_empty() {
                 self.ctx.add_samples(points.len())?;
-                let labels = if drop { drop_name(&s.labels) } else { s.labels.clone() };
+                let labels = if drop { drop_name_owned(s.labels) } else { s.labels };
                 out.push(crate::eval::Series { labels, points });
             }
         }
@@ -185,5 +185,22 @@ impl Evaluator<'_, '_> {
             }
         }
         Ok(Val::Vector(out.series))
+    }
+}
+
+/// [`crate::eval::drop_name`] for a label set the caller owns: when nothing
+/// else holds it (the usual case for freshly selected series), the name is
+/// removed in place instead of copying every other label.
+fn drop_name_owned(ls: Arc<argus_model::Labels>) -> Arc<argus_model::Labels> {
+    if ls.metric_name().is_none() {
+        return ls;
+    }
+    match Arc::try_unwrap(ls) {
+        Ok(owned) => {
+            let mut v = owned.into_vec();
+            v.retain(|l| l.name != argus_model::METRIC_NAME);
+            Arc::new(argus_model::Labels::from_sorted(v))
+        }
+        Err(shared) => crate::eval::drop_name(&shared),
     }
 }
