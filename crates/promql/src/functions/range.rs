@@ -26,6 +26,9 @@ pub(crate) struct Window<'a> {
     pub range_end: i64,
     /// The scalar parameters at this step, in argument order.
     pub params: &'a [f64],
+    /// Known to hold no counter reset as `rate` sees one (a first value
+    /// below zero, or a value below its predecessor); `false` means unknown.
+    pub no_resets: bool,
 }
 
 type RangeFn = fn(&Window<'_>) -> Result<Option<f64>>;
@@ -93,7 +96,8 @@ impl Evaluator<'_, '_> {
             self.absent_over_time(&src, ls)?
         } else {
             let f = lookup(name).ok_or_else(|| Error::exec(format!("unknown function {name}")))?;
-            let mut m = self.slide(src, &params, f, name != "last_over_time")?;
+            let counter = matches!(name, "rate" | "increase");
+            let mut m = self.slide(src, &params, f, name != "last_over_time", counter)?;
             check_matrix_unique(&mut m)?;
             Val::Vector(m)
         };
@@ -105,11 +109,33 @@ impl Evaluator<'_, '_> {
         Ok(out)
     }
 
-    fn slide(&self, src: RangeSource, params: &[Vec<f64>], f: RangeFn, drop: bool) -> Result<crate::eval::Matrix> {
+    /// Runs `f` over each series' window at every step. With `counter`, the
+    /// windows are told whether they hold a counter reset, found from one
+    /// prefix count per series instead of a scan of every window.
+    fn slide(
+        &self,
+        src: RangeSource,
+        params: &[Vec<f64>],
+        f: RangeFn,
+        drop: bool,
+        counter: bool,
+    ) -> Result<crate::eval::Matrix> {
         let steps = self.steps();
         let mut out = Vec::new();
         let mut step_params = vec![0.0; params.len()];
+        let mut drops: Vec<u32> = Vec::new();
         for s in src.series {
+            if counter {
+                // drops[i]: decreases between neighbours up to point i.
+                drops.clear();
+                let mut n = 0u32;
+                let mut prev = f64::NAN;
+                for p in &s.points {
+                    n += u32::from(p.v < prev);
+                    prev = p.v;
+                    drops.push(n);
+                }
+            }
             self.ctx.check_deadline()?;
             let (mut lo, mut hi) = (0usize, 0usize);
             let mut points = Vec::new();
@@ -139,8 +165,17 @@ impl Evaluator<'_, '_> {
                 for (sp, p) in step_params.iter_mut().zip(params) {
                     *sp = p.get(k).copied().unwrap_or(f64::NAN);
                 }
-                let w =
-                    Window { points: &s.points[lo..hi], ts, range_start: start, range_end: end, params: &step_params };
+                let no_resets = counter
+                    && s.points.get(lo).is_some_and(|p| p.v >= 0.0 || p.v.is_nan())
+                    && drops.get(hi - 1) == drops.get(lo);
+                let w = Window {
+                    points: &s.points[lo..hi],
+                    ts,
+                    range_start: start,
+                    range_end: end,
+                    params: &step_params,
+                    no_resets,
+                };
                 // Like Prometheus, only the current window counts as held.
                 self.ctx.add_samples(hi - lo)?;
                 self.ctx.release_samples(hi - lo);
