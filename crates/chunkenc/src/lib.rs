@@ -47,7 +47,7 @@ mod xor;
 
 pub use error::{Error, Result};
 pub use run::{
-    MAX_RUN_SAMPLES, RUN_VERSION, RunCodec, RunHeader, decode_run, decode_run_into, encode_run, encode_run_with,
-    run_header,
+    MAX_RUN_SAMPLES, RUN_VERSION, RunCodec, RunHeader, decode_run, decode_run_into, decode_run_range_into, encode_run,
+    encode_run_with, run_header,
 };
 pub use xor::{XorChunk, XorIter};

@@ -92,6 +92,29 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Reads `len` uvarints through `f` with a fast path for one-byte
+    /// values; the same checks as [`Cursor::uvarint`].
+    #[inline]
+    pub(crate) fn uvarints(&mut self, len: usize, what: &'static str, mut f: impl FnMut(u64)) -> Result<()> {
+        let buf = self.buf;
+        let mut pos = self.pos;
+        for _ in 0..len {
+            match buf.get(pos) {
+                Some(&b) if b < 0x80 => {
+                    pos += 1;
+                    f(u64::from(b));
+                }
+                _ => {
+                    self.pos = pos;
+                    f(self.uvarint(what)?);
+                    pos = self.pos;
+                }
+            }
+        }
+        self.pos = pos;
+        Ok(())
+    }
+
     pub(crate) fn varint(&mut self, what: &'static str) -> Result<i64> {
         Ok(unzigzag(self.uvarint(what)?))
     }

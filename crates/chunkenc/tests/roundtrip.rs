@@ -219,3 +219,45 @@ fn run_v1_layout_is_stable() {
     assert_eq!(decode_run(&[1, 0]).unwrap(), []);
     assert_eq!(decode_run(&[2, 0]), Err(argus_chunkenc::Error::UnknownVersion(2)));
 }
+
+/// `decode_run_range_into` must give exactly `decode_run` filtered to the
+/// window, for every shape of run and window (including runs whose
+/// timestamps do not ascend, which take the slow path).
+#[test]
+fn range_decoding_equals_filtered_decoding() {
+    let mut r = Rng(7);
+    for case in 0..600 {
+        let mut s = series(&mut r);
+        if r.chance(50) {
+            s.sort_by_key(|x| x.t);
+            s.dedup_by_key(|x| x.t);
+        }
+        if r.chance(30) {
+            // Regular timestamps, as scraped or backfilled data has them.
+            let t0 = (r.next() as i64) >> 20;
+            let step = 1 + r.below(60_000) as i64;
+            for (i, x) in s.iter_mut().enumerate() {
+                x.t = t0 + step * i as i64;
+            }
+        }
+        let codec = [RunCodec::Compact, RunCodec::FastDecode, RunCodec::Plain][case % 3];
+        let e = encode_run_with(&s, codec);
+        let all = decode_run(&e).unwrap();
+        let pick = |r: &mut Rng| match (s.len(), r.below(4)) {
+            (0, _) | (_, 0) => (r.next() as i64) >> r.below(64),
+            (n, 1) => s[r.below(n as u64) as usize].t,
+            (n, 2) => s[r.below(n as u64) as usize].t.wrapping_add(r.below(3) as i64 - 1),
+            _ => [i64::MIN, i64::MAX, 0][r.below(3) as usize],
+        };
+        for _ in 0..20 {
+            let (a, b) = (pick(&mut r), pick(&mut r));
+            let (lo, hi) = if r.chance(90) { (a.min(b), a.max(b)) } else { (a, b) };
+            let want: Vec<Sample> = all.iter().copied().filter(|x| x.t >= lo && x.t <= hi).collect();
+            let mut got = vec![Sample { t: 1, v: 2.0 }];
+            argus_chunkenc::decode_run_range_into(&e, lo, hi, &mut got)
+                .unwrap_or_else(|err| panic!("case {case}: {err}"));
+            assert_eq!(got.remove(0).t, 1);
+            assert!(same(&want, &got), "case {case} window [{lo}, {hi}]: {} vs {}", want.len(), got.len());
+        }
+    }
+}

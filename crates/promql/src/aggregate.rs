@@ -88,12 +88,165 @@ impl Evaluator<'_, '_> {
         if let Some(p) = &a.param {
             args.push(self.eval(p)?);
         }
+        if a.param.is_none()
+            && matches!(op, Op::Sum | Op::Avg | Op::Count | Op::Min | Op::Max | Op::Group)
+            && let Some(Val::Vector(m)) = args.first()
+        {
+            return Ok(Val::Vector(self.aggregate_by_series(op, &grouping, without, m)?));
+        }
         let mut cache = AggCache::default();
         let m = self.range_eval(&args, |sa, _| {
             let vec = sa[0].take_vector();
             aggregate(op, &grouping, without, sa.get(1), vec, &mut cache)
         })?;
         Ok(Val::Vector(m))
+    }
+}
+
+/// One group's running state at every step of a series-wise aggregation.
+struct StepGroup {
+    labels: Arc<Labels>,
+    value: Vec<f64>,
+    mean: Vec<f64>,
+    /// Members seen at each step; 0 means the group has no output there.
+    count: Vec<f64>,
+    /// The step where the group first has a member, and that member's
+    /// position in the input: the step-wise evaluation's output order.
+    first: (usize, usize),
+}
+
+impl Evaluator<'_, '_> {
+    /// `sum`, `avg`, `count`, `min`, `max` and `group` without a parameter,
+    /// computed series by series instead of step by step: each input series
+    /// is hashed into its group once, not once per step, and no per-step
+    /// vectors are built. At every step the members are folded in input
+    /// order with the same arithmetic as [`aggregate`], groups come out in
+    /// the same first-seen order, and samples are accounted as `range_eval`
+    /// accounts them, so results and limits are identical.
+    fn aggregate_by_series(
+        &self,
+        op: Op,
+        grouping: &[String],
+        without: bool,
+        m: &crate::eval::Matrix,
+    ) -> Result<crate::eval::Matrix> {
+        let steps = self.steps();
+        let mut index: IntMap<u64, usize> = IntMap::default();
+        let mut groups: Vec<StepGroup> = Vec::new();
+        let mut inputs = vec![0usize; steps];
+        for (si, s) in m.iter().enumerate() {
+            self.ctx.check_deadline()?;
+            let key = if without {
+                hash_labels(&s.labels, |n| n != METRIC_NAME && !grouping.iter().any(|g| g == n))
+            } else {
+                hash_labels(&s.labels, |n| grouping.iter().any(|g| g == n))
+            };
+            let gi = *index.entry(key).or_insert_with(|| {
+                groups.push(StepGroup {
+                    labels: Arc::new(group_labels(&s.labels, grouping, without)),
+                    value: vec![0.0; steps],
+                    mean: vec![0.0; steps],
+                    count: vec![0.0; steps],
+                    first: (usize::MAX, usize::MAX),
+                });
+                groups.len() - 1
+            });
+            let Some(g) = groups.get_mut(gi) else { continue };
+            for p in &s.points {
+                let Some(k) = self.step_of(p.t) else { continue };
+                let (Some(value), Some(mean), Some(count), Some(n)) =
+                    (g.value.get_mut(k), g.mean.get_mut(k), g.count.get_mut(k), inputs.get_mut(k))
+                else {
+                    continue;
+                };
+                *n += 1;
+                fold(op, value, mean, count, p.v);
+                if k < g.first.0 {
+                    g.first = (k, si);
+                }
+            }
+        }
+        // Sample accounting as in `range_eval`: at each step the outputs so
+        // far, that step's inputs and that step's outputs are held.
+        let args_total: usize = m.iter().map(|s| s.points.len()).sum();
+        let original = self.ctx.samples().saturating_sub(args_total);
+        let mut held = self.ctx.samples();
+        let mut out_total = 0usize;
+        for (k, n) in inputs.iter().enumerate() {
+            if k % 1024 == 1023 {
+                self.ctx.check_deadline()?;
+            }
+            self.ctx.set_samples(held);
+            self.ctx.add_samples(*n)?;
+            let outs = groups.iter().filter(|g| g.count.get(k).is_some_and(|c| *c > 0.0)).count();
+            self.ctx.add_samples(outs)?;
+            held = held.saturating_add(outs);
+            out_total += outs;
+        }
+        self.ctx.set_samples(original.saturating_add(out_total));
+        groups.retain(|g| g.first.0 != usize::MAX);
+        groups.sort_by_key(|g| g.first);
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let points = (0..steps)
+                    .filter_map(|k| {
+                        let c = *g.count.get(k)?;
+                        if c == 0.0 {
+                            return None;
+                        }
+                        let v = match op {
+                            Op::Avg => *g.mean.get(k)?,
+                            Op::Count => c,
+                            _ => *g.value.get(k)?,
+                        };
+                        Some(crate::eval::Point { t: self.ts(k), v })
+                    })
+                    .collect();
+                crate::eval::Series { labels: g.labels, points }
+            })
+            .collect())
+    }
+
+    /// The step whose timestamp is exactly `t`, if any.
+    fn step_of(&self, t: i64) -> Option<usize> {
+        let d = t.checked_sub(self.start)?;
+        if d < 0 || d % self.interval != 0 {
+            return None;
+        }
+        let k = usize::try_from(d / self.interval).ok()?;
+        (k < self.steps() && self.ts(k) == t).then_some(k)
+    }
+}
+
+/// Folds `v` into one group's state at one step, exactly as [`aggregate`]
+/// does for the operators without a parameter.
+#[inline]
+fn fold(op: Op, value: &mut f64, mean: &mut f64, count: &mut f64, v: f64) {
+    if *count == 0.0 {
+        *value = if op == Op::Group { 1.0 } else { v };
+        *mean = v;
+        *count = 1.0;
+        return;
+    }
+    match op {
+        Op::Sum => *value += v,
+        Op::Avg => {
+            *count += 1.0;
+            if mean.is_infinite() {
+                if v.is_infinite() && (*mean > 0.0) == (v > 0.0) {
+                    return;
+                }
+                if !v.is_infinite() && !v.is_nan() {
+                    return;
+                }
+            }
+            *mean += v / *count - *mean / *count;
+        }
+        Op::Max if *value < v || value.is_nan() => *value = v,
+        Op::Min if *value > v || value.is_nan() => *value = v,
+        Op::Count => *count += 1.0,
+        _ => {}
     }
 }
 

@@ -52,7 +52,7 @@ thread_local! {
     // zstd contexts are ~100 KiB-plus allocations; creating one per column
     // made short runs decode 10x slower, so each thread keeps one of each.
     static ZSTD_C: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
-    static ZSTD_D: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+    static ZSTD_D: RefCell<Option<(zstd::bulk::Decompressor<'static>, Vec<u8>)>> = const { RefCell::new(None) };
 }
 
 fn zstd_compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -68,16 +68,23 @@ fn zstd_compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     })
 }
 
-fn zstd_decompress(frame: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
+/// Decompresses `frame` (at most `capacity` bytes) into a per-thread buffer
+/// and hands it to `f`: one buffer per thread instead of one allocation per column.
+fn with_zstd_decompressed<R>(
+    frame: &[u8],
+    capacity: usize,
+    f: impl FnOnce(&[u8]) -> Result<R>,
+) -> std::io::Result<Result<R>> {
     ZSTD_D.with(|cell| {
         let mut slot = cell.try_borrow_mut().map_err(std::io::Error::other)?;
-        if slot.is_none() {
-            *slot = Some(zstd::bulk::Decompressor::new()?);
-        }
-        match slot.as_mut() {
-            Some(d) => d.decompress(frame, capacity),
-            None => zstd::bulk::decompress(frame, capacity),
-        }
+        let (d, buf) = match &mut *slot {
+            Some(pair) => pair,
+            none => none.insert((zstd::bulk::Decompressor::new()?, Vec::new())),
+        };
+        buf.clear();
+        buf.reserve(capacity);
+        d.decompress_to_buffer(frame, buf)?;
+        Ok(f(buf))
     })
 }
 
@@ -184,6 +191,13 @@ pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64], codec: RunCodec) {
 
 /// Decodes `n` integers written by [`encode_ints`].
 pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
+    decode_ints_prefix(c, n, n)
+}
+
+/// Decodes the first `take.min(n)` of the `n` integers written by
+/// [`encode_ints`], leaving the cursor after the whole column.
+pub(crate) fn decode_ints_prefix(c: &mut Cursor<'_>, n: usize, take: usize) -> Result<Vec<i64>> {
+    let take = take.min(n);
     let order = c.u8("int column order")?;
     if order > 2 {
         return Err(invalid("int column order", u64::from(order)));
@@ -198,11 +212,13 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
         return Err(invalid("int column divisor", g));
     }
     let g = g as i64;
-    let len = n - nseeds;
-    let mut out = Vec::with_capacity(n);
+    // Only the stream values that the first `take` outputs depend on.
+    let len = take.saturating_sub(nseeds);
+    let mut out = Vec::with_capacity(len + nseeds);
+    out.extend_from_slice(seeds.get(..nseeds).unwrap_or(&[]));
     // `out` first receives the highest-order differences, then is integrated in place.
     match c.u8("int column coder")? {
-        CODER_ZERO => out.resize(len, 0),
+        CODER_ZERO => out.resize(nseeds + len, 0),
         CODER_VARINT => {
             let nbytes = c.uvarint("int column length")?;
             let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
@@ -212,16 +228,18 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
             let raw_len = c.uvarint("int column raw length")?;
             // Ten bytes per value at most: a larger claim is corrupt, and
             // refusing it bounds the allocation.
-            if raw_len > len as u64 * 10 {
+            if raw_len > (n - nseeds) as u64 * 10 {
                 return Err(invalid("int column raw length", raw_len));
             }
             let nbytes = c.uvarint("int column length")?;
             let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
-            let raw = zstd_decompress(bytes, raw_len as usize).map_err(|_| invalid("int column zstd frame", nbytes))?;
-            if raw.len() as u64 != raw_len {
-                return Err(invalid("int column raw length", raw_len));
-            }
-            read_varints(&raw, len, g, &mut out)?;
+            with_zstd_decompressed(bytes, raw_len as usize, |raw| {
+                if raw.len() as u64 != raw_len {
+                    return Err(invalid("int column raw length", raw_len));
+                }
+                read_varints(raw, len, g, &mut out)
+            })
+            .map_err(|_| invalid("int column zstd frame", nbytes))??;
         }
         CODER_RANGE => {
             let nbytes = c.uvarint("int column length")?;
@@ -238,27 +256,26 @@ pub(crate) fn decode_ints(c: &mut Cursor<'_>, n: usize) -> Result<Vec<i64>> {
         }
         x => return Err(invalid("int column coder", u64::from(x))),
     }
-    integrate(&mut out, seeds.get(..nseeds).unwrap_or(&[]));
+    integrate(&mut out, nseeds);
+    out.truncate(take);
     Ok(out)
 }
 
 fn read_varints(bytes: &[u8], len: usize, g: i64, out: &mut Vec<i64>) -> Result<()> {
-    let mut s = Cursor::new(bytes);
-    for _ in 0..len {
-        out.push(unzigzag(s.uvarint("int column varint")?).wrapping_mul(g));
-    }
-    Ok(())
+    out.reserve(len);
+    Cursor::new(bytes).uvarints(len, "int column varint", |u| out.push(unzigzag(u).wrapping_mul(g)))
 }
 
-/// Undoes [`diff`]: prepends each seed (highest order last) and prefix-sums.
-fn integrate(v: &mut Vec<i64>, seeds: &[i64]) {
-    for &seed in seeds.iter().rev() {
-        let mut acc = seed;
-        for x in v.iter_mut() {
+/// Undoes [`diff`] in place on `v` = the `nseeds` seeds (x_0, then for
+/// order 2 the first difference) followed by the highest-order stream:
+/// prefix-sums once per order.
+fn integrate(v: &mut [i64], nseeds: usize) {
+    for start in (1..=nseeds).rev() {
+        let mut acc = v.get(start - 1).copied().unwrap_or(0);
+        for x in v.iter_mut().skip(start) {
             acc = acc.wrapping_add(*x);
             *x = acc;
         }
-        v.insert(0, seed);
     }
 }
 

@@ -157,16 +157,106 @@ pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
     Ok(())
 }
 
-/// Rebuilds a regular timestamp column; the encoder only chooses this mode when
-/// the span divides evenly, so a remainder means corrupt input.
-fn regular(h: RunHeader) -> Result<Vec<i64>> {
+/// Appends to `out` only the samples of a run with `lo <= t <= hi` (inclusive),
+/// in run order, doing as little of the decoding as the window allows: a
+/// regular timestamp column is never materialised, values after the window
+/// are not decoded, and values before it are decoded but not converted.
+///
+/// Gives exactly the samples of [`decode_run`] filtered to the window, for runs
+/// whose timestamps ascend (what the block writer guarantees); runs in any
+/// other order are decoded whole and filtered. Errors as [`decode_run`], except
+/// that bytes after the last decoded column are not checked. On error `out` is
+/// left as it was.
+pub fn decode_run_range_into(bytes: &[u8], lo: i64, hi: i64, out: &mut Vec<Sample>) -> Result<()> {
+    let mut c = Cursor::new(bytes);
+    let h = read_header(&mut c)?;
+    if h.count == 0 || lo > hi {
+        return Ok(());
+    }
+    let ts = match c.u8("timestamp mode")? {
+        TS_REGULAR => {
+            let step = regular_step(h)?;
+            if step <= 0 && h.count > 1 {
+                return decode_filtered(bytes, lo, hi, out);
+            }
+            Timestamps::Regular { step }
+        }
+        TS_COLUMN => Timestamps::Column(ints_checked(&mut c, h)?),
+        x => return Err(invalid("timestamp mode", u64::from(x))),
+    };
+    let (first, end) = match &ts {
+        Timestamps::Regular { step } => regular_window(h, *step, lo, hi),
+        Timestamps::Column(t) => {
+            if !t.windows(2).all(|w| matches!(w, [a, b] if a <= b)) {
+                return decode_filtered(bytes, lo, hi, out);
+            }
+            (t.partition_point(|&x| x < lo), t.partition_point(|&x| x <= hi))
+        }
+    };
+    if first >= end {
+        return Ok(());
+    }
+    let vals = values::decode_values_window(&mut c, h.count, first, end)?;
+    if vals.len() != end - first {
+        return Err(Error::Inconsistent { what: "run window" });
+    }
+    out.reserve(end - first);
+    match ts {
+        Timestamps::Regular { step } => out.extend(
+            vals.iter()
+                .zip(first..end)
+                .map(|(&v, i)| Sample { t: h.min_t.wrapping_add(step.wrapping_mul(i as i64)), v }),
+        ),
+        Timestamps::Column(t) => {
+            let t = t.get(first..end).ok_or(Error::Inconsistent { what: "run window" })?;
+            out.extend(t.iter().zip(vals).map(|(&t, v)| Sample { t, v }));
+        }
+    }
+    Ok(())
+}
+
+enum Timestamps {
+    Regular { step: i64 },
+    Column(Vec<i64>),
+}
+
+/// The slow path of [`decode_run_range_into`]: decode everything, filter.
+fn decode_filtered(bytes: &[u8], lo: i64, hi: i64, out: &mut Vec<Sample>) -> Result<()> {
+    let all = decode_run(bytes)?;
+    out.extend(all.into_iter().filter(|s| s.t >= lo && s.t <= hi));
+    Ok(())
+}
+
+/// The step of a regular column (wrapping: exact modulo 2^64, which is enough
+/// because every timestamp lies between `min_t` and `max_t`).
+fn regular_step(h: RunHeader) -> Result<i64> {
     let span = i128::from(h.max_t) - i128::from(h.min_t);
     let steps = (h.count as i128 - 1).max(1);
     if span % steps != 0 || (h.count == 1 && span != 0) {
         return Err(Error::Inconsistent { what: "run regular timestamps" });
     }
-    let step = span / steps;
-    Ok((0..h.count).map(|i| (i128::from(h.min_t) + step * i as i128) as i64).collect())
+    Ok((span / steps) as i64)
+}
+
+/// The index range `[first, end)` of a regular column (step > 0, or a single
+/// sample) that falls in `[lo, hi]`.
+fn regular_window(h: RunHeader, step: i64, lo: i64, hi: i64) -> (usize, usize) {
+    if h.count == 1 || step <= 0 {
+        let inside = h.min_t >= lo && h.min_t <= hi;
+        return (0, usize::from(inside));
+    }
+    let (min_t, step, n) = (i128::from(h.min_t), i128::from(step), h.count as i128);
+    // first: the smallest i with min_t + i*step >= lo; end: one past the largest with <= hi.
+    let first = (i128::from(lo) - min_t + step - 1).div_euclid(step).clamp(0, n);
+    let end = ((i128::from(hi) - min_t).div_euclid(step) + 1).clamp(0, n);
+    (first as usize, end.max(first) as usize)
+}
+
+/// Rebuilds a regular timestamp column; the encoder only chooses this mode when
+/// the span divides evenly, so a remainder means corrupt input.
+fn regular(h: RunHeader) -> Result<Vec<i64>> {
+    let step = regular_step(h)?;
+    Ok((0..h.count).map(|i| h.min_t.wrapping_add(step.wrapping_mul(i as i64))).collect())
 }
 
 fn ints_checked(c: &mut Cursor<'_>, h: RunHeader) -> Result<Vec<i64>> {

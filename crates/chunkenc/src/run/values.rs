@@ -8,7 +8,7 @@
 //! smaller, the whole column falls back to a Gorilla XOR bit stream.
 
 use super::RunCodec;
-use super::ints::{decode_ints, encode_ints};
+use super::ints::{decode_ints_prefix, encode_ints};
 use crate::bits::{BitReader, write_bit, write_bits};
 use crate::error::{Error, Result, invalid};
 use crate::varint::{Cursor, put_uvarint};
@@ -127,14 +127,27 @@ pub(crate) fn encode_values(out: &mut Vec<u8>, vals: &[f64], codec: RunCodec) {
 /// Decodes `n` values written by [`encode_values`]; the XOR form consumes the
 /// rest of the input.
 pub(crate) fn decode_values(c: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>> {
+    decode_values_window(c, n, 0, n)
+}
+
+/// Decodes values `first..end` (clamped to `n`) of the `n` values written by
+/// [`encode_values`]; values after `end` are not decoded at all. The decimal
+/// form leaves the cursor after the column.
+pub(crate) fn decode_values_window(c: &mut Cursor<'_>, n: usize, first: usize, end: usize) -> Result<Vec<f64>> {
+    let end = end.min(n);
+    let first = first.min(end);
     match c.u8("value column mode")? {
-        MODE_DECIMAL => decode_decimal(c, n),
-        MODE_XOR => decode_xor(c.rest(), n),
+        MODE_DECIMAL => decode_decimal(c, n, first, end),
+        MODE_XOR => {
+            let mut v = decode_xor(c.rest(), end)?;
+            v.drain(..first);
+            Ok(v)
+        }
         x => Err(invalid("value column mode", u64::from(x))),
     }
 }
 
-fn decode_decimal(c: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>> {
+fn decode_decimal(c: &mut Cursor<'_>, n: usize, first: usize, end: usize) -> Result<Vec<f64>> {
     let s = c.u8("value scale")?;
     if s > MAX_SCALE {
         return Err(invalid("value scale", u64::from(s)));
@@ -149,12 +162,20 @@ fn decode_decimal(c: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>> {
         pos = pos.saturating_add(c.uvarint("value escape position")?);
         escapes.push((pos, c.u64_le("value escape bits")?));
     }
-    let mants = decode_ints(c, n)?;
+    // Mantissas are differences: the window needs every one before it, but
+    // only the window is converted.
+    let mants = decode_ints_prefix(c, n, end)?;
     let p = pow10(s);
-    let mut vals: Vec<f64> = mants.into_iter().map(|m| m as f64 / p).collect();
+    let mut vals: Vec<f64> = mants.get(first..).unwrap_or(&[]).iter().map(|&m| m as f64 / p).collect();
     for (i, bits) in escapes {
-        let slot = usize::try_from(i).ok().and_then(|i| vals.get_mut(i));
-        *slot.ok_or(Error::Inconsistent { what: "value escape position" })? = f64::from_bits(bits);
+        if i >= n as u64 {
+            return Err(Error::Inconsistent { what: "value escape position" });
+        }
+        // Escapes outside the window belong to values not converted.
+        let slot = usize::try_from(i).ok().and_then(|i| i.checked_sub(first)).and_then(|i| vals.get_mut(i));
+        if let Some(slot) = slot {
+            *slot = f64::from_bits(bits);
+        }
     }
     Ok(vals)
 }

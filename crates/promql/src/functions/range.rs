@@ -12,7 +12,7 @@ use promql_parser::parser::Expr;
 use super::{over_time, rate, regression};
 use crate::error::{Error, Result};
 use crate::eval::selector::{RangeSource, absent_labels};
-use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique, drop_name};
+use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique};
 use crate::parser::DOUBLE_EXP_SMOOTHING;
 
 /// What a range function sees at one step for one series.
@@ -26,6 +26,9 @@ pub(crate) struct Window<'a> {
     pub range_end: i64,
     /// The scalar parameters at this step, in argument order.
     pub params: &'a [f64],
+    /// Known to hold no counter reset as `rate` sees one (a first value
+    /// below zero, or a value below its predecessor); `false` means unknown.
+    pub no_resets: bool,
 }
 
 type RangeFn = fn(&Window<'_>) -> Result<Option<f64>>;
@@ -84,6 +87,7 @@ impl Evaluator<'_, '_> {
                 return Err(Error::exec(format!("expected range vector argument in call to {name}")));
             }
         };
+        let subquery_points: usize = src.series.iter().map(|s| s.points.len()).sum();
         let out = if name == "absent_over_time" {
             let ls = match marg {
                 Expr::MatrixSelector(ms) => absent_labels(&ms.vs),
@@ -92,24 +96,46 @@ impl Evaluator<'_, '_> {
             self.absent_over_time(&src, ls)?
         } else {
             let f = lookup(name).ok_or_else(|| Error::exec(format!("unknown function {name}")))?;
-            let mut m = self.slide(&src, &params, f, name != "last_over_time")?;
+            let counter = matches!(name, "rate" | "increase");
+            let mut m = self.slide(src, &params, f, name != "last_over_time", counter)?;
             check_matrix_unique(&mut m)?;
             Val::Vector(m)
         };
         if matches!(marg, Expr::Subquery(_)) {
             // The subquery's points were counted when evaluated; like
             // Prometheus, free them once the function is done with them.
-            let subquery_points: usize = src.series.iter().map(|s| s.points.len()).sum();
             self.ctx.release_samples(subquery_points.min(self.ctx.samples().saturating_sub(before)));
         }
         Ok(out)
     }
 
-    fn slide(&self, src: &RangeSource, params: &[Vec<f64>], f: RangeFn, drop: bool) -> Result<crate::eval::Matrix> {
+    /// Runs `f` over each series' window at every step. With `counter`, the
+    /// windows are told whether they hold a counter reset, found from one
+    /// prefix count per series instead of a scan of every window.
+    fn slide(
+        &self,
+        src: RangeSource,
+        params: &[Vec<f64>],
+        f: RangeFn,
+        drop: bool,
+        counter: bool,
+    ) -> Result<crate::eval::Matrix> {
         let steps = self.steps();
         let mut out = Vec::new();
         let mut step_params = vec![0.0; params.len()];
-        for s in &src.series {
+        let mut drops: Vec<u32> = Vec::new();
+        for s in src.series {
+            if counter {
+                // drops[i]: decreases between neighbours up to point i.
+                drops.clear();
+                let mut n = 0u32;
+                let mut prev = f64::NAN;
+                for p in &s.points {
+                    n += u32::from(p.v < prev);
+                    prev = p.v;
+                    drops.push(n);
+                }
+            }
             self.ctx.check_deadline()?;
             let (mut lo, mut hi) = (0usize, 0usize);
             let mut points = Vec::new();
@@ -139,8 +165,17 @@ impl Evaluator<'_, '_> {
                 for (sp, p) in step_params.iter_mut().zip(params) {
                     *sp = p.get(k).copied().unwrap_or(f64::NAN);
                 }
-                let w =
-                    Window { points: &s.points[lo..hi], ts, range_start: start, range_end: end, params: &step_params };
+                let no_resets = counter
+                    && s.points.get(lo).is_some_and(|p| p.v >= 0.0 || p.v.is_nan())
+                    && drops.get(hi - 1) == drops.get(lo);
+                let w = Window {
+                    points: &s.points[lo..hi],
+                    ts,
+                    range_start: start,
+                    range_end: end,
+                    params: &step_params,
+                    no_resets,
+                };
                 // Like Prometheus, only the current window counts as held.
                 self.ctx.add_samples(hi - lo)?;
                 self.ctx.release_samples(hi - lo);
@@ -156,7 +191,7 @@ impl Evaluator<'_, '_> {
             }
             if !points.is_empty() {
                 self.ctx.add_samples(points.len())?;
-                let labels = if drop { drop_name(&s.labels) } else { s.labels.clone() };
+                let labels = if drop { drop_name_owned(s.labels) } else { s.labels };
                 out.push(crate::eval::Series { labels, points });
             }
         }
@@ -185,5 +220,22 @@ impl Evaluator<'_, '_> {
             }
         }
         Ok(Val::Vector(out.series))
+    }
+}
+
+/// [`crate::eval::drop_name`] for a label set the caller owns: when nothing
+/// else holds it (the usual case for freshly selected series), the name is
+/// removed in place instead of copying every other label.
+fn drop_name_owned(ls: Arc<argus_model::Labels>) -> Arc<argus_model::Labels> {
+    if ls.metric_name().is_none() {
+        return ls;
+    }
+    match Arc::try_unwrap(ls) {
+        Ok(owned) => {
+            let mut v = owned.into_vec();
+            v.retain(|l| l.name != argus_model::METRIC_NAME);
+            Arc::new(argus_model::Labels::from_sorted(v))
+        }
+        Err(shared) => crate::eval::drop_name(&shared),
     }
 }

@@ -33,7 +33,8 @@ fn extrapolated(w: &Window<'_>, counter: bool, per_second: bool) -> Option<f64> 
     }
     let (first, last) = (pts.first()?, pts.last()?);
     let mut result = last.v - first.v;
-    if counter {
+    // Without a reset the loop below adds nothing (no `result += prev`).
+    if counter && !w.no_resets {
         let mut prev = 0.0;
         for p in pts {
             if p.v < prev {
