@@ -109,6 +109,16 @@ pub trait Appender: Send {
     /// same labels, or 0. Returns the series' handle. Per-sample errors
     /// (out of order, duplicate, out of bounds) reject only this sample.
     fn append(&mut self, sref: SeriesRef, labels: &Labels, t: i64, v: f64) -> StorageResult<SeriesRef>;
+    /// Adds a sample to the series a nonzero handle `sref` names, without its
+    /// labels, for callers that keep handles between batches (the scrape
+    /// loop's series cache keeps no label copies this way). `Ok(None)` means
+    /// this appender cannot append by handle alone or does not know `sref`:
+    /// call [`Appender::append`] with the labels instead. Errors are those of
+    /// `append`. The default answers `Ok(None)`.
+    fn append_ref(&mut self, sref: SeriesRef, t: i64, v: f64) -> StorageResult<Option<SeriesRef>> {
+        let _ = (sref, t, v);
+        Ok(None)
+    }
     /// Makes the batch durable and visible.
     fn commit(self: Box<Self>) -> StorageResult<()>;
     /// Discards the batch.

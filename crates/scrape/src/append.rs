@@ -6,12 +6,17 @@
 //! markers for series that went away, and the synthetic `up` and `scrape_*`
 //! series.
 //!
-//! State kept between scrapes lives in [`SeriesCache`]: the labels each raw
-//! series text resolved to (so a known series costs no label parsing), the
-//! series of the last scrape (for staleness) and the HELP/TYPE/UNIT metadata
-//! of the last scrape (for `/api/v1/targets/metadata`).
+//! State kept between scrapes lives in [`SeriesCache`], like Prometheus'
+//! scrape cache: per raw series text the storage handle it resolved to (so a
+//! known series costs no label parsing, relabeling or label hashing, and is
+//! appended by handle), whether it was stored by the last scrape (for
+//! staleness), and the HELP/TYPE/UNIT metadata of the last scrape (for
+//! `/api/v1/targets/metadata`). Label sets are not kept when the storage
+//! appends by handle: they are decoded again from the raw text in the rare
+//! cases that need them (a staleness marker for a series the storage
+//! forgot).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use argus_model::exposition::{Entry, Format, MetricType, Parser};
@@ -92,21 +97,36 @@ pub struct ScrapeReport {
     pub limit: Option<LimitError>,
 }
 
-#[derive(Debug, Clone)]
+/// What the cache knows about one raw series text. Small on purpose: a
+/// target's cache holds one per series, and with a storage that appends by
+/// handle ([`Appender::append_ref`], the head) no label set is kept at all.
+#[derive(Debug, Clone, Default)]
 struct CacheEntry {
+    /// The storage handle, 0 until a sample was stored.
     sref: SeriesRef,
-    /// `None`: metric relabeling drops this series.
-    labels: Option<Labels>,
-    last_iter: u64,
+    /// The labels, kept only for storages that need them on every sample.
+    labels: Option<Box<Labels>>,
+    /// Metric relabeling drops this series.
+    dropped: bool,
+    /// Seen in the current scrape (entries not seen are forgotten after a
+    /// successful scrape).
+    seen: bool,
+    /// Stored without an explicit timestamp by the current scrape.
+    in_cur: bool,
+    /// Stored without an explicit timestamp by the last committed scrape
+    /// (gets a staleness marker if the current one does not store it).
+    in_prev: bool,
 }
+
+type Hasher = foldhash::fast::RandomState;
+type HashMap<K, V> = std::collections::HashMap<K, V, Hasher>;
+type HashSet<K> = std::collections::HashSet<K, Hasher>;
 
 /// What a target remembers between scrapes. Owned by one scrape at a time.
 #[derive(Debug, Default)]
 pub struct SeriesCache {
-    iter: u64,
-    entries: HashMap<String, CacheEntry>,
-    /// Series stored without an explicit timestamp by the last scrape.
-    prev: HashMap<Labels, SeriesRef>,
+    /// Raw series text (`name{labels}` as scraped) to what it resolved to.
+    entries: HashMap<Box<str>, CacheEntry>,
     metadata: BTreeMap<String, MetricMetadata>,
 }
 
@@ -123,7 +143,88 @@ impl SeriesCache {
 
     /// The number of series the last scrape stored (and that would go stale).
     pub fn series(&self) -> usize {
-        self.prev.len()
+        self.entries.values().filter(|e| e.in_prev).count()
+    }
+}
+
+/// The labels a cached series is stored under, decoded again from its raw
+/// text (only for staleness markers and storages without handle appends).
+fn entry_labels(raw: &str, e: &CacheEntry, opts: &AppendOptions) -> Option<Labels> {
+    if let Some(l) = &e.labels {
+        return Some((**l).clone());
+    }
+    let mut line = String::with_capacity(raw.len() + 3);
+    line.push_str(raw);
+    line.push_str(" 0\n");
+    let scraped = match Parser::new(line.as_bytes(), Format::PromText).next() {
+        Some(Ok(Entry::Series(s))) => s.labels().ok()?,
+        _ => return None,
+    };
+    series_labels(&scraped, opts).ok().flatten()
+}
+
+/// Appends by handle when the storage can, else with the labels (decoded and
+/// then kept in the entry, since this storage will want them every time).
+fn append_cached(
+    a: &mut dyn Appender,
+    raw: &str,
+    e: &mut CacheEntry,
+    opts: &AppendOptions,
+    t: i64,
+    v: f64,
+) -> Result<SeriesRef, StorageError> {
+    if e.sref != 0
+        && let Some(r) = a.append_ref(e.sref, t, v)?
+    {
+        return Ok(r);
+    }
+    if e.labels.is_none() {
+        let labels = entry_labels(raw, e, opts)
+            .ok_or_else(|| StorageError::Internal(format!("cannot decode cached series {raw}")))?;
+        e.labels = Some(Box::new(labels));
+    }
+    let labels = e.labels.as_deref().ok_or_else(|| StorageError::Internal("no labels".to_string()))?;
+    a.append(e.sref, labels, t, v)
+}
+
+/// Writes staleness markers for the entries stored by the last committed
+/// scrape and not by this one (`all`: every entry of the last scrape).
+fn append_stale_markers(a: &mut dyn Appender, cache: &mut SeriesCache, opts: &AppendOptions, t_ms: i64, all: bool) {
+    let gone = |e: &CacheEntry| e.in_prev && (all || !e.in_cur);
+    if !cache.entries.values().any(gone) {
+        return;
+    }
+    // Two raw texts can name one series (`a{x="1"}` and `a{x="1",}`): a
+    // series still stored under another text does not go stale.
+    let live_refs: HashSet<SeriesRef> = if all {
+        Default::default()
+    } else {
+        cache.entries.values().filter(|e| e.in_cur && e.sref != 0).map(|e| e.sref).collect()
+    };
+    let live_labels: HashSet<Labels> = if all {
+        Default::default()
+    } else {
+        cache
+            .entries
+            .iter()
+            .filter(|(_, e)| e.in_cur && e.sref == 0)
+            .filter_map(|(r, e)| entry_labels(r, e, opts))
+            .collect()
+    };
+    for (raw, e) in cache.entries.iter_mut() {
+        if !gone(e) || (e.sref != 0 && live_refs.contains(&e.sref)) {
+            continue;
+        }
+        if e.sref != 0 && matches!(a.append_ref(e.sref, t_ms, stale_nan()), Ok(Some(_))) {
+            continue;
+        }
+        if let Some(labels) = entry_labels(raw, e, opts)
+            && !live_labels.contains(&labels)
+        {
+            // Out of order here means the series got a newer sample with an
+            // explicit timestamp: no marker needed, as in Prometheus.
+            let _ = a.append(e.sref, &labels, t_ms, stale_nan());
+        }
     }
 }
 
@@ -150,14 +251,12 @@ pub fn append_scrape(
     t_ms: i64,
     duration_s: f64,
 ) -> ScrapeReport {
-    cache.iter += 1;
     let mut a = app.appender();
     let mut report = ScrapeReport::default();
-    let mut cur: HashMap<Labels, SeriesRef> = HashMap::with_capacity(cache.prev.len());
     let mut metadata = BTreeMap::new();
     let failed = match body {
         Ok((body, format)) => {
-            append_body(a.as_mut(), cache, opts, body, format, t_ms, &mut cur, &mut metadata, &mut report).err()
+            append_body(a.as_mut(), cache, opts, body, format, t_ms, &mut metadata, &mut report).err()
         }
         Err(e) => Some((e, None)),
     };
@@ -165,20 +264,16 @@ pub fn append_scrape(
         // Nothing from a failed scrape is kept; the previous series go stale.
         a.rollback();
         a = app.appender();
-        cur.clear();
+        for e in cache.entries.values_mut() {
+            e.in_cur = false;
+        }
         report.samples_appended = 0;
         report.error = Some(e);
         report.limit = limit;
     } else {
         cache.metadata = metadata;
     }
-    for (labels, sref) in &cache.prev {
-        if !cur.contains_key(labels) {
-            // Out of order here means the series got a newer sample with an
-            // explicit timestamp: no marker needed, as in Prometheus.
-            let _ = a.append(*sref, labels, t_ms, stale_nan());
-        }
-    }
+    append_stale_markers(a.as_mut(), cache, opts, t_ms, false);
     let up = if report.error.is_some() { 0.0 } else { 1.0 };
     let values = [
         up,
@@ -190,31 +285,38 @@ pub fn append_scrape(
     for (name, v) in REPORT_SERIES.iter().zip(values) {
         let _ = a.append(0, &report_labels(name, &opts.target_labels), t_ms, v);
     }
-    match a.commit() {
-        Ok(()) => {
-            cache.prev = cur;
-            if report.error.is_none() {
-                let iter = cache.iter;
-                cache.entries.retain(|_, e| e.last_iter == iter);
-            }
-        }
+    let committed = match a.commit() {
+        Ok(()) => true,
         Err(e) => {
             // Prometheus logs "Scrape commit failed"; a full disk shows here.
             tracing::warn!(err = %e, "scrape commit failed");
             report.error = Some(format!("cannot store scrape: {e}"));
+            false
         }
-    }
+    };
+    // A scrape whose body failed keeps the cache for the next one.
+    let forget_unseen = committed && report.error.is_none();
+    cache.entries.retain(|_, e| {
+        if committed {
+            e.in_prev = e.in_cur;
+        }
+        e.in_cur = false;
+        let keep = !forget_unseen || e.seen;
+        e.seen = false;
+        keep
+    });
     report
 }
 
 /// Writes staleness markers at `t_ms` for every series of the last scrape and
 /// for the synthetic series, as Prometheus does when a target goes away, and
-/// forgets them. Blocking.
+/// forgets them. Blocking. Series are found by handle (or by the labels kept
+/// for storages without handles); a series the storage no longer knows by
+/// handle is decoded again with only the target labels applied.
 pub fn append_end_of_run(app: &dyn Appendable, cache: &mut SeriesCache, target_labels: &Labels, t_ms: i64) {
     let mut a = app.appender();
-    for (labels, sref) in cache.prev.drain() {
-        let _ = a.append(sref, &labels, t_ms, stale_nan());
-    }
+    let opts = AppendOptions { target_labels: target_labels.clone(), ..AppendOptions::default() };
+    append_stale_markers(a.as_mut(), cache, &opts, t_ms, true);
     for name in REPORT_SERIES {
         let _ = a.append(0, &report_labels(name, target_labels), t_ms, stale_nan());
     }
@@ -242,7 +344,6 @@ fn append_body(
     body: &[u8],
     format: Format,
     t_ms: i64,
-    cur: &mut HashMap<Labels, SeriesRef>,
     metadata: &mut BTreeMap<String, MetricMetadata>,
     report: &mut ScrapeReport,
 ) -> Result<(), Failure> {
@@ -268,20 +369,21 @@ fn append_body(
             Err(e) => return Err((e.to_string(), None)),
         };
         report.samples_scraped += 1;
-        let (sref, labels, new) = match cache.entries.get_mut(s.series) {
-            Some(e) => {
-                e.last_iter = cache.iter;
-                (e.sref, e.labels.clone(), false)
-            }
-            None => {
-                let scraped = s.labels().map_err(|e| (format!("line {}: {e}", parser.line()), None))?;
-                let labels = series_labels(&scraped, opts).map_err(|e| (e.to_string(), Some(e)))?;
-                let entry = CacheEntry { sref: 0, labels: labels.clone(), last_iter: cache.iter };
-                cache.entries.insert(s.series.to_string(), entry);
-                (0, labels, true)
-            }
+        // A known series: no label parsing, relabeling or hashing of labels.
+        let new_labels = if cache.entries.contains_key(s.series) {
+            None
+        } else {
+            let scraped = s.labels().map_err(|e| (format!("line {}: {e}", parser.line()), None))?;
+            let labels = series_labels(&scraped, opts).map_err(|e| (e.to_string(), Some(e)))?;
+            let entry = CacheEntry { dropped: labels.is_none(), ..CacheEntry::default() };
+            cache.entries.insert(Box::from(s.series), entry);
+            Some(labels)
         };
-        let Some(labels) = labels else { continue };
+        let Some(e) = cache.entries.get_mut(s.series) else { continue };
+        e.seen = true;
+        if e.dropped {
+            continue;
+        }
         report.samples_post_relabeling += 1;
         if sample_limit_hit {
             continue;
@@ -296,20 +398,25 @@ fn append_body(
         }
         let explicit = if opts.honor_timestamps { s.timestamp_ms } else { None };
         let t = explicit.unwrap_or(t_ms);
-        match a.append(sref, &labels, t, s.value) {
+        let res = match &new_labels {
+            Some(Some(labels)) => a.append(e.sref, labels, t, s.value),
+            _ => append_cached(a, s.series, e, opts, t, s.value),
+        };
+        match res {
             Ok(r) => {
                 report.samples_appended += 1;
-                let was_there = cache.prev.contains_key(&labels);
-                if let Some(e) = cache.entries.get_mut(s.series) {
-                    e.sref = r;
-                }
-                if new && !was_there {
+                e.sref = r;
+                if let Some(labels) = new_labels {
                     report.series_added += 1;
+                    // A storage without handles wants the labels every time.
+                    if r == 0 {
+                        e.labels = labels.map(Box::new);
+                    }
                 }
                 // A sample with its own timestamp is not tracked for
                 // staleness, as in Prometheus.
                 if explicit.is_none() {
-                    cur.insert(labels, r);
+                    e.in_cur = true;
                 }
             }
             Err(StorageError::OutOfOrderSample) => report.out_of_order += 1,
@@ -416,6 +523,63 @@ mod tests {
             let last = s[0].1.last().unwrap();
             assert!(last.0 == 4000 && is_stale_nan(last.1), "{name}");
         }
+    }
+
+    /// A storage that hands out handles and appends by handle, like the head.
+    #[derive(Clone, Default)]
+    struct RefStorage {
+        mem: MemStorage,
+        refs: Arc<std::sync::Mutex<Vec<Labels>>>,
+    }
+
+    struct RefAppender {
+        st: RefStorage,
+        inner: Box<dyn Appender>,
+    }
+
+    impl Appendable for RefStorage {
+        fn appender(&self) -> Box<dyn Appender> {
+            Box::new(RefAppender { st: self.clone(), inner: self.mem.appender() })
+        }
+    }
+
+    impl Appender for RefAppender {
+        fn append(&mut self, _: SeriesRef, labels: &Labels, t: i64, v: f64) -> Result<SeriesRef, StorageError> {
+            self.inner.append(0, labels, t, v)?;
+            let mut refs = self.st.refs.lock().unwrap();
+            let i = refs.iter().position(|l| l == labels).unwrap_or_else(|| {
+                refs.push(labels.clone());
+                refs.len() - 1
+            });
+            Ok(i as SeriesRef + 1)
+        }
+        fn append_ref(&mut self, sref: SeriesRef, t: i64, v: f64) -> Result<Option<SeriesRef>, StorageError> {
+            let labels = self.st.refs.lock().unwrap().get(sref as usize - 1).cloned();
+            let Some(labels) = labels else { return Ok(None) };
+            self.inner.append(0, &labels, t, v).map(|_| Some(sref))
+        }
+        fn commit(self: Box<Self>) -> Result<(), StorageError> {
+            self.inner.commit()
+        }
+        fn rollback(self: Box<Self>) {}
+    }
+
+    #[test]
+    fn handles_replace_labels_in_the_cache() {
+        let (st, mut c, o) = (RefStorage::default(), SeriesCache::new(), opts(""));
+        let r = append_scrape(&st, &mut c, &o, Ok((b"a 1\nb 2\n", Format::PromText)), 1000, 0.1);
+        assert_eq!((r.samples_appended, r.series_added), (2, 2));
+        assert!(c.entries.values().all(|e| e.labels.is_none() && e.sref != 0), "no label copies with handles");
+        // b goes away (marker by handle); a, now written as `a{}`, stays.
+        let r = append_scrape(&st, &mut c, &o, Ok((b"a{} 3\n", Format::PromText)), 2000, 0.1);
+        assert_eq!(r.samples_appended, 1, "{r:?}");
+        assert!(is_stale_nan(samples(&st.mem, "b")[0].1[1].1));
+        assert_eq!(samples(&st.mem, "a")[0].1, vec![(1000, 1.0), (2000, 3.0)]);
+        let r = append_scrape(&st, &mut c, &o, Ok((b"a{} 4\n", Format::PromText)), 3000, 0.1);
+        assert_eq!(r.series_added, 0);
+        assert_eq!(samples(&st.mem, "a")[0].1, vec![(1000, 1.0), (2000, 3.0), (3000, 4.0)], "a stays fresh");
+        append_end_of_run(&st, &mut c, &o.target_labels, 4000);
+        assert!(is_stale_nan(samples(&st.mem, "a")[0].1[3].1));
     }
 
     #[test]

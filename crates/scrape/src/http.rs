@@ -1,5 +1,6 @@
-//! Talking HTTP to targets: one `reqwest` client per scrape pool built from
-//! the job's `HttpClientConfig` (TLS, proxy, redirects, HTTP/2), and
+//! Talking HTTP to targets: one [`HttpClient`] per scrape pool built from
+//! the job's `HttpClientConfig` (TLS, proxy, redirects, HTTP/2, and the
+//! credentials: basic auth, authorization, OAuth2), and
 //! [`fetch`], one scrape request as Prometheus 2.42's `targetScraper.scrape`
 //! makes it: its `Accept` header, `Accept-Encoding: gzip`,
 //! `X-Prometheus-Scrape-Timeout-Seconds`, credentials read from their files at
@@ -90,14 +91,56 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Builds the client a scrape pool (or an HTTP SD poller) uses. Blocking
-/// (reads the TLS files).
+/// An HTTP client built from an [`HttpClientConfig`]: the transport
+/// ([`build_client`]: TLS, proxy, redirects, HTTP/2) plus the credentials
+/// every request carries (`basic_auth`, `authorization`, `oauth2`). Scrape
+/// pools and HTTP SD build one each; remote write and Alertmanager clients
+/// have the same config shape and can use it too. Cheap to clone: clones
+/// share the connection pool and the cached OAuth2 token.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    cfg: Arc<HttpClientConfig>,
+    oauth2: Option<Arc<crate::oauth2::TokenSource>>,
+}
+
+impl HttpClient {
+    /// Builds the client for `cfg`. Blocking (reads the TLS files); secret
+    /// files are read per request, so rotated secrets are picked up.
+    pub fn new(cfg: &HttpClientConfig) -> Result<Self, ClientError> {
+        let oauth2 = match &cfg.oauth2 {
+            Some(o) => Some(Arc::new(crate::oauth2::TokenSource::new(o)?)),
+            None => None,
+        };
+        Ok(HttpClient { client: build_client(cfg)?, cfg: Arc::new(cfg.clone()), oauth2 })
+    }
+
+    /// The underlying transport (no credentials added).
+    pub fn transport(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The config this client was built from.
+    pub fn config(&self) -> &HttpClientConfig {
+        &self.cfg
+    }
+
+    /// A request with the config's credentials added: basic auth or
+    /// `Authorization` (files read now), or an OAuth2 token (fetched, or
+    /// cached while valid). Async: may wait for the token endpoint.
+    pub async fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, String> {
+        let req = with_auth(self.client.request(method, url), &self.cfg)?;
+        match &self.oauth2 {
+            Some(o) => Ok(req.header(reqwest::header::AUTHORIZATION, o.authorization().await?)),
+            None => Ok(req),
+        }
+    }
+}
+
+/// Builds the bare transport of an [`HttpClient`] (TLS, proxy, redirects,
+/// HTTP/2; no credentials). Blocking (reads the TLS files).
 pub fn build_client(cfg: &HttpClientConfig) -> Result<reqwest::Client, ClientError> {
     install_crypto_provider();
-    if cfg.oauth2.is_some() {
-        // Not silently: the target will answer 401 and say so in lastError.
-        tracing::warn!("oauth2 is not supported yet: requests are sent without an OAuth2 token");
-    }
     let mut b = reqwest::Client::builder().user_agent(USER_AGENT);
     // Decompression is ours (for body_size_limit to count decompressed bytes).
     b = b.redirect(if cfg.follow_redirects {
@@ -293,7 +336,7 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Reads a credentials file as Prometheus does: whitespace trimmed.
-fn read_secret(path: &std::path::Path) -> Result<String, String> {
+pub(crate) fn read_secret(path: &std::path::Path) -> Result<String, String> {
     std::fs::read_to_string(path)
         .map(|s| s.trim().to_string())
         .map_err(|e| format!("unable to read file {}: {e}", path.display()))
@@ -331,21 +374,17 @@ pub struct Fetched {
 /// One scrape request: GET `url` with the job's credentials, the whole
 /// exchange bounded by `timeout` and the decompressed body by `body_limit`
 /// bytes (0 = none). Async; cancel-safe.
-pub async fn fetch(
-    client: &reqwest::Client,
-    cfg: &HttpClientConfig,
-    url: &str,
-    timeout: Duration,
-    body_limit: u64,
-) -> Result<Fetched, FetchError> {
+pub async fn fetch(client: &HttpClient, url: &str, timeout: Duration, body_limit: u64) -> Result<Fetched, FetchError> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut req = client
-        .get(url)
+    let request_err = |message: String| FetchError::Request { url: url.to_string(), message };
+    let req = match tokio::time::timeout_at(deadline, client.request(reqwest::Method::GET, url)).await {
+        Err(_) => return Err(FetchError::Timeout(url.to_string())),
+        Ok(r) => r.map_err(request_err)?,
+    };
+    let req = req
         .header(reqwest::header::ACCEPT, SCRAPE_ACCEPT_HEADER)
         .header(reqwest::header::ACCEPT_ENCODING, "gzip")
         .header("X-Prometheus-Scrape-Timeout-Seconds", go_seconds(timeout));
-    let request_err = |message: String| FetchError::Request { url: url.to_string(), message };
-    req = with_auth(req, cfg).map_err(request_err)?;
     let resp = match tokio::time::timeout_at(deadline, req.send()).await {
         Err(_) => return Err(FetchError::Timeout(url.to_string())),
         Ok(Err(e)) if e.is_timeout() => return Err(FetchError::Timeout(url.to_string())),

@@ -8,9 +8,9 @@
 //! discovery ([`discovery`]: static, file, HTTP and DNS SD), target building
 //! ([`target`]: `PopulateLabels`, scrape URLs, dropped targets) and scrape-time
 //! limits ([`limits`]), and running it all: [`ScrapeManager`] keeps one pool
-//! per job with its discovery tasks (static, file, HTTP, DNS A/AAAA) and one
+//! per job with its discovery tasks (static, file, HTTP, DNS A/AAAA/SRV/MX) and one
 //! [`ScrapeLoop`] per target, scraping over HTTP ([`http`]: TLS, auth,
-//! proxy, gzip, body size limit) or, through an [`InternalResolver`], from a
+//! [`oauth2`], proxy, gzip, body size limit) or, through an [`InternalResolver`], from a
 //! body produced in-process. Every scrape, HTTP or in-process, is stored by
 //! one core ([`append`]). [`api`] gives the targets and metadata snapshots in
 //! Prometheus' JSON; [`InternalTarget`] is a lone in-process target without
@@ -72,6 +72,7 @@ mod internal;
 pub mod limits;
 mod manager;
 mod metrics;
+pub mod oauth2;
 pub mod relabel;
 mod scrape_loop;
 pub mod target;
@@ -79,7 +80,7 @@ pub mod target;
 pub use api::{TargetDiscovery, TargetMetadata, TargetState};
 pub use append::{ScrapeReport, SeriesCache};
 pub use config::{Config, ConfigError, LoadOptions, ScrapeConfig};
-pub use http::build_client;
+pub use http::{HttpClient, build_client};
 pub use internal::{InternalTarget, Source};
 pub use manager::{ApplyError, GlobalUrlOptions, InternalResolver, ManagerOpts, ScrapeManager, local_resolver};
 pub use relabel::RelabelConfig;

@@ -22,8 +22,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::append::{AppendOptions, MetricMetadata, ScrapeReport, SeriesCache, append_end_of_run, append_scrape};
-use crate::config::{HttpClientConfig, ScrapeConfig};
-use crate::http::fetch;
+use crate::config::ScrapeConfig;
+use crate::http::{HttpClient, fetch};
 use crate::internal::Source;
 use crate::limits::LimitError;
 use crate::metrics::Metrics;
@@ -94,7 +94,7 @@ pub enum StopMode {
 /// Where a loop gets its body.
 #[derive(Clone)]
 enum BodySource {
-    Http { client: reqwest::Client, cfg: Arc<HttpClientConfig> },
+    Http(HttpClient),
     Internal(Source),
 }
 
@@ -118,10 +118,10 @@ pub struct ScrapeLoop {
 }
 
 impl ScrapeLoop {
-    /// A loop scraping `target` of job `cfg` over HTTP with `client` (see
-    /// [`crate::build_client`]) and storing into `app`. The interval and
-    /// timeout are the target's (relabeling may have changed them).
-    pub fn new(target: Target, cfg: &ScrapeConfig, client: reqwest::Client, app: Arc<dyn Appendable>) -> Self {
+    /// A loop scraping `target` of job `cfg` over HTTP with `client` (built
+    /// from the job's `http_client` config) and storing into `app`. The
+    /// interval and timeout are the target's (relabeling may have changed them).
+    pub fn new(target: Target, cfg: &ScrapeConfig, client: HttpClient, app: Arc<dyn Appendable>) -> Self {
         let opts = AppendOptions::from_config(cfg, target.labels());
         ScrapeLoop {
             job: cfg.job_name.clone(),
@@ -130,7 +130,7 @@ impl ScrapeLoop {
             timeout: target.scrape_timeout().unwrap_or(cfg.scrape_timeout),
             body_size_limit: cfg.body_size_limit,
             opts,
-            body: BodySource::Http { client, cfg: Arc::new(cfg.http_client.clone()) },
+            body: BodySource::Http(client),
             app,
             cache: SeriesCache::new(),
             shared: Arc::new(TargetShared::default()),
@@ -220,8 +220,8 @@ impl ScrapeLoop {
         let forced = self.forced_error.lock().ok().and_then(|f| f.clone());
         let body = match (&forced, &self.body) {
             (Some(e), _) => PendingBody::Failed(e.clone(), "target_limit"),
-            (None, BodySource::Http { client, cfg }) => {
-                match fetch(client, cfg, &self.url, self.timeout, self.body_size_limit).await {
+            (None, BodySource::Http(client)) => {
+                match fetch(client, &self.url, self.timeout, self.body_size_limit).await {
                     Ok(f) => PendingBody::Fetched(f),
                     Err(e) => PendingBody::Failed(e.to_string(), e.reason()),
                 }
@@ -418,7 +418,7 @@ mod tests {
         let cfg = crate::config::parse(y, "p.yml".as_ref(), &Default::default()).unwrap();
         let job = &cfg.scrape_configs[0];
         let set = crate::target::targets_from_groups(&job.discovery.static_configs, job, false);
-        let client = crate::build_client(&Default::default()).unwrap();
+        let client = HttpClient::new(&Default::default()).unwrap();
         let app: Arc<dyn Appendable> = Arc::new(MemStorage::new());
         let loops: Vec<ScrapeLoop> =
             set.active.iter().map(|t| ScrapeLoop::new(t.clone(), job, client.clone(), app.clone())).collect();

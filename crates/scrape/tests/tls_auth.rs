@@ -163,3 +163,83 @@ async fn bearer_and_basic_auth_checked_by_target() {
     assert_eq!(h.get(header::ACCEPT_ENCODING).unwrap(), "gzip");
     m.stop().await;
 }
+
+/// OAuth2 client credentials: the token server checks the client's
+/// credentials and form, hands out `tok<n>` valid for 11 s (1 s once Go's
+/// 10 s expiry margin is taken off), and the target sees the bearer token,
+/// cached across scrapes and renewed once it expires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth2_token_is_fetched_cached_and_refreshed() {
+    use axum::routing::post;
+    let issued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let forms = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let (i, f) = (issued.clone(), forms.clone());
+    let token_server = serve(axum::Router::new().route(
+        "/token",
+        post(move |h: HeaderMap, body: String| {
+            let (i, f) = (i.clone(), f.clone());
+            async move {
+                let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                f.lock().unwrap().push((auth.clone(), body));
+                // "client:s3cret" in base64.
+                if auth != "Basic Y2xpZW50OnMzY3JldA==" {
+                    return (StatusCode::UNAUTHORIZED, String::from(r#"{"error":"invalid_client"}"#));
+                }
+                let n = i.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                (StatusCode::OK, format!(r#"{{"access_token":"tok{n}","token_type":"bearer","expires_in":11}}"#))
+            }
+        }),
+    ))
+    .await;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let s = seen.clone();
+    let target = serve(axum::Router::new().route(
+        "/metrics",
+        get(move |h: HeaderMap| {
+            let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            s.lock().unwrap().push(auth.clone());
+            async move {
+                if auth.starts_with("Bearer tok") {
+                    (StatusCode::OK, "oauth_metric 1\n")
+                } else {
+                    (StatusCode::UNAUTHORIZED, "no\n")
+                }
+            }
+        }),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    let y = format!(
+        "global: {{scrape_interval: 200ms, scrape_timeout: 200ms}}\nscrape_configs:\n\
+         - job_name: oauth\n  static_configs: [{{targets: ['{target}']}}]\n  oauth2:\n    client_id: client\n    \
+         client_secret_file: '{}'\n    scopes: [read, write]\n    token_url: 'http://{token_server}/token'\n    \
+         endpoint_params: {{audience: argus}}\n",
+        secret.display()
+    );
+    let (m, st) = manager(&y).await;
+    eventually("scraped with a token", || (!series(&st, "oauth_metric", &[]).is_empty()).then_some(())).await;
+    assert_eq!(seen.lock().unwrap()[0], "Bearer tok1");
+    let (_, form) = forms.lock().unwrap()[0].clone();
+    assert_eq!(form, "grant_type=client_credentials&scope=read+write&audience=argus");
+    // Several scrapes share tok1, then tok2 replaces it after expiry.
+    eventually("token refreshed", || seen.lock().unwrap().iter().any(|a| a == "Bearer tok2").then_some(())).await;
+    let seen = seen.lock().unwrap().clone();
+    let first = seen.iter().filter(|a| *a == "Bearer tok1").count();
+    assert!(first >= 3, "tok1 cached across scrapes, used {first} times: {seen:?}");
+    assert!(seen.iter().all(|a| a.starts_with("Bearer tok")), "{seen:?}");
+
+    // A wrong secret: the scrape fails with the token endpoint's answer.
+    std::fs::write(&secret, "wrong").unwrap();
+    let err = eventually("token request fails", || {
+        m.targets(argus_scrape::TargetState::Active)
+            .active_targets
+            .into_iter()
+            .find(|t| t.health == Health::Down)
+            .map(|t| t.last_error)
+    })
+    .await;
+    assert!(err.contains("oauth2: cannot fetch token: 401 Unauthorized"), "{err}");
+    m.stop().await;
+}

@@ -315,3 +315,28 @@ fn data_dir_that_is_a_file_is_a_clear_error() {
     let e = Db::open(&f, opts()).err().expect("must fail").to_string();
     assert!(e.contains("cannot create data directory") && e.contains("not-a-dir"), "{e}");
 }
+
+/// `append_ref`: a handle from `append` takes later samples without labels
+/// (the scrape cache's fast path), with the same order rules, and they
+/// survive a restart like any other; unknown handles answer `None`.
+#[test]
+fn append_by_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let mut app = db.appender();
+    let r = app.append(0, &ls("m", "a", 1), 1000, 1.0).unwrap();
+    assert_eq!(app.append_ref(r, 2000, 2.0).unwrap(), Some(r), "a handle from the same batch");
+    app.commit().unwrap();
+    let mut app = db.appender();
+    assert_eq!(app.append_ref(r, 3000, 3.0).unwrap(), Some(r));
+    assert_eq!(app.append_ref(0, 3000, 3.0).unwrap(), None);
+    assert_eq!(app.append_ref(r + 1000, 3000, 3.0).unwrap(), None);
+    assert!(matches!(app.append_ref(r, 2500, 9.0), Err(StorageError::OutOfOrderSample)));
+    app.commit().unwrap();
+    drop(db);
+    let db = open(dir.path());
+    let got = all(&db);
+    assert_eq!(got.len(), 1);
+    let ts: Vec<(i64, f64)> = got[0].samples.iter().map(|s| (s.t, s.v)).collect();
+    assert_eq!(ts, vec![(1000, 1.0), (2000, 2.0), (3000, 3.0)]);
+}

@@ -263,7 +263,7 @@ pub enum DnsRecordType {
     Mx,
 }
 
-/// `dns_sd_configs` entry (the scrape manager resolves A and AAAA; SRV and MX not yet).
+/// `dns_sd_configs` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DnsSdConfig {
     /// Names to query.

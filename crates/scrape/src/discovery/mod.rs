@@ -3,13 +3,14 @@
 //! `__address__` each, labels shared by the group, and a source naming the
 //! group so an update can replace it. `static_configs` are groups written in
 //! prometheus.yml ([`static_groups`]); `file_sd_configs` read them from JSON or
-//! YAML files ([`file`]); [`http`] parses HTTP SD responses and [`dns`] turns
-//! DNS answers into groups; the scrape manager runs the fetching and
-//! resolving.
+//! YAML files ([`file`]); [`http`] parses HTTP SD responses, [`dns`] turns
+//! DNS answers into groups and [`dns_client`] asks name servers for SRV and
+//! MX records; the scrape manager runs the fetching and resolving.
 //! [`GroupSet`] merges updates by source. Turning groups into scrape targets
 //! is [`crate::target`]'s job.
 
 pub mod dns;
+pub mod dns_client;
 pub mod file;
 pub mod http;
 

@@ -6,6 +6,7 @@
 //! found last time stay, as in Prometheus.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 use super::ManagerOpts;
 use crate::config::{DiscoveryConfigs, DnsRecordType, DnsSdConfig, FileSdConfig, HttpSdConfig};
 use crate::discovery::dns::{DnsRecord, group_from_records};
+use crate::discovery::dns_client::{self, QueryType, ResolverConfig};
 use crate::discovery::file::{FileDiscoverer, list_files};
 use crate::discovery::{TargetGroup, http};
 use crate::metrics::Metrics;
@@ -53,7 +55,8 @@ pub(crate) fn spawn_all(
         tasks.push(tokio::spawn(run_http(provider(), h.clone(), tx.clone(), metrics.clone())));
     }
     for n in &d.dns_sd_configs {
-        tasks.push(tokio::spawn(run_dns(provider(), n.clone(), tx.clone(), metrics.clone())));
+        let servers = opts.dns_servers.clone();
+        tasks.push(tokio::spawn(run_dns(provider(), n.clone(), servers, tx.clone(), metrics.clone())));
     }
     tasks
 }
@@ -112,7 +115,7 @@ async fn run_file(provider: usize, cfg: FileSdConfig, poll: Duration, tx: mpsc::
 /// HTTP SD: GET the endpoint every `refresh_interval`.
 async fn run_http(provider: usize, cfg: HttpSdConfig, tx: mpsc::Sender<Update>, m: Arc<Metrics>) {
     let c = cfg.http_client.clone();
-    let client = match tokio::task::spawn_blocking(move || crate::http::build_client(&c)).await {
+    let client = match tokio::task::spawn_blocking(move || crate::http::HttpClient::new(&c)).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
             tracing::error!(url = %cfg.url, err = %e, "http_sd: cannot build client");
@@ -139,12 +142,13 @@ async fn run_http(provider: usize, cfg: HttpSdConfig, tx: mpsc::Sender<Update>, 
     }
 }
 
-async fn fetch_http_sd(client: &reqwest::Client, cfg: &HttpSdConfig) -> Result<Vec<TargetGroup>, String> {
-    let req = client
-        .get(&cfg.url)
-        .header("X-Prometheus-Refresh-Interval-Seconds", cfg.refresh_interval.as_secs().to_string());
-    let req = crate::http::with_auth(req, &cfg.http_client)?;
+async fn fetch_http_sd(client: &crate::http::HttpClient, cfg: &HttpSdConfig) -> Result<Vec<TargetGroup>, String> {
     let timeout = cfg.refresh_interval.max(Duration::from_secs(1));
+    let req = tokio::time::timeout(timeout, client.request(reqwest::Method::GET, &cfg.url))
+        .await
+        .map_err(|_| format!("Get {:?}: context deadline exceeded", cfg.url))?
+        .map_err(|e| format!("Get {:?}: {e}", cfg.url))?
+        .header("X-Prometheus-Refresh-Interval-Seconds", cfg.refresh_interval.as_secs().to_string());
     let resp = tokio::time::timeout(timeout, req.send())
         .await
         .map_err(|_| format!("Get {:?}: context deadline exceeded", cfg.url))?
@@ -160,16 +164,37 @@ async fn fetch_http_sd(client: &reqwest::Client, cfg: &HttpSdConfig) -> Result<V
 }
 
 /// DNS SD: resolve every name every `refresh_interval`. A and AAAA use the
-/// system resolver; SRV and MX need a DNS client argus does not have yet,
-/// so such configs log an error and find nothing.
-async fn run_dns(provider: usize, cfg: DnsSdConfig, tx: mpsc::Sender<Update>, m: Arc<Metrics>) {
+/// system resolver (so `/etc/hosts` names work); SRV and MX ask the name
+/// servers of resolv.conf (or `servers`, when not empty) with our own DNS
+/// client. A name whose lookup fails keeps the targets it had.
+async fn run_dns(
+    provider: usize,
+    cfg: DnsSdConfig,
+    servers: Vec<SocketAddr>,
+    tx: mpsc::Sender<Update>,
+    m: Arc<Metrics>,
+) {
     let mut last: BTreeMap<String, TargetGroup> = BTreeMap::new();
     let mut tick = tokio::time::interval(cfg.refresh_interval.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        // Re-read resolv.conf on every refresh, as Prometheus does.
+        let resolver = if servers.is_empty() {
+            match tokio::task::spawn_blocking(ResolverConfig::system).await {
+                Ok(Ok(r)) => Ok(r),
+                Ok(Err(e)) => Err(e),
+                Err(_) => return,
+            }
+        } else {
+            Ok(ResolverConfig::with_servers(servers.clone()))
+        };
         for name in &cfg.names {
-            match resolve(name, cfg.record_type).await {
+            let records = match &resolver {
+                Ok(r) => resolve(r, name, cfg.record_type).await,
+                Err(e) => Err(e.clone()),
+            };
+            match records {
                 Ok(records) => {
                     last.insert(name.clone(), group_from_records(name, cfg.port, &records));
                 }
@@ -185,13 +210,12 @@ async fn run_dns(provider: usize, cfg: DnsSdConfig, tx: mpsc::Sender<Update>, m:
     }
 }
 
-async fn resolve(name: &str, kind: DnsRecordType) -> Result<Vec<DnsRecord>, String> {
+async fn resolve(resolver: &ResolverConfig, name: &str, kind: DnsRecordType) -> Result<Vec<DnsRecord>, String> {
     let want_v4 = match kind {
         DnsRecordType::A => true,
         DnsRecordType::Aaaa => false,
-        DnsRecordType::Srv | DnsRecordType::Mx => {
-            return Err("SRV and MX lookups are not supported by this build; use type A or AAAA".to_string());
-        }
+        DnsRecordType::Srv => return dns_client::lookup(resolver, name, QueryType::Srv).await,
+        DnsRecordType::Mx => return dns_client::lookup(resolver, name, QueryType::Mx).await,
     };
     let host = name.trim_end_matches('.');
     let addrs = tokio::net::lookup_host((host, 0)).await.map_err(|e| format!("lookup {name}: {e}"))?;

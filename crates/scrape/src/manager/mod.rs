@@ -67,6 +67,9 @@ pub struct ManagerOpts {
     pub initial_discovery_wait: Duration,
     /// For `globalUrl`; without it `globalUrl` is the scrape URL.
     pub global_url: Option<GlobalUrlOptions>,
+    /// Name servers for `dns_sd_configs` of type SRV and MX; empty means
+    /// those of `/etc/resolv.conf` (tests point this at a local server).
+    pub dns_servers: Vec<std::net::SocketAddr>,
 }
 
 impl Default for ManagerOpts {
@@ -78,6 +81,7 @@ impl Default for ManagerOpts {
             file_sd_poll_interval: Duration::from_secs(1),
             initial_discovery_wait: Duration::from_secs(5),
             global_url: None,
+            dns_servers: Vec::new(),
         }
     }
 }
@@ -91,6 +95,7 @@ impl std::fmt::Debug for ManagerOpts {
             .field("file_sd_poll_interval", &self.file_sd_poll_interval)
             .field("initial_discovery_wait", &self.initial_discovery_wait)
             .field("global_url", &self.global_url)
+            .field("dns_servers", &self.dns_servers)
             .finish()
     }
 }

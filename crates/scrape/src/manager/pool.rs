@@ -77,7 +77,7 @@ impl PoolHandle {
     /// Starts the pool's discoverers and its sync task. `seeds` are the
     /// caches of the pool it replaces; on error they are handed back.
     pub(crate) fn start(ctx: PoolCtx, seeds: Seeds) -> Result<PoolHandle, (ClientError, Seeds)> {
-        let client = match crate::http::build_client(&ctx.cfg.http_client) {
+        let client = match crate::http::HttpClient::new(&ctx.cfg.http_client) {
             Ok(c) => c,
             Err(e) => return Err((e, seeds)),
         };
@@ -140,7 +140,7 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<Option<StopMode>>) -> Sto
 
 struct Pool {
     ctx: PoolCtx,
-    client: reqwest::Client,
+    client: crate::http::HttpClient,
     view: Arc<PoolView>,
     loops: HashMap<u64, (Labels, LoopHandle)>,
     groups: GroupSet,

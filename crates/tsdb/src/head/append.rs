@@ -5,7 +5,6 @@
 //! (series records for series not yet logged, then one samples record) and
 //! only then applies the samples, so nothing visible is missing from the WAL.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -15,6 +14,11 @@ use parking_lot::Mutex;
 
 use super::{Head, MemSeries};
 use crate::wal_records;
+
+/// The batch's maps are probed several times per sample (a scrape appends
+/// every sample of a target in one batch), so they use a fast hasher
+/// instead of SipHash; series refs are ours, not attacker-chosen.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A batch of samples for the head; see the module doc.
 pub struct HeadAppender {
@@ -27,7 +31,7 @@ pub struct HeadAppender {
 
 impl HeadAppender {
     pub(crate) fn new(head: Arc<Head>) -> Self {
-        HeadAppender { head, samples: Vec::new(), series: HashMap::new(), pending_last: HashMap::new() }
+        HeadAppender { head, samples: Vec::new(), series: HashMap::default(), pending_last: HashMap::default() }
     }
 
     /// Number of buffered samples.
@@ -79,19 +83,25 @@ fn valid_labels(labels: &Labels) -> StorageResult<()> {
     Ok(())
 }
 
-impl Appender for HeadAppender {
-    fn append(&mut self, sref: SeriesRef, labels: &Labels, t: i64, v: f64) -> StorageResult<SeriesRef> {
+impl HeadAppender {
+    fn check_bounds(&self, t: i64) -> StorageResult<()> {
         if t < self.head.min_valid_time.load(Ordering::Relaxed) {
             self.head.stats.out_of_bounds_samples.fetch_add(1, Ordering::Relaxed);
             return Err(StorageError::OutOfBounds);
         }
-        let (sref, series) = match self.series.get(&sref).cloned().or_else(|| self.head.series_by_ref(sref)) {
-            Some(s) if sref != 0 => (sref, s),
-            _ => {
-                valid_labels(labels)?;
-                self.head.get_or_create(labels)?
-            }
-        };
+        Ok(())
+    }
+
+    /// Validates and buffers a sample for a resolved series. `known`: the
+    /// series is already in `self.series` (no map insert needed).
+    fn push(
+        &mut self,
+        sref: SeriesRef,
+        series: Arc<Mutex<MemSeries>>,
+        known: bool,
+        t: i64,
+        v: f64,
+    ) -> StorageResult<()> {
         let ooo = {
             let g = series.lock();
             self.check(&g, sref, t, v)?
@@ -102,9 +112,44 @@ impl Appender for HeadAppender {
                 *e = (t, v.to_bits());
             }
         }
-        self.series.entry(sref).or_insert(series);
+        if !known {
+            self.series.insert(sref, series);
+        }
         self.samples.push((sref, t, v));
+        Ok(())
+    }
+}
+
+impl Appender for HeadAppender {
+    fn append(&mut self, sref: SeriesRef, labels: &Labels, t: i64, v: f64) -> StorageResult<SeriesRef> {
+        self.check_bounds(t)?;
+        let known = self.series.get(&sref).cloned();
+        let is_known = known.is_some();
+        let (sref, series) = match known.or_else(|| self.head.series_by_ref(sref)) {
+            Some(s) if sref != 0 => (sref, s),
+            _ => {
+                valid_labels(labels)?;
+                self.head.get_or_create(labels)?
+            }
+        };
+        self.push(sref, series, is_known, t, v)?;
         Ok(sref)
+    }
+
+    fn append_ref(&mut self, sref: SeriesRef, t: i64, v: f64) -> StorageResult<Option<SeriesRef>> {
+        if sref == 0 {
+            return Ok(None);
+        }
+        self.check_bounds(t)?;
+        let (series, known) = match self.series.get(&sref) {
+            Some(s) => (s.clone(), true),
+            None => match self.head.series_by_ref(sref) {
+                Some(s) => (s, false),
+                None => return Ok(None),
+            },
+        };
+        self.push(sref, series, known, t, v)?;
+        Ok(Some(sref))
     }
 
     fn commit(self: Box<Self>) -> StorageResult<()> {
