@@ -278,7 +278,7 @@ impl ServerCertVerifier for NameOverride {
 }
 
 /// An error and its sources, joined with `: ` as Go wraps errors.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -301,10 +301,7 @@ fn read_secret(path: &std::path::Path) -> Result<String, String> {
 
 /// Adds `basic_auth` or `authorization` to a request; files are read now,
 /// so a rotated secret is picked up by the next request.
-pub(crate) fn with_auth(
-    mut req: reqwest::RequestBuilder,
-    cfg: &HttpClientConfig,
-) -> Result<reqwest::RequestBuilder, String> {
+pub fn with_auth(mut req: reqwest::RequestBuilder, cfg: &HttpClientConfig) -> Result<reqwest::RequestBuilder, String> {
     if let Some(b) = &cfg.basic_auth {
         let password = match (&b.password, &b.password_file) {
             (_, Some(f)) => Some(read_secret(f)?),
