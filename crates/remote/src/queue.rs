@@ -155,6 +155,13 @@ impl QueueManager {
         m.shards_min.get_or_create(&self.labels).set(q.min_shards as i64);
         m.shard_capacity.get_or_create(&self.labels).set(q.capacity as i64);
         m.samples_pending.get_or_create(&self.labels).set(0);
+        // Counters exist from the start (at 0), as Prometheus' do.
+        for c in
+            [&m.samples_in, &m.samples_total, &m.samples_failed, &m.samples_retried, &m.samples_dropped, &m.bytes_total]
+        {
+            let _ = c.get_or_create(&self.labels);
+        }
+        let _ = m.sent_batch_duration.get_or_create(&self.labels);
         self.set_shards(q.min_shards.max(1) as usize);
         if self.cfg.metadata_config.send && self.opts.metadata.is_some() {
             self.runtime.spawn(self.clone().run_metadata());
