@@ -227,3 +227,102 @@ impl Querier for RemoteQuerier {
         Ok(Vec::new())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parking_lot::Mutex;
+
+    /// A fake remote-read server: records each request's matchers and range,
+    /// answers one series carrying the external label `dc`.
+    async fn fake() -> (String, Arc<Mutex<Vec<Query>>>) {
+        let seen: Arc<Mutex<Vec<Query>>> = Arc::default();
+        let s = seen.clone();
+        let app = axum::Router::new().route(
+            "/read",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let s = s.clone();
+                async move {
+                    let req = argus_model::remote::decode_read_request(&body, 1 << 20).unwrap();
+                    s.lock().extend(req.queries.clone());
+                    let ts = prompb::TimeSeries {
+                        labels: vec![
+                            prompb::Label { name: "__name__".into(), value: "up".into() },
+                            prompb::Label { name: "dc".into(), value: "eu1".into() },
+                        ],
+                        samples: vec![
+                            prompb::Sample { value: 1.0, timestamp: 2000 },
+                            prompb::Sample { value: 2.0, timestamp: 1000 },
+                            prompb::Sample { value: 3.0, timestamp: 99_000 },
+                        ],
+                        ..Default::default()
+                    };
+                    let resp = ReadResponse { results: vec![prompb::QueryResult { timeseries: vec![ts] }] };
+                    argus_model::remote::encode_read_response(&resp)
+                }
+            }),
+        );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/read", l.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (url, seen)
+    }
+
+    fn cfg(url: &str, extra: &str) -> RemoteReadConfig {
+        let text = format!("remote_read:\n  - url: {url}\n{extra}");
+        argus_scrape::config::parse(&text, std::path::Path::new("t.yml"), &Default::default()).unwrap().remote_read[0]
+            .clone()
+    }
+
+    async fn select(q: Arc<RemoteRead>, mint: i64, maxt: i64, ms: Vec<Matcher>) -> Vec<Series> {
+        tokio::task::spawn_blocking(move || {
+            let querier = q.querier(mint, maxt).unwrap();
+            let h = SelectHints { start: mint, end: maxt, ..Default::default() };
+            querier.select(&ms, &h).unwrap().map(|s| s.unwrap()).collect()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn up() -> Vec<Matcher> {
+        vec![Matcher::new(MatchOp::Equal, "__name__", "up").unwrap()]
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn external_labels_are_matched_and_stripped() {
+        let (url, seen) = fake().await;
+        let ext = Labels::from_pairs([("dc", "eu1")]);
+        let r = Arc::new(RemoteRead::new(&cfg(&url, ""), &ext, None, tokio::runtime::Handle::current()).unwrap());
+        let got = select(r, 0, 10_000, up()).await;
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].labels, Labels::from_pairs([("__name__", "up")]));
+        // Sorted, and cut to the range.
+        assert_eq!(got[0].samples, vec![Sample::new(1000, 2.0), Sample::new(2000, 1.0)]);
+        let q = seen.lock()[0].clone();
+        assert_eq!((q.start_timestamp_ms, q.end_timestamp_ms), (0, 10_000));
+        assert!(q.matchers.iter().any(|m| m.name == "dc" && m.value == "eu1" && m.r#type == 0));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn required_matchers_and_read_recent_skip_the_remote() {
+        let (url, seen) = fake().await;
+        let rt = tokio::runtime::Handle::current();
+        let req = cfg(&url, "    required_matchers: {job: x}\n");
+        let r = Arc::new(RemoteRead::new(&req, &Labels::empty(), None, rt.clone()).unwrap());
+        assert!(select(r.clone(), 0, 10_000, up()).await.is_empty());
+        assert!(seen.lock().is_empty(), "a query without job=\"x\" must not be sent");
+        let mut with_job = up();
+        with_job.push(Matcher::new(MatchOp::Equal, "job", "x").unwrap());
+        assert_eq!(select(r, 0, 10_000, with_job).await.len(), 1);
+        assert_eq!(seen.lock().len(), 1);
+
+        // read_recent: false with local data from t=5000: a range starting later
+        // is not sent, an older one is cut at 5000.
+        let local: StartTimeFn = Arc::new(|| 5000);
+        let r = Arc::new(RemoteRead::new(&cfg(&url, ""), &Labels::empty(), Some(local), rt).unwrap());
+        assert!(select(r.clone(), 6000, 10_000, up()).await.is_empty());
+        assert_eq!(seen.lock().len(), 1);
+        select(r, 0, 10_000, up()).await;
+        assert_eq!(seen.lock()[1].end_timestamp_ms, 5000);
+    }
+}
