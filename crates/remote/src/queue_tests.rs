@@ -287,3 +287,25 @@ async fn watcher_follows_the_database_wal() {
     mgr.stop().await;
     db.close().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_keeps_unchanged_queues_and_replaces_changed_ones() {
+    let (_fake, url) = Fake::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mgr = crate::WriteManager::new(dir.path().join("wal"), Default::default());
+    let a = config(&url, "");
+    mgr.apply_config(&a).await.unwrap();
+    let before = mgr.queues().await;
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].name().len(), 6, "unnamed queues get a 6-hex-digit name");
+    mgr.apply_config(&a).await.unwrap();
+    assert!(Arc::ptr_eq(&before[0], &mgr.queues().await[0]), "an unchanged entry keeps its queue");
+    mgr.apply_config(&config(&url, "    name: renamed\n")).await.unwrap();
+    let after = mgr.queues().await;
+    assert_eq!(after[0].name(), "renamed");
+    assert!(before[0].is_stopping(), "the replaced queue was stopped");
+    let empty = argus_scrape::config::parse("{}", std::path::Path::new("t.yml"), &Default::default()).unwrap();
+    mgr.apply_config(&empty).await.unwrap();
+    assert!(mgr.queues().await.is_empty());
+    assert!(after[0].is_stopping());
+}
