@@ -448,6 +448,10 @@ impl WalSink for QueueManager {
     }
 
     fn append(&self, samples: &[(SeriesRef, Sample)]) -> bool {
+        // A stopped queue has removed its metrics; counting now would bring them back.
+        if self.is_stopping() {
+            return false;
+        }
         let mut ready = Vec::with_capacity(samples.len());
         let mut dropped = 0u64;
         {
