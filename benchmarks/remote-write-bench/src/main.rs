@@ -94,6 +94,8 @@ async fn main() {
     let bodies: Vec<Vec<Vec<u8>>> =
         (0..a.clients).map(|c| (0..a.requests).map(|k| request(&a, c, k, t0)).collect()).collect();
     let bytes: usize = bodies.iter().flatten().map(Vec::len).sum();
+    // reqwest is built without a default TLS provider in this workspace.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().no_proxy().build().unwrap_or_else(|e| {
         eprintln!("cannot build client: {e}");
         std::process::exit(2)
