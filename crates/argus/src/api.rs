@@ -30,6 +30,36 @@ impl argus_model::storage::Appendable for LateStorage {
     }
 }
 
+/// What queries read: local storage, merged (local first) with the
+/// config's `remote_read` endpoints when there are any. The remotes are
+/// swapped on config reload.
+pub(crate) struct QueryStorage {
+    local: Arc<LateStorage>,
+    remotes: RwLock<Vec<Arc<dyn Queryable>>>,
+}
+
+impl QueryStorage {
+    pub(crate) fn new(local: Arc<LateStorage>) -> Self {
+        QueryStorage { local, remotes: RwLock::new(Vec::new()) }
+    }
+
+    pub(crate) fn set_remotes(&self, remotes: Vec<Arc<dyn Queryable>>) {
+        if let Ok(mut r) = self.remotes.write() {
+            *r = remotes;
+        }
+    }
+}
+
+impl Queryable for QueryStorage {
+    fn querier(&self, mint: i64, maxt: i64) -> StorageResult<Box<dyn Querier>> {
+        let remotes = self.remotes.read().map(|r| r.clone()).unwrap_or_default();
+        if remotes.is_empty() {
+            return self.local.querier(mint, maxt);
+        }
+        argus_remote::Fanout::new(self.local.clone(), remotes).querier(mint, maxt)
+    }
+}
+
 struct Unavailable;
 
 impl argus_model::storage::Appender for Unavailable {
@@ -50,6 +80,8 @@ impl argus_model::storage::Appender for Unavailable {
 
 pub(crate) struct Inputs {
     pub db: Arc<OnceLock<Arc<Db>>>,
+    /// Local storage plus remote reads, for the query API.
+    pub storage: Arc<dyn Queryable>,
     pub engine: argus_promql::Engine,
     pub flags: BTreeMap<String, String>,
     pub config_yaml: Arc<RwLock<String>>,
@@ -86,7 +118,7 @@ pub(crate) fn state(i: Inputs) -> argus_web::ApiState {
     let retention = i.retention.clone();
     let cfg = i.config_yaml.clone();
     argus_web::ApiState {
-        storage: Arc::new(LateStorage(i.db)),
+        storage: i.storage,
         engine: i.engine,
         build: argus_web::BuildInfo {
             version: crate::cli::VERSION.into(),

@@ -111,6 +111,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Rules: evaluated against storage, alerts to the built-in alert manager
     // and to the config's external Alertmanagers.
     let late = Arc::new(api::LateStorage(db_cell.clone()));
+    // Queries (API and rules) read local storage merged with remote_read
+    // endpoints, as Prometheus' fanout storage.
+    let query_storage = Arc::new(api::QueryStorage::new(late.clone()));
+    query_storage.set_remotes(remote_readers(&cfg.full, &db_cell).await);
+    // Remote write out: one queue and WAL watcher per remote_write entry.
+    let remote_write_out = Arc::new(argus_remote::WriteManager::new(
+        args.tsdb_path.join("wal"),
+        argus_remote::WriteOptions { metadata: Some(metadata_source(scrape_manager.clone())), ..Default::default() },
+    ));
     let alert_relabel: Arc<RwLock<Vec<argus_scrape::RelabelConfig>>> =
         Arc::new(RwLock::new(cfg.full.alerting.alert_relabel_configs.clone()));
     let external_ams = alerting::ExternalAlertmanagers::new(stop_rx.clone());
@@ -125,7 +134,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         f
     };
     let mut rule_opts = argus_rules::ManagerOptions::new(
-        argus_rules::engine_query_fn(engine.clone(), late.clone()),
+        argus_rules::engine_query_fn(engine.clone(), query_storage.clone()),
         late.clone(),
         late.clone(),
     );
@@ -147,6 +156,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     alertmanager.register_metrics(&mut registry);
     rules.register_metrics(&mut registry);
     external_ams.metrics().register(&mut registry);
+    remote_write_out.register_metrics(&mut registry);
     let registry = Arc::new(registry);
     {
         let reg = registry.clone();
@@ -158,6 +168,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let push_ttl = config::parse_duration(&args.push_group_ttl).context("invalid --push.group-ttl")?;
     let api_state = api::state(api::Inputs {
         db: db_cell.clone(),
+        storage: query_storage.clone(),
         engine: engine.clone(),
         flags: args.as_map(),
         config_yaml: config_yaml.clone(),
@@ -246,6 +257,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
 
+    if let Err(errs) = remote_write_out.apply_config(&cfg.full).await {
+        for e in errs {
+            tracing::error!(err = %e, "remote write queue not started");
+        }
+    }
+
     external_ams.apply(&cfg.full);
     {
         let (r, c, url) = (rules.clone(), cfg.full.clone(), external_url.clone());
@@ -319,6 +336,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         external_ams: external_ams.clone(),
         am: alertmanager.clone(),
         am_path: args.alertmanager_config_file.clone(),
+        remote_write: remote_write_out.clone(),
+        query_storage: query_storage.clone(),
+        db: db_cell.clone(),
     };
     let mut sighup =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("cannot watch SIGHUP")?;
@@ -338,6 +358,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("scrape manager stopped");
     let _ = rules_task.await;
     tracing::info!("rule manager stopped");
+    // After ingestion stops, so the last scrapes still go out (within the flush deadline).
+    remote_write_out.stop().await;
+    tracing::info!("remote write stopped");
     alertmanager.stop();
     if let Some(h) = am_http {
         let _ = h.await;
@@ -376,6 +399,9 @@ struct Reloader {
     external_ams: Arc<alerting::ExternalAlertmanagers>,
     am: Arc<argus_alertmanager::Alertmanager>,
     am_path: Option<std::path::PathBuf>,
+    remote_write: Arc<argus_remote::WriteManager>,
+    query_storage: Arc<api::QueryStorage>,
+    db: selfmetrics::StatsSource,
 }
 
 impl Reloader {
@@ -449,6 +475,13 @@ impl Reloader {
             tracing::error!(err = %msg, "error applying the reloaded config");
             return Err(msg);
         }
+        if let Err(errs) = self.remote_write.apply_config(&cfg.full).await {
+            let msg = errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            self.status.record(false);
+            tracing::error!(err = %msg, "error applying the reloaded remote_write config");
+            return Err(msg);
+        }
+        self.query_storage.set_remotes(remote_readers(&cfg.full, &self.db).await);
         self.status.record(true);
         tracing::info!("completed loading of configuration file");
         Ok(())
@@ -505,6 +538,62 @@ fn internal_resolver(
             }
             _ => None,
         }
+    })
+}
+
+/// One remote-read `Queryable` per `remote_read` entry; an entry whose
+/// client cannot be built is logged and left out.
+async fn remote_readers(
+    cfg: &argus_scrape::Config,
+    db: &selfmetrics::StatsSource,
+) -> Vec<Arc<dyn argus_model::storage::Queryable>> {
+    let mut out: Vec<Arc<dyn argus_model::storage::Queryable>> = Vec::new();
+    for rr in &cfg.remote_read {
+        let db = db.clone();
+        // Prometheus' start-time callback: the oldest local sample (head or blocks).
+        let start: argus_remote::StartTimeFn = Arc::new(move || match db.get() {
+            Some(d) => d.blocks().iter().map(|b| b.min_time).min().unwrap_or(i64::MAX).min(d.head().min_time()),
+            None => i64::MAX,
+        });
+        let (rr, ext, rt) = (rr.clone(), cfg.global.external_labels.clone(), tokio::runtime::Handle::current());
+        let url = rr.url.clone();
+        match tokio::task::spawn_blocking(move || argus_remote::RemoteRead::new(&rr, &ext, Some(start), rt)).await {
+            Ok(Ok(r)) => {
+                tracing::info!(url = %url, "reading from remote storage");
+                out.push(Arc::new(r));
+            }
+            Ok(Err(e)) => tracing::error!(err = %e, "remote_read entry not used"),
+            Err(e) => tracing::error!(err = %e, "remote_read set-up panicked"),
+        }
+    }
+    out
+}
+
+/// The metadata remote write sends: the scraped targets' metadata, one
+/// entry per metric family (the first target's wins, as in Prometheus).
+fn metadata_source(scrape: Arc<argus_scrape::ScrapeManager>) -> argus_remote::MetadataFn {
+    Arc::new(move || {
+        let mut seen = std::collections::BTreeMap::new();
+        for m in scrape.targets_metadata(&[], None, None) {
+            let Some(name) = m.metric else { continue };
+            let kind = match m.kind.as_str() {
+                "counter" => 1,
+                "gauge" => 2,
+                "histogram" => 3,
+                "gaugehistogram" => 4,
+                "summary" => 5,
+                "info" => 6,
+                "stateset" => 7,
+                _ => 0,
+            };
+            seen.entry(name.clone()).or_insert(argus_model::remote::MetricMetadata {
+                r#type: kind,
+                metric_family_name: name,
+                help: m.help,
+                unit: m.unit,
+            });
+        }
+        seen.into_values().collect()
     })
 }
 

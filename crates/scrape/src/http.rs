@@ -321,7 +321,7 @@ impl ServerCertVerifier for NameOverride {
 }
 
 /// An error and its sources, joined with `: ` as Go wraps errors.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {

@@ -37,7 +37,7 @@ pub mod head;
 mod querier;
 mod replay;
 mod stats;
-mod wal_records;
+pub mod wal_records;
 
 pub use compact::{RUN_CODEC, RUN_MAX_SAMPLES};
 pub use db::{Db, DbOptions, WalFsync};

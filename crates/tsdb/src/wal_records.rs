@@ -8,17 +8,28 @@
 //! Series records are written before the first samples record that names the
 //! series, in the same WAL batch, so replay never sees a sample for an
 //! undeclared ref unless that record was lost to corruption.
+//!
+//! [`decode`] and [`Record`] are public so that readers outside the database
+//! (the remote-write WAL watcher in `argus-remote`) can follow the WAL; the
+//! encoders stay private, because only the head writes records.
 
 use argus_model::storage::SeriesRef;
 use argus_model::{Label, Labels, Sample};
 
 use crate::error::{Error, Result};
 
-pub(crate) const SERIES: u8 = 1;
-pub(crate) const SAMPLES: u8 = 2;
+/// Record type byte of a series record.
+pub const SERIES: u8 = 1;
+/// Record type byte of a samples record.
+pub const SAMPLES: u8 = 2;
 
-pub(crate) enum Record {
+/// One decoded WAL record.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Record {
+    /// Series declared in this batch: their WAL ref and label set.
     Series(Vec<(SeriesRef, Labels)>),
+    /// Samples of series declared earlier in the WAL (or its checkpoint).
     Samples(Vec<(SeriesRef, Sample)>),
 }
 
@@ -106,7 +117,9 @@ impl<'a> Dec<'a> {
     }
 }
 
-pub(crate) fn decode(rec: &[u8]) -> Result<Record> {
+/// Decodes one WAL record. A truncated or unknown record is
+/// [`Error::CorruptRecord`]; never panics on any input.
+pub fn decode(rec: &[u8]) -> Result<Record> {
     let (&typ, rest) = rec.split_first().ok_or_else(|| Error::CorruptRecord("empty record".into()))?;
     let mut d = Dec { b: rest };
     match typ {

@@ -95,6 +95,55 @@ fn payload_is_valid(mut payload: &[u8], count: u32) -> bool {
     payload.is_empty()
 }
 
+/// A frame decoded from the front of an in-memory buffer (see [`parse_frame`]).
+pub(crate) enum ParsedFrame<'a> {
+    /// A valid batch of `len` bytes (header included) and its records.
+    Batch {
+        /// Bytes the frame occupies.
+        len: usize,
+        /// Its records, in order.
+        records: Vec<&'a [u8]>,
+    },
+    /// The buffer ends inside the frame: more bytes may still be written.
+    Incomplete,
+    /// The frame is complete and invalid.
+    Corrupt(Corruption),
+}
+
+/// Decodes the frame at the start of `buf`, which may end early (a file
+/// still being written). The same checks as [`SegmentScanner::next_frame`].
+pub(crate) fn parse_frame(buf: &[u8]) -> ParsedFrame<'_> {
+    let Some(head) = buf.get(..FRAME_HEADER_LEN) else {
+        return match buf.first() {
+            None | Some(&FRAME_TYPE_BATCH) => ParsedFrame::Incomplete,
+            Some(&t) => ParsedFrame::Corrupt(Corruption::BadFrameType(t)),
+        };
+    };
+    let word = |i: usize| {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(head.get(i..i + 4).unwrap_or(&[0; 4]));
+        u32::from_le_bytes(a)
+    };
+    let (typ, payload_len, count, crc) = (head.first().copied().unwrap_or(0), word(1), word(5), word(9));
+    if typ != FRAME_TYPE_BATCH {
+        return ParsedFrame::Corrupt(Corruption::BadFrameType(typ));
+    }
+    let len = FRAME_HEADER_LEN + payload_len as usize;
+    let Some(payload) = buf.get(FRAME_HEADER_LEN..len) else {
+        return ParsedFrame::Incomplete;
+    };
+    let head9 = head.get(..9).unwrap_or_default();
+    if crc32c::crc32c_append(crc32c::crc32c(head9), payload) != crc {
+        return ParsedFrame::Corrupt(Corruption::ChecksumMismatch);
+    }
+    if !payload_is_valid(payload, count) {
+        return ParsedFrame::Corrupt(Corruption::BadPayload);
+    }
+    let mut rest = payload;
+    let records = (0..count).map_while(|_| next_record(&mut rest)).collect();
+    ParsedFrame::Batch { len, records }
+}
+
 /// The outcome of reading one frame.
 pub(crate) enum Frame {
     /// A good batch; its payload is in [`SegmentScanner::payload`].

@@ -14,6 +14,7 @@
 //! - [`Reader`] and [`replay`]: read records back in order, checkpoint first;
 //!   [`Wal::open_with_replay`] repairs and replays in a single pass.
 //! - [`Checkpoint`]: write, find and delete checkpoints.
+//! - [`LiveReader`]: tail a segment while it is written (the remote-write watcher).
 //!
 //! Durability: `log` hands every batch to the OS before returning, so a process
 //! crash loses nothing that was acknowledged; a power loss can lose what was not yet
@@ -53,6 +54,7 @@
 mod checkpoint;
 mod error;
 mod format;
+mod live;
 mod reader;
 mod repair;
 mod segment;
@@ -61,7 +63,9 @@ mod writer;
 
 pub use checkpoint::Checkpoint;
 pub use error::{Corruption, Error, Result};
+pub use live::LiveReader;
 pub use reader::{Position, Progress, Reader, ReplayStats, replay, replay_with_progress};
 pub use repair::RepairReport;
+pub use segment::{list_segments, segment_path};
 pub use stats::{WalStats, WalStatsSnapshot};
 pub use writer::{DEFAULT_MAX_SEGMENT_SIZE, FsyncPolicy, Wal, WalOptions};

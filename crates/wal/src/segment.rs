@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::format::segment_header;
 
 /// Path of segment `index` in `dir`.
-pub(crate) fn segment_path(dir: &Path, index: u32) -> PathBuf {
+pub fn segment_path(dir: &Path, index: u32) -> PathBuf {
     dir.join(format!("{index:08}"))
 }
 
@@ -43,7 +43,7 @@ pub(crate) fn list_names(dir: &Path) -> Result<Vec<String>> {
 }
 
 /// Sorted indexes of the segment files in `dir`.
-pub(crate) fn list_segments(dir: &Path) -> Result<Vec<u32>> {
+pub fn list_segments(dir: &Path) -> Result<Vec<u32>> {
     let mut segs: Vec<u32> = list_names(dir)?.iter().filter_map(|n| parse_segment_name(n)).collect();
     segs.sort_unstable();
     Ok(segs)
