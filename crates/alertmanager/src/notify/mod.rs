@@ -12,6 +12,7 @@ mod discord;
 mod email;
 pub(crate) mod http;
 mod log;
+mod md5;
 mod opsgenie;
 mod pagerduty;
 mod pushover;
