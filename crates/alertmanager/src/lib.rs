@@ -10,8 +10,10 @@
 //! It also runs them: [`Alertmanager`] is the running alert manager (alert
 //! store with Alertmanager's merge rules, dispatcher with aggregation groups
 //! and their group_wait/group_interval/repeat_interval timers, inhibition,
-//! silences, time intervals, the notification log, and the receivers:
-//! webhook, email, slack, pagerduty, telegram and the argus-only `log`). It is
+//! silences, time intervals, the notification log, and every receiver of
+//! Alertmanager 0.25: webhook, email, slack, pagerduty, opsgenie, telegram,
+//! discord, webex, wechat, pushover, victorops, sns, plus the argus-only
+//! `log`). It is
 //! the rules engine's in-process `AlertSink`; `argus-web` serves the HTTP API
 //! v2 over it, and [`drill`] sends a test alert through every receiver. Silences
 //! and the notification log persist under the data directory (`FORMAT.md`).

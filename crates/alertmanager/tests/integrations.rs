@@ -1,4 +1,4 @@
-//! HTTP-level tests of the Slack and Telegram integrations and of `drill`,
+//! HTTP-level tests of the integrations through `drill`,
 //! against a local server that records requests.
 
 use std::sync::Arc;
@@ -16,6 +16,9 @@ async fn record(State(seen): State<Seen>, uri: Uri, headers: HeaderMap, body: St
     seen.lock().push((uri.path().to_string(), auth, serde_json::from_str(&body).unwrap_or(Value::Null)));
     if uri.path().contains("fail") {
         return (StatusCode::BAD_REQUEST, "nope".into());
+    }
+    if uri.path().ends_with("/gettoken") {
+        return (StatusCode::OK, r#"{"access_token":"t"}"#.into());
     }
     (StatusCode::OK, r#"{"ok":true}"#.into())
 }
@@ -120,9 +123,41 @@ receivers:
     assert_eq!(broken.len(), 2);
     assert!(broken.iter().all(|r| !r.ok));
     assert!(broken[0].error.starts_with("unexpected status code 400"), "{:?}", broken[0]);
-    assert!(broken[1].error.contains("not supported"), "{:?}", broken[1]);
+    // Nothing listens on port 9: a transport error.
+    assert!(broken[1].integration.starts_with("discord"), "{:?}", broken[1]);
+    assert!(!broken[1].error.is_empty(), "{:?}", broken[1]);
     let unknown = drill(&cfg, Some("nobody")).await;
     assert_eq!(unknown.len(), 1);
     assert!(!unknown[0].ok);
     assert_eq!(drill(&cfg, None).await.len(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_reaches_discord_webex_wechat_victorops_and_sns() {
+    let (url, seen) = server().await;
+    let yaml = format!(
+        r#"
+route: {{receiver: team}}
+receivers:
+- name: team
+  discord_configs: [{{webhook_url: '{url}/discord'}}]
+  webex_configs: [{{api_url: '{url}/webex', room_id: r, http_config: {{authorization: {{credentials: wt}}}}}}]
+  wechat_configs: [{{api_url: '{url}/wx/', api_secret: s, corp_id: c}}]
+  victorops_configs: [{{api_url: '{url}/vo/', api_key: k, routing_key: rk}}]
+  sns_configs: [{{api_url: '{url}/sns', topic_arn: 'arn:aws:sns:us-east-1:1:t', sigv4: {{region: us-east-1, access_key: a, secret_key: b}}}}]
+"#
+    );
+    let cfg = Config::load_str(&yaml, std::path::Path::new("am.yml")).unwrap();
+    let results = drill(&cfg, Some("team")).await;
+    let names: Vec<&str> = results.iter().map(|r| r.integration.as_str()).collect();
+    assert_eq!(names, ["wechat[0]", "victorops[0]", "sns[0]", "discord[0]", "webex[0]"], "{results:?}");
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    let seen = seen.lock();
+    let paths: Vec<&str> = seen.iter().map(|(p, ..)| p.as_str()).collect();
+    for p in ["/discord", "/webex", "/wx/gettoken", "/wx/message/send", "/vo/k/rk", "/sns/"] {
+        assert!(paths.contains(&p), "{p} not in {paths:?}");
+    }
+    let webex = seen.iter().find(|(p, ..)| p == "/webex").unwrap();
+    assert_eq!(webex.1.as_deref(), Some("Bearer wt"));
+    assert!(seen.iter().find(|(p, ..)| p == "/sns/").unwrap().1.as_deref().unwrap().starts_with("AWS4-HMAC-SHA256 "));
 }

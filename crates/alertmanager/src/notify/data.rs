@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use argus_model::Labels;
 use argus_template::Value;
+use argus_template::alertmanager::{self, AlertData};
 use serde::Serialize;
 
 use crate::alert::Alert;
@@ -101,31 +102,40 @@ impl Data {
         }
     }
 
-    /// The data as the template engine's dot (Go field names).
+    /// The data as the template engine's dot: Go's field names, and times as
+    /// Go prints a `time.Time` (`{{ .StartsAt }}` is
+    /// `2026-12-02 15:04:05.123 +0000 UTC`, not the JSON's RFC 3339), built by
+    /// the template crate's `alertmanager::data` so templates see exactly what
+    /// `amtool template render` and Alertmanager's notifiers see.
     pub(crate) fn to_value(&self) -> Value {
-        fn kv(m: &BTreeMap<String, String>) -> Value {
-            Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+        let alerts: Vec<AlertData> = self
+            .alerts
+            .iter()
+            .map(|a| AlertData {
+                status: a.status.to_string(),
+                labels: a.labels.clone(),
+                annotations: a.annotations.clone(),
+                starts_at: a.starts_at.clone(),
+                ends_at: a.ends_at.clone(),
+                generator_url: a.generator_url.clone(),
+                fingerprint: a.fingerprint.clone(),
+            })
+            .collect();
+        // `data` quotes the receiver itself; ours is already quoted for the
+        // webhook JSON, so hand it the raw name.
+        let mut v = alertmanager::data(
+            "",
+            self.status,
+            &alerts,
+            &self.group_labels,
+            &self.common_labels,
+            &self.common_annotations,
+            &self.external_url,
+        );
+        if let Value::Map(m) = &mut v {
+            m.insert("Receiver".to_string(), Value::String(self.receiver.clone()));
         }
-        let alert = |a: &DataAlert| {
-            Value::Map(BTreeMap::from([
-                ("Status".to_string(), Value::String(a.status.to_string())),
-                ("Labels".to_string(), kv(&a.labels)),
-                ("Annotations".to_string(), kv(&a.annotations)),
-                ("StartsAt".to_string(), Value::String(a.starts_at.clone())),
-                ("EndsAt".to_string(), Value::String(a.ends_at.clone())),
-                ("GeneratorURL".to_string(), Value::String(a.generator_url.clone())),
-                ("Fingerprint".to_string(), Value::String(a.fingerprint.clone())),
-            ]))
-        };
-        Value::Map(BTreeMap::from([
-            ("Receiver".to_string(), Value::String(self.receiver.clone())),
-            ("Status".to_string(), Value::String(self.status.to_string())),
-            ("Alerts".to_string(), Value::List(self.alerts.iter().map(alert).collect())),
-            ("GroupLabels".to_string(), kv(&self.group_labels)),
-            ("CommonLabels".to_string(), kv(&self.common_labels)),
-            ("CommonAnnotations".to_string(), kv(&self.common_annotations)),
-            ("ExternalURL".to_string(), Value::String(self.external_url.clone())),
-        ]))
+        v
     }
 }
 

@@ -8,14 +8,25 @@
 //! `crate::pipeline`, which fans a flush out to every integration here.
 
 pub(crate) mod data;
+mod discord;
 mod email;
 pub(crate) mod http;
 mod log;
+mod md5;
 mod opsgenie;
 mod pagerduty;
+mod pushover;
+mod sigv4;
 mod slack;
+mod sns;
 mod telegram;
+#[cfg(test)]
+mod testutil;
+mod util;
+mod victorops;
+mod webex;
 mod webhook;
+mod wechat;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -91,8 +102,12 @@ enum Kind {
     Opsgenie(Box<opsgenie::Opsgenie>),
     Pagerduty(Box<pagerduty::Pagerduty>),
     Telegram(Box<telegram::Telegram>),
-    /// An integration argus does not implement yet: fails without retrying.
-    Unsupported,
+    Wechat(Box<wechat::Wechat>),
+    Pushover(Box<pushover::Pushover>),
+    VictorOps(Box<victorops::VictorOps>),
+    Sns(Box<sns::Sns>),
+    Discord(Box<discord::Discord>),
+    Webex(Box<webex::Webex>),
 }
 
 /// One integration of a receiver.
@@ -125,9 +140,12 @@ impl Integration {
             Kind::Opsgenie(n) => n.notify(ctx, alerts).await,
             Kind::Pagerduty(n) => n.notify(ctx, alerts).await,
             Kind::Telegram(n) => n.notify(ctx, alerts).await,
-            Kind::Unsupported => {
-                Err(NotifyError::permanent(format!("the {} integration is not supported by argus yet", self.name)))
-            }
+            Kind::Wechat(n) => n.notify(ctx, alerts).await,
+            Kind::Pushover(n) => n.notify(ctx, alerts).await,
+            Kind::VictorOps(n) => n.notify(ctx, alerts).await,
+            Kind::Sns(n) => n.notify(ctx, alerts).await,
+            Kind::Discord(n) => n.notify(ctx, alerts).await,
+            Kind::Webex(n) => n.notify(ctx, alerts).await,
         }
     }
 }
@@ -176,22 +194,32 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
         push("log", i, c.send_resolved, Kind::Log(log::LogNotifier));
     }
     for (i, c) in r.wechat_configs.iter().enumerate() {
-        push("wechat", i, c.send_resolved, Kind::Unsupported);
+        push("wechat", i, c.send_resolved, Kind::Wechat(Box::new(wechat::Wechat::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.pushover_configs.iter().enumerate() {
-        push("pushover", i, c.send_resolved, Kind::Unsupported);
+        push(
+            "pushover",
+            i,
+            c.send_resolved,
+            Kind::Pushover(Box::new(pushover::Pushover::new(c.clone()).map_err(ctx)?)),
+        );
     }
     for (i, c) in r.victorops_configs.iter().enumerate() {
-        push("victorops", i, c.send_resolved, Kind::Unsupported);
+        push(
+            "victorops",
+            i,
+            c.send_resolved,
+            Kind::VictorOps(Box::new(victorops::VictorOps::new(c.clone()).map_err(ctx)?)),
+        );
     }
     for (i, c) in r.sns_configs.iter().enumerate() {
-        push("sns", i, c.send_resolved, Kind::Unsupported);
+        push("sns", i, c.send_resolved, Kind::Sns(Box::new(sns::Sns::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.discord_configs.iter().enumerate() {
-        push("discord", i, c.send_resolved, Kind::Unsupported);
+        push("discord", i, c.send_resolved, Kind::Discord(Box::new(discord::Discord::new(c.clone()).map_err(ctx)?)));
     }
     for (i, c) in r.webex_configs.iter().enumerate() {
-        push("webex", i, c.send_resolved, Kind::Unsupported);
+        push("webex", i, c.send_resolved, Kind::Webex(Box::new(webex::Webex::new(c.clone()).map_err(ctx)?)));
     }
     Ok(out)
 }

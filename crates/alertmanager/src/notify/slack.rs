@@ -95,14 +95,9 @@ struct Request {
     attachments: Vec<Attachment>,
 }
 
-/// Cuts `s` to at most `n` characters, ending with `…` when cut (Alertmanager's `notify.Truncate`).
+/// Cuts `s` to at most `n` characters, ending with `…` when cut (Alertmanager's `notify.TruncateInRunes`).
 pub(crate) fn truncate(s: String, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s;
-    }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    super::util::truncate_runes(s, n)
 }
 
 impl Slack {
