@@ -12,8 +12,8 @@
 //! and their group_wait/group_interval/repeat_interval timers, inhibition,
 //! silences, time intervals, the notification log, and every receiver of
 //! Alertmanager 0.25: webhook, email, slack, pagerduty, opsgenie, telegram,
-//! discord, webex, wechat, pushover, victorops, sns, plus the argus-only
-//! `log`). It is
+//! discord, webex, wechat, pushover, victorops, sns, plus 0.26's `msteams`
+//! (Microsoft Teams; 0.25 rejects the field) and the argus-only `log`). It is
 //! the rules engine's in-process `AlertSink`; `argus-web` serves the HTTP API
 //! v2 over it, and [`drill`] sends a test alert through every receiver. Silences
 //! and the notification log persist under the data directory (`FORMAT.md`).

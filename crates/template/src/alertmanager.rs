@@ -16,7 +16,8 @@ use crate::builtins::{arg_str, arg_type_error, want_args};
 use crate::prometheus::{title, to_lower, to_upper};
 use crate::{Error, Func, Template, Value};
 
-/// Alertmanager 0.25's `template/default.tmpl`.
+/// Alertmanager 0.25's `template/default.tmpl`, plus the `msteams.default.*`
+/// templates (and `__text_alert_list_markdown`) of 0.26 for `msteams_configs`.
 pub const DEFAULT_TMPL: &str = include_str!("../templates/default.tmpl");
 
 /// Alertmanager 0.25's `template/email.tmpl`: `email.default.subject` and

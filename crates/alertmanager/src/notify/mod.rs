@@ -13,6 +13,7 @@ mod email;
 pub(crate) mod http;
 mod log;
 mod md5;
+mod msteams;
 mod opsgenie;
 mod pagerduty;
 mod pushover;
@@ -108,6 +109,7 @@ enum Kind {
     Sns(Box<sns::Sns>),
     Discord(Box<discord::Discord>),
     Webex(Box<webex::Webex>),
+    MsTeams(Box<msteams::MsTeams>),
 }
 
 /// One integration of a receiver.
@@ -146,6 +148,7 @@ impl Integration {
             Kind::Sns(n) => n.notify(ctx, alerts).await,
             Kind::Discord(n) => n.notify(ctx, alerts).await,
             Kind::Webex(n) => n.notify(ctx, alerts).await,
+            Kind::MsTeams(n) => n.notify(ctx, alerts).await,
         }
     }
 }
@@ -220,6 +223,10 @@ pub(crate) fn build_receiver(r: &Receiver) -> Result<Vec<Arc<Integration>>, Stri
     }
     for (i, c) in r.webex_configs.iter().enumerate() {
         push("webex", i, c.send_resolved, Kind::Webex(Box::new(webex::Webex::new(c.clone()).map_err(ctx)?)));
+    }
+    for (i, c) in r.msteams_configs.iter().enumerate() {
+        let n = msteams::MsTeams::new(c.clone()).map_err(ctx)?;
+        push("msteams", i, c.send_resolved, Kind::MsTeams(Box::new(n)));
     }
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! Receivers and the configuration of every integration Alertmanager 0.25 has:
 //! discord, email, opsgenie, pagerduty, pushover, slack, sns, telegram,
-//! victorops, webex, webhook and wechat (0.25 has no msteams).
+//! victorops, webex, webhook and wechat, plus msteams (0.26's; 0.25 has none).
 //!
 //! Each integration's struct is its YAML form with Alertmanager's defaults filled
 //! in by serde; [`Receiver::check`] applies the checks Alertmanager runs while
@@ -9,6 +9,7 @@
 
 mod discord;
 mod email;
+mod msteams;
 mod opsgenie;
 mod pagerduty;
 mod pushover;
@@ -22,6 +23,7 @@ mod wechat;
 
 pub use discord::*;
 pub use email::*;
+pub use msteams::*;
 pub use opsgenie::*;
 pub use pagerduty::*;
 pub use pushover::*;
@@ -69,6 +71,8 @@ pub struct Receiver {
     pub telegram_configs: Vec<TelegramConfig>,
     /// `webex_configs`.
     pub webex_configs: Vec<WebexConfig>,
+    /// `msteams_configs` (Alertmanager 0.26's; an argus addition to 0.25).
+    pub msteams_configs: Vec<MsTeamsConfig>,
     /// `log_configs` (argus extension): write notifications to the process log.
     pub log_configs: Vec<LogConfig>,
 }
@@ -203,6 +207,9 @@ impl Receiver {
         for c in &mut self.webex_configs {
             c.check()?;
         }
+        for c in &mut self.msteams_configs {
+            c.check()?;
+        }
         Ok(())
     }
 
@@ -244,12 +251,16 @@ impl Receiver {
         for c in &mut self.webex_configs {
             c.apply_global(g)?;
         }
+        for c in &mut self.msteams_configs {
+            c.apply_global(g)?;
+        }
         Ok(())
     }
 
     /// The number of integrations this receiver notifies.
     pub fn integration_count(&self) -> usize {
         self.discord_configs.len()
+            + self.msteams_configs.len()
             + self.email_configs.len()
             + self.pagerduty_configs.len()
             + self.slack_configs.len()
