@@ -65,6 +65,13 @@ pub fn reprint(expr: &str) -> Result<String> {
     Ok(printed.replace(&format!("{}(", parser::DOUBLE_EXP_SMOOTHING), "holt_winters("))
 }
 
+/// The query as Prometheus 2.42's `/api/v1/format_query` prints it
+/// (`Expr.Pretty`); parse errors are 2.42's, with their position.
+pub fn format_query(expr: &str) -> Result<String> {
+    let pretty = parser::parse(expr)?.prettify();
+    Ok(pretty.replace(&format!("{}(", parser::DOUBLE_EXP_SMOOTHING), "holt_winters("))
+}
+
 pub use error::{Error, ErrorKind, Result};
 pub use value::{Point, QueryResult, RangeSeries, Scalar, Value, VectorSample};
 
@@ -81,5 +88,6 @@ mod reprint_tests {
             assert_eq!(crate::reprint(&raw).unwrap(), want, "{raw}");
         }
         assert_eq!(crate::reprint("holt_winters(x[5m],0.5,0.5)").unwrap(), "holt_winters(x[5m], 0.5, 0.5)");
+        assert_eq!(crate::format_query("holt_winters(x[5m],0.5,0.5)").unwrap(), "holt_winters(x[5m], 0.5, 0.5)");
     }
 }

@@ -92,9 +92,9 @@ pub(crate) async fn range(State(st): State<WebState>, req: Request) -> Result<Re
 pub(crate) async fn format(req: Request) -> Result<Response, ApiError> {
     let p = read_params(req).await?;
     let q = p.get("query").unwrap_or("");
-    let expr = promql_parser::parser::parse(q).map_err(|e| ApiError::bad_data(format!("1:1: parse error: {e}")))?;
+    let pretty = argus_promql::format_query(q).map_err(query_error)?;
     let mut data = String::new();
-    json::string(&mut data, &expr.prettify());
+    json::string(&mut data, &pretty);
     Ok(ok(&data, &[]))
 }
 

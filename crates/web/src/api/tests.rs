@@ -90,6 +90,8 @@ async fn errors_have_prometheus_types_and_codes() {
         assert_eq!(v["errorType"], kind, "{uri}: {v}");
     }
     // A syntax error names its position, as in 2.42.
+    let (_, v) = call("GET", "/api/v1/format_query?query=sum(rate(x%5B5m%5D)", "").await;
+    assert_eq!(v["error"], "invalid parameter \"query\": 1:16: parse error: unclosed left parenthesis");
     let (_, v) = call("GET", "/api/v1/query?query=sum(rate(x%5B5m%5D)", "").await;
     assert_eq!(v["error"], "invalid parameter \"query\": 1:16: parse error: unclosed left parenthesis");
     let (_, v) = call("GET", "/api/v1/query_range?query=up&start=0&end=100000&step=1", "").await;
