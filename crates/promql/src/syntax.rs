@@ -1425,6 +1425,30 @@ pub(crate) fn explain(query: &str) -> Option<String> {
     Some(format!("{line}:{col}: parse error: {msg}"))
 }
 
+/// The 2.42 lexer's first error inside a metric's label set (`name{...}`),
+/// as `line:col: parse error: msg`, for series notation (`promtool`'s
+/// `input_series` and expected labels) that does not parse.
+pub(crate) fn metric_lex_error(text: &str) -> Option<String> {
+    let mut lex = Lexer::new(text);
+    let mut in_braces = false;
+    loop {
+        match lex.next_item() {
+            Err((pos, msg)) => {
+                let (line, col) = line_col(text, pos.min(text.len()));
+                return Some(format!("{line}:{col}: parse error: {msg}"));
+            }
+            Ok(it) => match it.t {
+                T::LBrace => in_braces = true,
+                T::RBrace | T::Eof => return None,
+                T::Ident | T::MetricIdent | T::Agg | T::Keyword | T::Preprocessor if !in_braces => {}
+                T::Op if !in_braces && it.val.chars().all(is_alpha) => {}
+                _ if in_braces => {}
+                _ => return None,
+            },
+        }
+    }
+}
+
 fn first_error(query: &str) -> Option<Fail> {
     let mut lex = Lexer::new(query);
     let tok = match lex.next_item() {
@@ -1516,6 +1540,16 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{} of {n} differ from Prometheus 2.42:\n{}", wrong.len(), wrong.join("\n"));
+    }
+
+    #[test]
+    fn series_notation_lex_errors() {
+        assert_eq!(
+            metric_lex_error(r#"up{job="prometheus", instance="localhost:9090" 0+0x1440"#).as_deref(),
+            Some("1:48: parse error: unexpected character inside braces: '0'")
+        );
+        assert_eq!(metric_lex_error("up{").as_deref(), Some("1:4: parse error: unexpected end of input inside braces"));
+        assert_eq!(metric_lex_error(r#"up{a="b"} 1 2"#), None);
     }
 
     #[test]

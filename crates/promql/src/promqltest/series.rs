@@ -84,7 +84,10 @@ pub fn parse_series(line: &str) -> Result<(Labels, Vec<Option<f64>>), String> {
 
 /// Parses the leading metric notation of a line; returns it and the rest.
 pub fn parse_labels(line: &str) -> Result<(Labels, &str), String> {
+    let original = line;
     let line = line.trim();
+    // Prometheus' wording and position when the label set does not lex.
+    let lex_error = |fallback: String| crate::syntax::metric_lex_error(original).unwrap_or(fallback);
     let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
     let name = &line[..name_end];
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -93,8 +96,8 @@ pub fn parse_labels(line: &str) -> Result<(Labels, &str), String> {
     }
     let mut rest = &line[name_end..];
     if rest.starts_with('{') {
-        let close = find_close(rest).ok_or_else(|| format!("unclosed label set in {line:?}"))?;
-        parse_pairs(&rest[1..close], &mut pairs)?;
+        let close = find_close(rest).ok_or_else(|| lex_error(format!("unclosed label set in {line:?}")))?;
+        parse_pairs(&rest[1..close], &mut pairs).map_err(lex_error)?;
         rest = &rest[close + 1..];
     }
     Ok((Labels::from_pairs(pairs), rest))
