@@ -193,21 +193,9 @@ impl Item {
     }
 }
 
-/// Go's `%q` of a string (ASCII escapes only; enough for query text).
+/// Go's `%q` of a string.
 fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    argus_model::exposition::go_quote(s.as_bytes())
 }
 
 /// Go's `%.10q...` for long values, `%q` otherwise (`Item.String`).
