@@ -25,6 +25,14 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Signal handlers first: a SIGTERM or SIGINT that arrives while argus is
+    // still starting (`/-/ready` already answers before the main loop runs)
+    // must shut down cleanly instead of killing the process; a SIGHUP waits
+    // for the main loop and then reloads.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let cfg = config::load(args.config_file.as_deref(), args.expand_env)?;
     // A file-size limit (`ulimit -f`) must make writes fail with EFBIG, which
     // storage reports and survives, instead of SIGXFSZ killing the process.
@@ -340,13 +348,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         query_storage: query_storage.clone(),
         db: db_cell.clone(),
     };
-    let mut sighup =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("cannot watch SIGHUP")?;
-    let mut sigterm =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("cannot watch SIGTERM")?;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
+            _ = sigint.recv() => { tracing::info!("received SIGINT, exiting gracefully"); break; }
             _ = sigterm.recv() => { tracing::info!("received SIGTERM, exiting gracefully"); break; }
             _ = sighup.recv() => { let _ = reloader.reload().await; }
             Some(reply) = reload_rx.recv() => { let _ = reply.send(reloader.reload().await); }
