@@ -27,6 +27,7 @@ mod error;
 pub mod exposition;
 mod labels;
 mod matcher;
+pub mod md5;
 pub mod remote;
 mod sample;
 pub mod storage;
