@@ -42,7 +42,11 @@ impl<'a> Cursor<'a> {
         Cursor { buf, pos: 0 }
     }
 
-    #[cfg(test)]
+    /// Moves back (or forward) to a position an earlier [`Cursor::pos`] gave.
+    pub(crate) fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.buf.len());
+    }
+
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }

@@ -12,8 +12,9 @@ use crate::error::{Error, Result, invalid};
 use crate::varint::{Cursor, put_uvarint, put_varint};
 use argus_model::Sample;
 
-/// The format version written as the first byte of every run.
-pub const RUN_VERSION: u8 = 1;
+/// The format version written as the first byte of every run. Readers also
+/// read version 1 (no tail seeds in integer columns).
+pub const RUN_VERSION: u8 = 2;
 
 /// The most samples one run may hold; [`decode_run`] rejects larger counts so
 /// that a corrupt header cannot make it allocate without bound.
@@ -21,8 +22,11 @@ pub const MAX_RUN_SAMPLES: usize = 1 << 20;
 
 /// Timestamp mode: `t_i = mint + i * (maxt - mint) / (count - 1)`; nothing stored.
 const TS_REGULAR: u8 = 0;
-/// Timestamp mode: an integer column (see `ints.rs`).
+/// Timestamp mode: an integer column (see `ints.rs`); from version 2 on, its
+/// timestamps never decrease.
 const TS_COLUMN: u8 = 1;
+/// Timestamp mode (version 2 on): an integer column in any order.
+const TS_COLUMN_UNORDERED: u8 = 2;
 
 /// What [`run_header`] reads from the front of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +81,8 @@ pub fn encode_run_with(samples: &[Sample], codec: RunCodec) -> Vec<u8> {
     if is_regular(&ts) {
         out.push(TS_REGULAR);
     } else {
-        out.push(TS_COLUMN);
+        let ascending = ts.windows(2).all(|w| matches!(w, [a, b] if a <= b));
+        out.push(if ascending { TS_COLUMN } else { TS_COLUMN_UNORDERED });
         ints::encode_ints(&mut out, &ts, codec);
     }
     let vals: Vec<f64> = samples.iter().map(|s| s.v).collect();
@@ -104,12 +109,13 @@ fn is_regular(ts: &[i64]) -> bool {
 
 /// Reads the header of a run without decoding its columns.
 pub fn run_header(bytes: &[u8]) -> Result<RunHeader> {
-    read_header(&mut Cursor::new(bytes))
+    Ok(read_header(&mut Cursor::new(bytes))?.0)
 }
 
-fn read_header(c: &mut Cursor<'_>) -> Result<RunHeader> {
+/// The header and the run's format version.
+fn read_header(c: &mut Cursor<'_>) -> Result<(RunHeader, u8)> {
     let version = c.u8("run version")?;
-    if version != RUN_VERSION {
+    if !(1..=RUN_VERSION).contains(&version) {
         return Err(Error::UnknownVersion(version));
     }
     let count = c.uvarint("run count")?;
@@ -117,11 +123,11 @@ fn read_header(c: &mut Cursor<'_>) -> Result<RunHeader> {
         return Err(invalid("run count", count));
     }
     if count == 0 {
-        return Ok(RunHeader { min_t: 0, max_t: 0, count: 0 });
+        return Ok((RunHeader { min_t: 0, max_t: 0, count: 0 }, version));
     }
     let min_t = c.varint("run min time")?;
     let span = c.uvarint("run time span")?;
-    Ok(RunHeader { min_t, max_t: min_t.wrapping_add(span as i64), count: count as usize })
+    Ok((RunHeader { min_t, max_t: min_t.wrapping_add(span as i64), count: count as usize }, version))
 }
 
 /// Decodes a run written by [`encode_run`].
@@ -139,16 +145,17 @@ pub fn decode_run(bytes: &[u8]) -> Result<Vec<Sample>> {
 /// runs. On error `out` is left as it was.
 pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
     let mut c = Cursor::new(bytes);
-    let h = read_header(&mut c)?;
+    let (h, version) = read_header(&mut c)?;
     if h.count == 0 {
         return if c.rest().is_empty() { Ok(()) } else { Err(Error::Inconsistent { what: "run length" }) };
     }
     let ts = match c.u8("timestamp mode")? {
         TS_REGULAR => regular(h)?,
-        TS_COLUMN => ints_checked(&mut c, h)?,
+        TS_COLUMN => ints_checked(&mut c, h, version)?,
+        TS_COLUMN_UNORDERED if version >= 2 => ints_checked(&mut c, h, version)?,
         x => return Err(invalid("timestamp mode", u64::from(x))),
     };
-    let vals = values::decode_values(&mut c, h.count)?;
+    let vals = values::decode_values(&mut c, h.count, version)?;
     if !c.rest().is_empty() {
         return Err(Error::Inconsistent { what: "run length" });
     }
@@ -169,7 +176,7 @@ pub fn decode_run_into(bytes: &[u8], out: &mut Vec<Sample>) -> Result<()> {
 /// left as it was.
 pub fn decode_run_range_into(bytes: &[u8], lo: i64, hi: i64, out: &mut Vec<Sample>) -> Result<()> {
     let mut c = Cursor::new(bytes);
-    let h = read_header(&mut c)?;
+    let (h, version) = read_header(&mut c)?;
     if h.count == 0 || lo > hi {
         return Ok(());
     }
@@ -181,22 +188,23 @@ pub fn decode_run_range_into(bytes: &[u8], lo: i64, hi: i64, out: &mut Vec<Sampl
             }
             Timestamps::Regular { step }
         }
-        TS_COLUMN => Timestamps::Column(ints_checked(&mut c, h)?),
+        TS_COLUMN => match column_tail(&mut c, h, version, lo)? {
+            Some((base, t)) => Timestamps::Column { base, t },
+            None => return decode_filtered(bytes, lo, hi, out),
+        },
+        TS_COLUMN_UNORDERED if version >= 2 => return decode_filtered(bytes, lo, hi, out),
         x => return Err(invalid("timestamp mode", u64::from(x))),
     };
     let (first, end) = match &ts {
         Timestamps::Regular { step } => regular_window(h, *step, lo, hi),
-        Timestamps::Column(t) => {
-            if !t.windows(2).all(|w| matches!(w, [a, b] if a <= b)) {
-                return decode_filtered(bytes, lo, hi, out);
-            }
-            (t.partition_point(|&x| x < lo), t.partition_point(|&x| x <= hi))
+        Timestamps::Column { base, t } => {
+            (base + t.partition_point(|&x| x < lo), base + t.partition_point(|&x| x <= hi))
         }
     };
     if first >= end {
         return Ok(());
     }
-    let vals = values::decode_values_window(&mut c, h.count, first, end)?;
+    let vals = values::decode_values_window(&mut c, h.count, first, end, version)?;
     if vals.len() != end - first {
         return Err(Error::Inconsistent { what: "run window" });
     }
@@ -207,8 +215,8 @@ pub fn decode_run_range_into(bytes: &[u8], lo: i64, hi: i64, out: &mut Vec<Sampl
                 .zip(first..end)
                 .map(|(&v, i)| Sample { t: h.min_t.wrapping_add(step.wrapping_mul(i as i64)), v }),
         ),
-        Timestamps::Column(t) => {
-            let t = t.get(first..end).ok_or(Error::Inconsistent { what: "run window" })?;
+        Timestamps::Column { base, t } => {
+            let t = t.get(first - base..end - base).ok_or(Error::Inconsistent { what: "run window" })?;
             out.extend(t.iter().zip(vals).map(|(&t, v)| Sample { t, v }));
         }
     }
@@ -216,8 +224,44 @@ pub fn decode_run_range_into(bytes: &[u8], lo: i64, hi: i64, out: &mut Vec<Sampl
 }
 
 enum Timestamps {
-    Regular { step: i64 },
-    Column(Vec<i64>),
+    Regular {
+        step: i64,
+    },
+    /// Timestamps `base..count` of a column.
+    Column {
+        base: usize,
+        t: Vec<i64>,
+    },
+}
+
+/// Decodes the part of a timestamp column that a window starting at `lo`
+/// needs: from version 2 on, only the tail from a little before where `lo`
+/// falls if the samples were evenly spaced (the whole column when that guess
+/// starts too late); before, the whole column. `None` when the timestamps do
+/// ascend, which only a version 1 column can do (the caller then filters a
+/// full decode). Leaves the cursor after the column.
+fn column_tail(c: &mut Cursor<'_>, h: RunHeader, version: u8, lo: i64) -> Result<Option<(usize, Vec<i64>)>> {
+    let ascending = |t: &[i64]| t.windows(2).all(|w| matches!(w, [a, b] if a <= b));
+    let n = h.count;
+    let span = i128::from(h.max_t) - i128::from(h.min_t);
+    if version >= 2 && n > 2 && span > 0 && i128::from(lo) > i128::from(h.min_t) {
+        let frac = ((i128::from(lo) - i128::from(h.min_t)) * (n as i128 - 1) / span).clamp(0, n as i128 - 1) as usize;
+        // Scrape jitter moves samples a little; gaps move them a lot, which the check below catches.
+        let guess = frac.saturating_sub(n / 16 + 2);
+        if guess > 0 && n - guess < guess {
+            let start = c.pos();
+            let t = ints::decode_ints_suffix(c, n, guess, version)?;
+            if t.last() != Some(&h.max_t) {
+                return Err(Error::Inconsistent { what: "run timestamps" });
+            }
+            if t.first().is_some_and(|&f| f < lo) {
+                return Ok(Some((guess, t)));
+            }
+            c.set_pos(start);
+        }
+    }
+    let t = ints_checked(c, h, version)?;
+    Ok((version >= 2 || ascending(&t)).then_some((0, t)))
 }
 
 /// The slow path of [`decode_run_range_into`]: decode everything, filter.
@@ -259,8 +303,8 @@ fn regular(h: RunHeader) -> Result<Vec<i64>> {
     Ok((0..h.count).map(|i| h.min_t.wrapping_add(step.wrapping_mul(i as i64))).collect())
 }
 
-fn ints_checked(c: &mut Cursor<'_>, h: RunHeader) -> Result<Vec<i64>> {
-    let ts = ints::decode_ints(c, h.count)?;
+fn ints_checked(c: &mut Cursor<'_>, h: RunHeader, version: u8) -> Result<Vec<i64>> {
+    let ts = ints::decode_ints(c, h.count, version)?;
     if ts.first() != Some(&h.min_t) || ts.last() != Some(&h.max_t) {
         return Err(Error::Inconsistent { what: "run timestamps" });
     }

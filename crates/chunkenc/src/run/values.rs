@@ -8,7 +8,7 @@
 //! smaller, the whole column falls back to a Gorilla XOR bit stream.
 
 use super::RunCodec;
-use super::ints::{decode_ints_prefix, encode_ints};
+use super::ints::{decode_ints_prefix, decode_ints_suffix, encode_ints};
 use crate::bits::{BitReader, write_bit, write_bits};
 use crate::error::{Error, Result, invalid};
 use crate::varint::{Cursor, put_uvarint};
@@ -126,18 +126,24 @@ pub(crate) fn encode_values(out: &mut Vec<u8>, vals: &[f64], codec: RunCodec) {
 
 /// Decodes `n` values written by [`encode_values`]; the XOR form consumes the
 /// rest of the input.
-pub(crate) fn decode_values(c: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>> {
-    decode_values_window(c, n, 0, n)
+pub(crate) fn decode_values(c: &mut Cursor<'_>, n: usize, version: u8) -> Result<Vec<f64>> {
+    decode_values_window(c, n, 0, n, version)
 }
 
 /// Decodes values `first..end` (clamped to `n`) of the `n` values written by
 /// [`encode_values`]; values after `end` are not decoded at all. The decimal
 /// form leaves the cursor after the column.
-pub(crate) fn decode_values_window(c: &mut Cursor<'_>, n: usize, first: usize, end: usize) -> Result<Vec<f64>> {
+pub(crate) fn decode_values_window(
+    c: &mut Cursor<'_>,
+    n: usize,
+    first: usize,
+    end: usize,
+    version: u8,
+) -> Result<Vec<f64>> {
     let end = end.min(n);
     let first = first.min(end);
     match c.u8("value column mode")? {
-        MODE_DECIMAL => decode_decimal(c, n, first, end),
+        MODE_DECIMAL => decode_decimal(c, n, first, end, version),
         MODE_XOR => {
             let mut v = decode_xor(c.rest(), end)?;
             v.drain(..first);
@@ -147,7 +153,7 @@ pub(crate) fn decode_values_window(c: &mut Cursor<'_>, n: usize, first: usize, e
     }
 }
 
-fn decode_decimal(c: &mut Cursor<'_>, n: usize, first: usize, end: usize) -> Result<Vec<f64>> {
+fn decode_decimal(c: &mut Cursor<'_>, n: usize, first: usize, end: usize, version: u8) -> Result<Vec<f64>> {
     let s = c.u8("value scale")?;
     if s > MAX_SCALE {
         return Err(invalid("value scale", u64::from(s)));
@@ -162,11 +168,17 @@ fn decode_decimal(c: &mut Cursor<'_>, n: usize, first: usize, end: usize) -> Res
         pos = pos.saturating_add(c.uvarint("value escape position")?);
         escapes.push((pos, c.u64_le("value escape bits")?));
     }
-    // Mantissas are differences: the window needs every one before it, but
-    // only the window is converted.
-    let mants = decode_ints_prefix(c, n, end)?;
+    // Mantissas are differences: a window needs every one before it, or (from
+    // version 2 on) every one after it; the shorter side is decoded and only
+    // the window is converted.
+    let (mants, base) = if version >= 2 && n - first < end {
+        (decode_ints_suffix(c, n, first, version)?, first)
+    } else {
+        (decode_ints_prefix(c, n, end, version)?, 0)
+    };
     let p = pow10(s);
-    let mut vals: Vec<f64> = mants.get(first..).unwrap_or(&[]).iter().map(|&m| m as f64 / p).collect();
+    let window = mants.get(first - base..end - base).unwrap_or(&[]);
+    let mut vals: Vec<f64> = window.iter().map(|&m| m as f64 / p).collect();
     for (i, bits) in escapes {
         if i >= n as u64 {
             return Err(Error::Inconsistent { what: "value escape position" });
@@ -209,7 +221,7 @@ mod tests {
     fn check(vals: &[f64]) -> usize {
         let mut out = Vec::new();
         encode_values(&mut out, vals, RunCodec::Compact);
-        let got = decode_values(&mut Cursor::new(&out), vals.len()).unwrap();
+        let got = decode_values(&mut Cursor::new(&out), vals.len(), super::super::RUN_VERSION).unwrap();
         let g: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();
         let w: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
         assert_eq!(g, w);
