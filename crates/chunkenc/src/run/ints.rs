@@ -20,6 +20,11 @@ const CODER_RANGE: u8 = 2;
 /// Coder byte: uvarint length of the varints, uvarint length L, then a zstd
 /// frame of L bytes holding the varints.
 const CODER_ZSTD: u8 = 3;
+/// Coder byte (version 2 on): uvarint T, then the first values of the stream
+/// coded by an inner coder byte (only [`CODER_VARINT`] or [`CODER_ZSTD`]) with
+/// its content, then uvarint byte length L and the last T values as plain
+/// zigzag varints, so a recent window reads without entropy decoding.
+const CODER_SPLIT: u8 = 4;
 /// zstd level for [`RunCodec::FastDecode`]; decode speed does not depend on it.
 const ZSTD_LEVEL: i32 = 3;
 
@@ -102,8 +107,10 @@ fn range_code(zz: &[u64]) -> Vec<u8> {
 }
 
 /// Encodes the stream with the smaller of plain varints and the codec's
-/// entropy stage.
-fn put_stream(out: &mut Vec<u8>, zz: &[u64], codec: RunCodec) {
+/// entropy stage. With [`RunCodec::FastDecode`], the last `tail` values stay
+/// plain varints after the zstd frame when that costs less than doubling the
+/// column (so recent windows decode without zstd).
+fn put_stream(out: &mut Vec<u8>, zz: &[u64], codec: RunCodec, tail: usize) {
     if zz.iter().all(|&u| u == 0) {
         out.push(CODER_ZERO);
         return;
@@ -123,15 +130,31 @@ fn put_stream(out: &mut Vec<u8>, zz: &[u64], codec: RunCodec) {
             }
         }
         RunCodec::FastDecode => {
+            let tail = if tail > 0 && zz.len() > 2 * tail { tail } else { 0 };
+            let head_len = zz.len() - tail;
+            let head = zz.get(..head_len).unwrap_or(&[]);
+            let mut head_var = Vec::with_capacity(head.len());
+            for &u in head {
+                put_uvarint(&mut head_var, u);
+            }
             // Compression into memory cannot fail short of allocation failure;
             // on any error the plain varints are kept.
-            if let Ok(z) = zstd_compress(&var)
-                && z.len() + 2 < var.len()
+            if let Ok(z) = zstd_compress(&head_var)
+                && z.len() + 2 < head_var.len()
             {
+                let tail_var = var.get(head_var.len()..).unwrap_or(&[]);
+                if tail > 0 {
+                    out.push(CODER_SPLIT);
+                    put_uvarint(out, tail as u64);
+                }
                 out.push(CODER_ZSTD);
-                put_uvarint(out, var.len() as u64);
+                put_uvarint(out, head_var.len() as u64);
                 put_uvarint(out, z.len() as u64);
                 out.extend_from_slice(&z);
+                if tail > 0 {
+                    put_uvarint(out, tail_var.len() as u64);
+                    out.extend_from_slice(tail_var);
+                }
                 return;
             }
         }
@@ -164,7 +187,7 @@ fn prepare(xs: &[i64], order: u8) -> Candidate {
 }
 
 /// Encodes one candidate: order byte, seeds, divisor, tail seeds, stream.
-fn encode_candidate(c: &Candidate, xs: &[i64], codec: RunCodec) -> Vec<u8> {
+fn encode_candidate(c: &Candidate, xs: &[i64], codec: RunCodec, tail: usize) -> Vec<u8> {
     let mut out = vec![c.order];
     for s in &c.seeds {
         put_varint(&mut out, *s);
@@ -173,7 +196,7 @@ fn encode_candidate(c: &Candidate, xs: &[i64], codec: RunCodec) -> Vec<u8> {
     for t in tail_seeds(xs, c.seeds.len()) {
         put_varint(&mut out, t);
     }
-    put_stream(&mut out, &c.zz, codec);
+    put_stream(&mut out, &c.zz, codec, tail);
     out
 }
 
@@ -198,14 +221,15 @@ fn tail_seeds(xs: &[i64], nseeds: usize) -> Vec<i64> {
 /// Appends the smallest encoding of `xs` over orders 0, 1 and 2. Orders whose
 /// estimate is more than 1.5 times the best one are not coded at all (the
 /// estimate favours order 2 on noisy counters, so the margin must be wide).
-/// Writes the current run version's layout (with tail seeds).
-pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64], codec: RunCodec) {
+/// Writes the current run version's layout (with tail seeds); `tail` is how
+/// many of the last values a reader should find without entropy decoding.
+pub(crate) fn encode_ints(out: &mut Vec<u8>, xs: &[i64], codec: RunCodec, tail: usize) {
     let cands: Vec<Candidate> = (0..=2u8).map(|o| prepare(xs, o)).collect();
     let best_est = cands.iter().map(|c| c.estimate).min().unwrap_or(0);
     let best = cands
         .iter()
         .filter(|c| c.estimate <= best_est + best_est / 2)
-        .map(|c| encode_candidate(c, xs, codec))
+        .map(|c| encode_candidate(c, xs, codec, tail))
         .min_by_key(Vec::len)
         .unwrap_or_default();
     out.extend_from_slice(&best);
@@ -250,39 +274,102 @@ fn read_head(c: &mut Cursor<'_>, n: usize, version: u8) -> Result<ColumnHead> {
     Ok(ColumnHead { nseeds, seeds, divisor: g as i64, tail })
 }
 
-/// Reads the coder byte and hands the stream to `f` as plain zigzag varints
-/// (or `None` for the zero coder), leaving the cursor after the column. The
-/// range coder has no varint form; it is decoded here into `out` forward and
-/// `f` is not called (`Ok(false)`).
+/// A column's stream as plain zigzag varints: the first `head_count` values
+/// in `head`, the rest in `tail`. `head` is empty when the caller needed only
+/// values of the tail (its zstd frame is then not decompressed).
+struct Stream<'a> {
+    zero: bool,
+    head: &'a [u8],
+    head_count: usize,
+    tail: &'a [u8],
+}
+
+impl Stream<'_> {
+    /// Appends stream values `from..from + count` (times `g`) to `out`.
+    fn read(&self, from: usize, count: usize, g: i64, out: &mut Vec<i64>) -> Result<()> {
+        if self.zero {
+            out.resize(out.len() + count, 0);
+            return Ok(());
+        }
+        let tail_count = count.saturating_sub(self.head_count.saturating_sub(from));
+        if from < self.head_count {
+            let at = varint_start(self.head, self.head_count, from)?;
+            read_varints(self.head.get(at..).unwrap_or(&[]), count - tail_count, g, out)?;
+        }
+        if tail_count > 0 {
+            let total = count_varints(self.tail);
+            let skip = from.saturating_sub(self.head_count);
+            let at = varint_start(self.tail, total, skip)?;
+            read_varints(self.tail.get(at..).unwrap_or(&[]), tail_count, g, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// The plain varints after a split stream's head (none when `tail_count` is 0).
+fn read_tail<'a>(c: &mut Cursor<'a>, tail_count: usize) -> Result<&'a [u8]> {
+    if tail_count == 0 {
+        return Ok(&[]);
+    }
+    let nbytes = c.uvarint("int column tail length")?;
+    c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column tail"))?, "int column tail")
+}
+
+/// Reads the coder bytes and hands the stream to `f` as plain varints, leaving
+/// the cursor after the column; `need_from` is the first stream value the
+/// caller will read. The range coder has no varint form: it is decoded here
+/// into `out`, forward, `range_take` values, and `f` is not called (`Ok(false)`).
 fn with_stream(
     c: &mut Cursor<'_>,
     n: usize,
     h: &ColumnHead,
+    need_from: usize,
     range_take: usize,
     out: &mut Vec<i64>,
-    f: impl FnOnce(Option<&[u8]>, &mut Vec<i64>) -> Result<()>,
+    f: impl FnOnce(&Stream<'_>, &mut Vec<i64>) -> Result<()>,
 ) -> Result<bool> {
-    match c.u8("int column coder")? {
-        CODER_ZERO => f(None, out)?,
+    let slen = n - h.nseeds;
+    let mut coder = c.u8("int column coder")?;
+    let mut tail_count = 0usize;
+    if coder == CODER_SPLIT {
+        let t = c.uvarint("int column tail count")?;
+        if t > slen as u64 {
+            return Err(invalid("int column tail count", t));
+        }
+        tail_count = t as usize;
+        coder = c.u8("int column coder")?;
+        if coder != CODER_VARINT && coder != CODER_ZSTD {
+            return Err(invalid("int column inner coder", u64::from(coder)));
+        }
+    }
+    let head_count = slen - tail_count;
+    match coder {
+        CODER_ZERO => f(&Stream { zero: true, head: &[], head_count: slen, tail: &[] }, out)?,
         CODER_VARINT => {
             let nbytes = c.uvarint("int column length")?;
-            let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
-            f(Some(bytes), out)?;
+            let head = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
+            let tail = read_tail(c, tail_count)?;
+            f(&Stream { zero: false, head, head_count, tail }, out)?;
         }
         CODER_ZSTD => {
             let raw_len = c.uvarint("int column raw length")?;
             // Ten bytes per value at most: a larger claim is corrupt, and
             // refusing it bounds the allocation.
-            if raw_len > (n - h.nseeds) as u64 * 10 {
+            if raw_len > head_count as u64 * 10 {
                 return Err(invalid("int column raw length", raw_len));
             }
             let nbytes = c.uvarint("int column length")?;
             let bytes = c.bytes(usize::try_from(nbytes).map_err(|_| truncated("int column"))?, "int column")?;
+            let tail = read_tail(c, tail_count)?;
+            if need_from >= head_count {
+                f(&Stream { zero: false, head: &[], head_count, tail }, out)?;
+                return Ok(true);
+            }
             with_zstd_decompressed(bytes, raw_len as usize, |raw| {
                 if raw.len() as u64 != raw_len {
                     return Err(invalid("int column raw length", raw_len));
                 }
-                f(Some(raw), out)
+                f(&Stream { zero: false, head: raw, head_count, tail }, out)
             })
             .map_err(|_| invalid("int column zstd frame", nbytes))??;
         }
@@ -317,13 +404,7 @@ pub(crate) fn decode_ints_prefix(c: &mut Cursor<'_>, n: usize, take: usize, vers
     let mut out = Vec::with_capacity(len + nseeds);
     out.extend_from_slice(h.seeds.get(..nseeds).unwrap_or(&[]));
     // `out` first receives the highest-order differences, then is integrated in place.
-    with_stream(c, n, &h, len, &mut out, |stream, out| match stream {
-        None => {
-            out.resize(nseeds + len, 0);
-            Ok(())
-        }
-        Some(bytes) => read_varints(bytes, len, h.divisor, out),
-    })?;
+    with_stream(c, n, &h, 0, len, &mut out, |stream, out| stream.read(0, len, h.divisor, out))?;
     integrate(&mut out, nseeds);
     if let (Some([last, step]), true) = (h.tail, take == n) {
         let got_step = match out.as_slice() {
@@ -357,16 +438,8 @@ pub(crate) fn decode_ints_suffix(c: &mut Cursor<'_>, n: usize, from: usize, vers
     let slen = n - nseeds;
     let skip = from.min(slen);
     let mut diffs = Vec::with_capacity(slen - skip);
-    let ok = with_stream(c, n, &h, 0, &mut diffs, |stream, diffs| match stream {
-        None => {
-            diffs.resize(slen - skip, 0);
-            Ok(())
-        }
-        Some(bytes) => {
-            let at = varint_start_from_end(bytes, slen, skip)?;
-            read_varints(bytes.get(at..).unwrap_or(&[]), slen - skip, h.divisor, diffs)
-        }
-    })?;
+    let ok =
+        with_stream(c, n, &h, skip, 0, &mut diffs, |stream, diffs| stream.read(skip, slen - skip, h.divisor, diffs))?;
     if !ok {
         // Range coded: forward is the only way.
         c.set_pos(start);
@@ -416,26 +489,32 @@ fn rebuild_from_tail(diffs: &[i64], nseeds: usize, [last, last_step]: [i64; 2], 
 }
 
 /// The byte offset in `bytes` (exactly `count` LEB128 varints) where varint
-/// number `index` starts, found by counting varint ends from the back: every
-/// byte below 0x80 ends one.
-fn varint_start_from_end(bytes: &[u8], count: usize, index: usize) -> Result<usize> {
+/// number `index` starts: counted from the front for the first half, from
+/// the back for the second (every byte below 0x80 ends a varint).
+fn varint_start(bytes: &[u8], count: usize, index: usize) -> Result<usize> {
     if index == 0 {
         return Ok(0);
+    }
+    if index > count {
+        return Err(truncated("int column varint stream"));
     }
     if bytes.last().is_some_and(|&b| b >= 0x80) {
         return Err(Error::Inconsistent { what: "int column varint stream" });
     }
-    // The end of varint `index - 1` is the (count - index + 1)-th end from the back.
-    let mut want = count - index + 1;
-    for (i, &b) in bytes.iter().enumerate().rev() {
-        if b < 0x80 {
-            want -= 1;
-            if want == 0 {
-                return Ok(i + 1);
-            }
-        }
-    }
-    Err(truncated("int column varint stream"))
+    let ends = |b: &&u8| **b < 0x80;
+    let found = if index <= count / 2 {
+        // The end of varint `index - 1` is the index-th end from the front.
+        bytes.iter().enumerate().filter(|(_, b)| ends(b)).nth(index - 1).map(|(i, _)| i + 1)
+    } else {
+        // ... and the (count - index + 1)-th end from the back.
+        bytes.iter().enumerate().rev().filter(|(_, b)| ends(b)).nth(count - index).map(|(i, _)| i + 1)
+    };
+    found.ok_or(truncated("int column varint stream"))
+}
+
+/// How many varints `bytes` holds (counting the bytes that end one).
+fn count_varints(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b < 0x80).count()
 }
 
 fn read_varints(bytes: &[u8], len: usize, g: i64, out: &mut Vec<i64>) -> Result<()> {
@@ -462,7 +541,7 @@ mod tests {
 
     fn check(xs: &[i64]) -> usize {
         let mut out = Vec::new();
-        encode_ints(&mut out, xs, RunCodec::Compact);
+        encode_ints(&mut out, xs, RunCodec::Compact, 0);
         let mut c = Cursor::new(&out);
         assert_eq!(decode_ints(&mut c, xs.len(), crate::RUN_VERSION).unwrap(), xs);
         assert_eq!(c.pos(), out.len());

@@ -78,16 +78,33 @@ pub fn encode_run_with(samples: &[Sample], codec: RunCodec) -> Vec<u8> {
     put_varint(&mut out, first.t);
     put_uvarint(&mut out, last.t.wrapping_sub(first.t) as u64);
     let ts: Vec<i64> = samples.iter().map(|s| s.t).collect();
+    let tail = recent_samples(&ts);
     if is_regular(&ts) {
         out.push(TS_REGULAR);
     } else {
         let ascending = ts.windows(2).all(|w| matches!(w, [a, b] if a <= b));
         out.push(if ascending { TS_COLUMN } else { TS_COLUMN_UNORDERED });
-        ints::encode_ints(&mut out, &ts, codec);
+        ints::encode_ints(&mut out, &ts, codec, tail);
     }
     let vals: Vec<f64> = samples.iter().map(|s| s.v).collect();
-    values::encode_values(&mut out, &vals, codec);
+    values::encode_values(&mut out, &vals, codec, tail);
     out
+}
+
+/// How far back from a run's last sample its columns stay readable without
+/// entropy decoding: instant queries and the newest points of dashboards read
+/// windows of 5 to 10 minutes there.
+const RECENT_SPAN_MS: i64 = 15 * 60 * 1000;
+/// At most this many samples are kept that way (1 s scrapes would otherwise
+/// keep 900 per run).
+const RECENT_MAX_SAMPLES: usize = 128;
+
+/// The number of samples in the last [`RECENT_SPAN_MS`] of ascending `ts`,
+/// at most [`RECENT_MAX_SAMPLES`].
+fn recent_samples(ts: &[i64]) -> usize {
+    let Some(&last) = ts.last() else { return 0 };
+    let from = last.saturating_sub(RECENT_SPAN_MS);
+    ts.iter().rev().take(RECENT_MAX_SAMPLES).take_while(|&&t| t > from).count()
 }
 
 /// Whether `ts` is an arithmetic progression that the regular mode rebuilds.

@@ -59,7 +59,7 @@ fn choose_scale(vals: &[f64]) -> u8 {
     s
 }
 
-fn encode_decimal(vals: &[f64], codec: RunCodec) -> (Vec<u8>, usize) {
+fn encode_decimal(vals: &[f64], codec: RunCodec, tail: usize) -> (Vec<u8>, usize) {
     let s = choose_scale(vals);
     let mut mants = Vec::with_capacity(vals.len());
     let mut escapes = Vec::new();
@@ -80,7 +80,7 @@ fn encode_decimal(vals: &[f64], codec: RunCodec) -> (Vec<u8>, usize) {
         out.extend_from_slice(&bits.to_le_bytes());
         last = i;
     }
-    encode_ints(&mut out, &mants, codec);
+    encode_ints(&mut out, &mants, codec, tail);
     (out, escapes.len())
 }
 
@@ -114,8 +114,8 @@ fn encode_xor(vals: &[f64]) -> Vec<u8> {
 }
 
 /// Appends the smaller of the decimal and XOR encodings of `vals`.
-pub(crate) fn encode_values(out: &mut Vec<u8>, vals: &[f64], codec: RunCodec) {
-    let (dec, nesc) = encode_decimal(vals, codec);
+pub(crate) fn encode_values(out: &mut Vec<u8>, vals: &[f64], codec: RunCodec, tail: usize) {
+    let (dec, nesc) = encode_decimal(vals, codec, tail);
     if nesc == 0 {
         out.extend_from_slice(&dec);
         return;
@@ -220,7 +220,7 @@ mod tests {
 
     fn check(vals: &[f64]) -> usize {
         let mut out = Vec::new();
-        encode_values(&mut out, vals, RunCodec::Compact);
+        encode_values(&mut out, vals, RunCodec::Compact, 0);
         let got = decode_values(&mut Cursor::new(&out), vals.len(), super::super::RUN_VERSION).unwrap();
         let g: Vec<u64> = got.iter().map(|v| v.to_bits()).collect();
         let w: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();

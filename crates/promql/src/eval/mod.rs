@@ -29,12 +29,9 @@ use crate::error::{Error, Result};
 pub(crate) use label_cache::{IntMap, IntSet, LabelCache, NameDropper};
 pub(crate) use range_eval::{Collector, StepArg, vector_at};
 
-/// A point of an evaluated series.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Point {
-    pub t: i64,
-    pub v: f64,
-}
+/// A point of an evaluated series: the storage's sample type, so selected
+/// series become evaluated ones without copying their samples.
+pub(crate) use argus_model::Sample as Point;
 
 /// An evaluated series; labels are shared because most operations keep them.
 #[derive(Debug, Clone)]

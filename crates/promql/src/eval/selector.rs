@@ -126,8 +126,11 @@ impl Evaluator<'_, '_> {
         for s in set {
             self.ctx.check_deadline()?;
             let s = s?;
-            let points: Vec<Point> =
-                s.samples.iter().filter(|x| x.t >= start && x.t <= end).map(|x| Point { t: x.t, v: x.v }).collect();
+            // The querier already decodes only the window; the check stays for sources that do not.
+            let mut points: Vec<Point> = s.samples;
+            if points.first().is_some_and(|x| x.t < start) || points.last().is_some_and(|x| x.t > end) {
+                points.retain(|x| x.t >= start && x.t <= end);
+            }
             if points.is_empty() {
                 continue;
             }

@@ -138,7 +138,7 @@ impl Evaluator<'_, '_> {
             }
             self.ctx.check_deadline()?;
             let (mut lo, mut hi) = (0usize, 0usize);
-            let mut points = Vec::new();
+            let mut points = Vec::with_capacity(steps.min(s.points.len() + 1));
             let mut k = 0usize;
             while k < steps {
                 if k % 4096 == 4095 {
