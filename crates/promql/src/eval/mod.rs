@@ -122,6 +122,25 @@ impl<'q> Ctx<'q> {
 
     /// Fails once the query is past its deadline or canceled.
     pub(crate) fn check_deadline(&self) -> Result<()> {
+        self.stopper().check()
+    }
+
+    /// The query's deadline and cancel flag, for work on other threads.
+    pub(crate) fn stopper(&self) -> Stopper {
+        Stopper { deadline: self.deadline, cancel: self.cancel.clone() }
+    }
+}
+
+/// A query's deadline and cancel flag, shareable across threads.
+#[derive(Debug, Clone)]
+pub(crate) struct Stopper {
+    deadline: Option<Instant>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Stopper {
+    /// Fails once the query is past its deadline or canceled.
+    pub(crate) fn check(&self) -> Result<()> {
         if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(Error::Canceled("expression evaluation"));
         }
@@ -129,6 +148,39 @@ impl<'q> Ctx<'q> {
             Some(d) if Instant::now() >= d => Err(Error::Timeout("expression evaluation")),
             _ => Ok(()),
         }
+    }
+}
+
+/// The steps `start, start + interval, ..., <= end` (ms; `interval` at least 1).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grid {
+    pub start: i64,
+    pub end: i64,
+    pub interval: i64,
+}
+
+impl Grid {
+    /// Number of steps.
+    pub(crate) fn steps(&self) -> usize {
+        if self.end < self.start {
+            return 0;
+        }
+        (self.end.saturating_sub(self.start) / self.interval).saturating_add(1) as usize
+    }
+
+    /// The first step whose reference time (`ts - offset`) is at or after `t`.
+    pub(crate) fn first_step_seeing(&self, t: i64, offset: i64) -> usize {
+        let need = i128::from(t) + i128::from(offset) - i128::from(self.start);
+        if need <= 0 {
+            return 0;
+        }
+        let iv = i128::from(self.interval);
+        usize::try_from((need + iv - 1) / iv).unwrap_or(usize::MAX)
+    }
+
+    /// Timestamp of step `k`.
+    pub(crate) fn ts(&self, k: usize) -> i64 {
+        self.start.saturating_add((k as i64).saturating_mul(self.interval))
     }
 }
 
@@ -151,27 +203,24 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         Evaluator { ctx, start, end, interval: interval.max(1), ceiling: None }
     }
 
+    /// The evaluation's steps, as a value other threads can use.
+    pub(crate) fn grid(&self) -> Grid {
+        Grid { start: self.start, end: self.end, interval: self.interval }
+    }
+
     /// Number of steps.
     pub(crate) fn steps(&self) -> usize {
-        if self.end < self.start {
-            return 0;
-        }
-        (self.end.saturating_sub(self.start) / self.interval).saturating_add(1) as usize
+        self.grid().steps()
     }
 
     /// The first step whose reference time (`ts - offset`) is at or after `t`.
     pub(crate) fn first_step_seeing(&self, t: i64, offset: i64) -> usize {
-        let need = i128::from(t) + i128::from(offset) - i128::from(self.start);
-        if need <= 0 {
-            return 0;
-        }
-        let iv = i128::from(self.interval);
-        usize::try_from((need + iv - 1) / iv).unwrap_or(usize::MAX)
+        self.grid().first_step_seeing(t, offset)
     }
 
     /// Timestamp of step `k`.
     pub(crate) fn ts(&self, k: usize) -> i64 {
-        self.start.saturating_add((k as i64).saturating_mul(self.interval))
+        self.grid().ts(k)
     }
 
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Val> {
@@ -217,14 +266,11 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             Expr::Unary(u) => self.eval_unary(&u.expr),
             Expr::VectorSelector(vs) => Ok(Val::Vector(self.eval_vector_selector(vs, false)?)),
             Expr::MatrixSelector(ms) => {
-                let m = self.select_range(ms)?;
-                self.ctx.add_samples(m.series.iter().map(|s| s.points.len()).sum())?;
-                Ok(Val::Range(m.series))
+                let m: Matrix = self.select_range(ms)?.series.collect::<Result<_>>()?;
+                self.ctx.add_samples(m.iter().map(|s| s.points.len()).sum())?;
+                Ok(Val::Range(m))
             }
-            Expr::Subquery(sq) => {
-                let m = self.eval_subquery(sq)?;
-                Ok(Val::Range(m.series))
-            }
+            Expr::Subquery(sq) => Ok(Val::Range(self.eval_subquery(sq)?.series.collect::<Result<_>>()?)),
             Expr::Aggregate(a) => self.eval_aggregate(a),
             Expr::Binary(b) => self.eval_binary(b),
             Expr::Call(c) => self.eval_call(c),

@@ -14,13 +14,19 @@ use promql_parser::parser::{MatrixSelector, VectorSelector};
 use super::{Evaluator, Matrix, Point, Series, offset_ms};
 use crate::error::{Error, Result};
 
+/// Series produced one at a time, so a range function can slide over each
+/// and drop its samples before the next one is decoded.
+pub(crate) type SeriesIter<'e> = Box<dyn Iterator<Item = Result<Series>> + 'e>;
+
 /// Raw series for a range function: points with their own timestamps and the
 /// window geometry to slide over them.
-pub(crate) struct RangeSource {
-    pub series: Matrix,
+pub(crate) struct RangeSource<'e> {
+    pub series: SeriesIter<'e>,
     pub range: i64,
     pub offset: i64,
     pub at: Option<i64>,
+    /// Points already counted as held (a subquery's), released by the caller.
+    pub held: usize,
 }
 
 impl Evaluator<'_, '_> {
@@ -88,7 +94,7 @@ impl Evaluator<'_, '_> {
     /// Selects the raw series behind a range selector, stale markers removed.
     /// With `quirk`, an `@` behaves as in Prometheus 2.42's `predict_linear`
     /// (see [`at_quirk`]).
-    pub(crate) fn select_range_with(&self, ms: &MatrixSelector, quirk: bool) -> Result<RangeSource> {
+    pub(crate) fn select_range_with(&self, ms: &MatrixSelector, quirk: bool) -> Result<RangeSource<'_>> {
         let mut src = self.select_range(ms)?;
         if quirk && let Some(a) = src.at {
             (src.offset, src.at) = (at_quirk(src.offset, self.start, a), None);
@@ -97,7 +103,7 @@ impl Evaluator<'_, '_> {
     }
 
     /// Selects the raw series behind a range selector, stale markers removed.
-    pub(crate) fn select_range(&self, ms: &MatrixSelector) -> Result<RangeSource> {
+    pub(crate) fn select_range(&self, ms: &MatrixSelector) -> Result<RangeSource<'_>> {
         let vs = &ms.vs;
         let offset = offset_ms(&vs.offset);
         let at = self.at_ms(&vs.at);
@@ -110,33 +116,47 @@ impl Evaluator<'_, '_> {
             (None, Some(c)) => ref_hi.min(c.saturating_sub(offset)),
             _ => ref_hi,
         };
-        let mut series = self.select(vs, ref_lo.saturating_sub(range), ref_hi, range)?;
-        for s in &mut series {
-            s.points.retain(|p| !is_stale_nan(p.v));
-        }
-        series.retain(|s| !s.points.is_empty());
-        Ok(RangeSource { series, range, offset, at })
+        let series = self.select_lazy(vs, ref_lo.saturating_sub(range), ref_hi, range)?.filter_map(|s| match s {
+            Ok(mut s) => {
+                s.points.retain(|p| !is_stale_nan(p.v));
+                (!s.points.is_empty()).then_some(Ok(s))
+            }
+            Err(e) => Some(Err(e)),
+        });
+        Ok(RangeSource { series: Box::new(series), range, offset, at, held: 0 })
     }
 
     fn select(&self, vs: &VectorSelector, start: i64, end: i64, range: i64) -> Result<Matrix> {
+        self.select_lazy(vs, start, end, range)?.collect()
+    }
+
+    /// The series of a selector with samples in `[start, end]`, decoded as the
+    /// caller iterates.
+    fn select_lazy(
+        &self,
+        vs: &VectorSelector,
+        start: i64,
+        end: i64,
+        range: i64,
+    ) -> Result<impl Iterator<Item = Result<Series>> + '_> {
         let matchers = model_matchers(vs)?;
         let hints = SelectHints { start, end, step: self.interval, range, ..Default::default() };
         let set = self.ctx.querier.select(&matchers, &hints)?;
-        let mut out = Vec::new();
-        for s in set {
-            self.ctx.check_deadline()?;
-            let s = s?;
+        Ok(set.filter_map(move |s| {
+            if let Err(e) = self.ctx.check_deadline() {
+                return Some(Err(e));
+            }
+            let s = match s {
+                Ok(s) => s,
+                Err(e) => return Some(Err(e.into())),
+            };
             // The querier already decodes only the window; the check stays for sources that do not.
             let mut points: Vec<Point> = s.samples;
             if points.first().is_some_and(|x| x.t < start) || points.last().is_some_and(|x| x.t > end) {
                 points.retain(|x| x.t >= start && x.t <= end);
             }
-            if points.is_empty() {
-                continue;
-            }
-            out.push(Series { labels: Arc::new(s.labels), points });
-        }
-        Ok(out)
+            (!points.is_empty()).then(|| Ok(Series { labels: Arc::new(s.labels), points }))
+        }))
     }
 }
 

@@ -12,14 +12,14 @@ use super::{Evaluator, offset_ms};
 use crate::error::{Error, Result};
 
 impl Evaluator<'_, '_> {
-    pub(crate) fn eval_subquery(&self, sq: &SubqueryExpr) -> Result<RangeSource> {
+    pub(crate) fn eval_subquery(&self, sq: &SubqueryExpr) -> Result<RangeSource<'static>> {
         self.eval_subquery_with(sq, false)
     }
 
     /// With `quirk`, an `@` on the subquery behaves as under Prometheus
     /// 2.42's `predict_linear()`: as an offset relative to the evaluation's
     /// start (see `selector::at_quirk`).
-    pub(crate) fn eval_subquery_with(&self, sq: &SubqueryExpr, quirk: bool) -> Result<RangeSource> {
+    pub(crate) fn eval_subquery_with(&self, sq: &SubqueryExpr, quirk: bool) -> Result<RangeSource<'static>> {
         let mut offset = offset_ms(&sq.offset);
         let range = crate::eval::duration_ms(&sq.range);
         let step =
@@ -46,6 +46,7 @@ impl Evaluator<'_, '_> {
             super::Val::Vector(m) => m,
             _ => return Err(Error::exec("subquery is only allowed on instant vector")),
         };
-        Ok(RangeSource { series, range, offset, at })
+        let held = series.iter().map(|s| s.points.len()).sum();
+        Ok(RangeSource { series: Box::new(series.into_iter().map(Ok)), range, offset, at, held })
     }
 }

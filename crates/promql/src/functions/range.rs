@@ -87,13 +87,15 @@ impl Evaluator<'_, '_> {
                 return Err(Error::exec(format!("expected range vector argument in call to {name}")));
             }
         };
-        let subquery_points: usize = src.series.iter().map(|s| s.points.len()).sum();
+        let subquery_points = src.held;
         let out = if name == "absent_over_time" {
             let ls = match marg {
                 Expr::MatrixSelector(ms) => absent_labels(&ms.vs),
                 _ => argus_model::Labels::empty(),
             };
-            self.absent_over_time(&src, ls)?
+            let (range, offset, at) = (src.range, src.offset, src.at);
+            let series: crate::eval::Matrix = src.series.collect::<Result<_>>()?;
+            self.absent_over_time(&series, range, offset, at, ls)?
         } else {
             let f = lookup(name).ok_or_else(|| Error::exec(format!("unknown function {name}")))?;
             let counter = matches!(name, "rate" | "increase");
@@ -112,102 +114,121 @@ impl Evaluator<'_, '_> {
     /// Runs `f` over each series' window at every step. With `counter`, the
     /// windows are told whether they hold a counter reset, found from one
     /// prefix count per series instead of a scan of every window.
+    ///
+    /// Series are taken from the source in batches and slid on all cores (each
+    /// series is independent); the held-sample accounting is then replayed in
+    /// series order, so limits fail exactly as they would one series at a time.
     fn slide(
         &self,
-        src: RangeSource,
+        src: RangeSource<'_>,
         params: &[Vec<f64>],
         f: RangeFn,
         drop: bool,
         counter: bool,
     ) -> Result<crate::eval::Matrix> {
-        let steps = self.steps();
+        let job = SlideJob {
+            grid: self.grid(),
+            range: src.range,
+            offset: src.offset,
+            at: src.at,
+            params,
+            f,
+            drop,
+            counter,
+            stop: self.ctx.stopper(),
+            max_points: self.ctx.max_samples,
+        };
+        let threads = slide_threads();
         let mut out = Vec::new();
-        let mut step_params = vec![0.0; params.len()];
-        let mut drops: Vec<u32> = Vec::new();
-        for s in src.series {
-            if counter {
-                // drops[i]: decreases between neighbours up to point i.
-                drops.clear();
-                let mut n = 0u32;
-                let mut prev = f64::NAN;
-                for p in &s.points {
-                    n += u32::from(p.v < prev);
-                    prev = p.v;
-                    drops.push(n);
+        let mut series = src.series;
+        loop {
+            let mut batch = Vec::with_capacity(SLIDE_BATCH_SERIES);
+            let mut failed = None;
+            for s in series.by_ref() {
+                match s {
+                    Ok(s) => batch.push(s),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                if batch.len() == SLIDE_BATCH_SERIES {
+                    break;
                 }
             }
-            self.ctx.check_deadline()?;
-            let (mut lo, mut hi) = (0usize, 0usize);
-            let mut points = Vec::with_capacity(steps.min(s.points.len() + 1));
-            let mut k = 0usize;
-            while k < steps {
-                if k % 4096 == 4095 {
-                    self.ctx.check_deadline()?;
+            if batch.is_empty() && failed.is_none() {
+                break;
+            }
+            let work = batch.len().saturating_mul(job.grid.steps());
+            let slid: Vec<Result<Slid>> = if threads < 2 || work < SLIDE_PARALLEL_MIN_WINDOWS {
+                let mut drops = Vec::new();
+                batch.into_iter().map(|s| job.run(s, &mut drops)).collect()
+            } else {
+                let per = batch.len().div_ceil(threads);
+                let mut shares: Vec<Vec<crate::eval::Series>> = Vec::with_capacity(threads);
+                let mut rest = batch;
+                while rest.len() > per {
+                    let tail = rest.split_off(per);
+                    shares.push(std::mem::replace(&mut rest, tail));
                 }
-                let ts = self.ts(k);
-                let end = src.at.unwrap_or(ts).saturating_sub(src.offset);
-                let start = end.saturating_sub(src.range);
-                while hi < s.points.len() && s.points[hi].t <= end {
-                    hi += 1;
-                }
-                while lo < hi && s.points[lo].t < start {
-                    lo += 1;
-                }
-                if lo >= hi {
-                    // An empty window: with `@` it stays empty; otherwise skip
-                    // to the first step whose window reaches the next sample.
-                    match (src.at, s.points.get(hi)) {
-                        (None, Some(next)) => k = self.first_step_seeing(next.t, src.offset).max(k + 1),
-                        _ => break,
-                    }
-                    continue;
-                }
-                for (sp, p) in step_params.iter_mut().zip(params) {
-                    *sp = p.get(k).copied().unwrap_or(f64::NAN);
-                }
-                let no_resets = counter
-                    && s.points.get(lo).is_some_and(|p| p.v >= 0.0 || p.v.is_nan())
-                    && drops.get(hi - 1) == drops.get(lo);
-                let w = Window {
-                    points: &s.points[lo..hi],
-                    ts,
-                    range_start: start,
-                    range_end: end,
-                    params: &step_params,
-                    no_resets,
-                };
+                shares.push(rest);
+                let job = &job;
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = shares
+                        .into_iter()
+                        .map(|share| {
+                            scope.spawn(move || {
+                                let mut drops = Vec::new();
+                                share.into_iter().map(|s| job.run(s, &mut drops)).collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| {
+                            h.join().unwrap_or_else(|_| vec![Err(Error::exec("range function thread panicked"))])
+                        })
+                        .collect()
+                })
+            };
+            for r in slid {
+                let r = r?;
                 // Like Prometheus, only the current window counts as held.
-                self.ctx.add_samples(hi - lo)?;
-                self.ctx.release_samples(hi - lo);
-                if let Some(v) = f(&w)? {
-                    points.push(Point { t: ts, v });
-                    // Prometheus checks a series' outputs once it is done;
-                    // failing as soon as that check must fail bounds memory.
-                    if self.ctx.samples().saturating_add(points.len()) > self.ctx.max_samples {
-                        return Err(crate::error::Error::TooManySamples("query execution"));
-                    }
+                self.ctx.add_samples(r.max_window)?;
+                self.ctx.release_samples(r.max_window);
+                // Prometheus checks a series' outputs once it is done.
+                if self.ctx.samples().saturating_add(r.points.len()) > self.ctx.max_samples {
+                    return Err(Error::TooManySamples("query execution"));
                 }
-                k += 1;
+                if !r.points.is_empty() {
+                    self.ctx.add_samples(r.points.len())?;
+                    out.push(crate::eval::Series { labels: r.labels, points: r.points });
+                }
             }
-            if !points.is_empty() {
-                self.ctx.add_samples(points.len())?;
-                let labels = if drop { drop_name_owned(s.labels) } else { s.labels };
-                out.push(crate::eval::Series { labels, points });
+            if let Some(e) = failed {
+                return Err(e);
             }
         }
         Ok(out)
     }
 
-    fn absent_over_time(&self, src: &RangeSource, ls: argus_model::Labels) -> Result<Val> {
+    fn absent_over_time(
+        &self,
+        series: &crate::eval::Matrix,
+        range: i64,
+        offset: i64,
+        at: Option<i64>,
+        ls: argus_model::Labels,
+    ) -> Result<Val> {
         let ls = Arc::new(ls);
         let mut out = Collector::new();
-        let mut cursors = vec![0usize; src.series.len()];
+        let mut cursors = vec![0usize; series.len()];
         for k in 0..self.steps() {
             let ts = self.ts(k);
-            let end = src.at.unwrap_or(ts).saturating_sub(src.offset);
-            let start = end.saturating_sub(src.range);
+            let end = at.unwrap_or(ts).saturating_sub(offset);
+            let start = end.saturating_sub(range);
             let mut found = false;
-            for (s, c) in src.series.iter().zip(cursors.iter_mut()) {
+            for (s, c) in series.iter().zip(cursors.iter_mut()) {
                 while *c < s.points.len() && s.points[*c].t < start {
                     *c += 1;
                 }
@@ -226,6 +247,110 @@ impl Evaluator<'_, '_> {
 /// [`crate::eval::drop_name`] for a label set the caller owns: when nothing
 /// else holds it (the usual case for freshly selected series), the name is
 /// removed in place instead of copying every other label.
+/// Series slid together (in parallel) per batch.
+const SLIDE_BATCH_SERIES: usize = 512;
+/// Below this many windows (series x steps) a batch stays on the calling thread.
+const SLIDE_PARALLEL_MIN_WINDOWS: usize = 20_000;
+
+/// Cores used for one range function (the process' available parallelism, at most 8).
+fn slide_threads() -> usize {
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
+}
+
+/// One series' outputs and the most samples one of its windows held.
+struct Slid {
+    labels: Arc<argus_model::Labels>,
+    points: Vec<Point>,
+    max_window: usize,
+}
+
+/// Everything sliding one series needs, shareable across threads.
+struct SlideJob<'p> {
+    grid: crate::eval::Grid,
+    range: i64,
+    offset: i64,
+    at: Option<i64>,
+    params: &'p [Vec<f64>],
+    f: RangeFn,
+    drop: bool,
+    counter: bool,
+    stop: crate::eval::Stopper,
+    /// A series with more outputs than this fails the query anyway; stop early.
+    max_points: usize,
+}
+
+impl SlideJob<'_> {
+    fn run(&self, s: crate::eval::Series, drops: &mut Vec<u32>) -> Result<Slid> {
+        let (grid, counter) = (self.grid, self.counter);
+        let steps = grid.steps();
+        if counter {
+            // drops[i]: decreases between neighbours up to point i.
+            drops.clear();
+            let mut n = 0u32;
+            let mut prev = f64::NAN;
+            for p in &s.points {
+                n += u32::from(p.v < prev);
+                prev = p.v;
+                drops.push(n);
+            }
+        }
+        self.stop.check()?;
+        let (mut lo, mut hi) = (0usize, 0usize);
+        let mut points = Vec::with_capacity(steps.min(s.points.len() + 1));
+        let mut step_params = vec![0.0; self.params.len()];
+        let mut max_window = 0usize;
+        let mut k = 0usize;
+        while k < steps {
+            if k % 4096 == 4095 {
+                self.stop.check()?;
+            }
+            let ts = grid.ts(k);
+            let end = self.at.unwrap_or(ts).saturating_sub(self.offset);
+            let start = end.saturating_sub(self.range);
+            while hi < s.points.len() && s.points[hi].t <= end {
+                hi += 1;
+            }
+            while lo < hi && s.points[lo].t < start {
+                lo += 1;
+            }
+            if lo >= hi {
+                // An empty window: with `@` it stays empty; otherwise skip
+                // to the first step whose window reaches the next sample.
+                match (self.at, s.points.get(hi)) {
+                    (None, Some(next)) => k = grid.first_step_seeing(next.t, self.offset).max(k + 1),
+                    _ => break,
+                }
+                continue;
+            }
+            for (sp, p) in step_params.iter_mut().zip(self.params) {
+                *sp = p.get(k).copied().unwrap_or(f64::NAN);
+            }
+            let no_resets = counter
+                && s.points.get(lo).is_some_and(|p| p.v >= 0.0 || p.v.is_nan())
+                && drops.get(hi - 1) == drops.get(lo);
+            let w = Window {
+                points: &s.points[lo..hi],
+                ts,
+                range_start: start,
+                range_end: end,
+                params: &step_params,
+                no_resets,
+            };
+            max_window = max_window.max(hi - lo);
+            if let Some(v) = (self.f)(&w)? {
+                points.push(Point { t: ts, v });
+                if points.len() > self.max_points {
+                    return Err(Error::TooManySamples("query execution"));
+                }
+            }
+            k += 1;
+        }
+        let labels = if self.drop && !points.is_empty() { drop_name_owned(s.labels) } else { s.labels };
+        Ok(Slid { labels, points, max_window })
+    }
+}
+
 fn drop_name_owned(ls: Arc<argus_model::Labels>) -> Arc<argus_model::Labels> {
     if ls.metric_name().is_none() {
         return ls;
