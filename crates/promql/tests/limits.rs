@@ -156,3 +156,23 @@ fn ordering_matches_prometheus_with_ties_and_nan() {
     check("topk(8, s)", &["0", "6", "3", "5", "2", "7", "1", "4"]);
     check("bottomk(8, s)", &["2", "7", "5", "6", "3", "0", "1", "4"]);
 }
+
+/// Dropping the metric name can leave two series with one label set:
+/// Prometheus fails the query then, with this message.
+#[test]
+fn duplicate_series_after_dropping_the_name() {
+    let st = MemStorage::new();
+    for name in ["a", "b"] {
+        let ls = Labels::from_pairs([("__name__", name.to_string()), ("job", "j".to_string())]);
+        let samples: Vec<Sample> = (0..30).map(|k| Sample::new(k * 10_000, k as f64)).collect();
+        st.add(ls, &samples);
+    }
+    let e = Engine::default();
+    for q in ["rate({__name__=~\"a|b\"}[5m])", "max_over_time({job=\"j\"}[1m])"] {
+        let err = e.instant_query(&st, q, 290_000).unwrap_err();
+        assert_eq!(err.to_string(), "vector cannot contain metrics with the same labelset", "{q}");
+    }
+    // One name: no duplicates, and last_over_time keeps the names.
+    assert!(e.instant_query(&st, "rate(a[5m])", 290_000).is_ok());
+    assert!(e.instant_query(&st, "last_over_time({job=\"j\"}[1m])", 290_000).is_ok());
+}

@@ -361,10 +361,25 @@ pub(crate) fn drop_name(ls: &Arc<Labels>) -> Arc<Labels> {
 
 /// Fails when two series of a matrix share a label set (after name dropping).
 pub(crate) fn check_matrix_unique(m: &mut Matrix) -> Result<()> {
-    let mut seen = std::collections::HashSet::with_capacity(m.len());
-    for s in m.iter() {
-        if !seen.insert(s.labels.clone()) {
-            return Err(Error::exec("vector cannot contain metrics with the same labelset"));
+    let dup = || Error::exec("vector cannot contain metrics with the same labelset");
+    // Label hashes first (xxh3, no clones); only a repeated hash compares label sets.
+    let mut by_hash: IntMap<u64, usize> = IntMap::default();
+    by_hash.reserve(m.len());
+    let mut collided = false;
+    for (i, s) in m.iter().enumerate() {
+        let h = hash_labels(&s.labels, |_| true);
+        match by_hash.get(&h) {
+            Some(&j) if m.get(j).is_some_and(|o| o.labels == s.labels) => return Err(dup()),
+            Some(_) => collided = true,
+            None => {
+                by_hash.insert(h, i);
+            }
+        }
+    }
+    if collided {
+        let mut seen = std::collections::HashSet::with_capacity(m.len());
+        if !m.iter().all(|s| seen.insert(&s.labels)) {
+            return Err(dup());
         }
     }
     Ok(())
