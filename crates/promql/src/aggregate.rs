@@ -152,8 +152,16 @@ impl Evaluator<'_, '_> {
                 groups.len() - 1
             });
             let Some(g) = groups.get_mut(gi) else { continue };
+            // Points sit on steps in order; the next step is tried before dividing.
+            let mut next = 0usize;
             for p in &s.points {
-                let Some(k) = self.step_of(p.t) else { continue };
+                let k = if next < steps && self.ts(next) == p.t {
+                    next
+                } else {
+                    let Some(k) = self.step_of(p.t) else { continue };
+                    k
+                };
+                next = k + 1;
                 let (Some(value), Some(mean), Some(count), Some(n)) =
                     (g.value.get_mut(k), g.mean.get_mut(k), g.count.get_mut(k), inputs.get_mut(k))
                 else {
