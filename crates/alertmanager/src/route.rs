@@ -104,7 +104,7 @@ impl Route {
         Labels::from_pairs(
             labels
                 .iter()
-                .filter(|l| self.opts.group_by_all || self.opts.group_by.contains(&l.name))
+                .filter(|l| self.opts.group_by_all || self.opts.group_by.iter().any(|g| *g == l.name))
                 .map(|l| (l.name.clone(), l.value.clone())),
         )
     }

@@ -144,8 +144,8 @@ fn analyze(a: TsdbAnalyzeArgs) -> anyhow::Result<ExitCode> {
             churn_series += 1;
         }
         for l in labels.iter() {
-            label_values.entry(l.name.clone()).or_default().insert(l.value.clone());
-            *pair_series.entry((l.name.clone(), l.value.clone())).or_default() += 1;
+            label_values.entry(l.name.to_string()).or_default().insert(l.value.to_string());
+            *pair_series.entry((l.name.to_string(), l.value.to_string())).or_default() += 1;
         }
     }
     println!("Series that start or end inside the block (churn): {churn_series}");

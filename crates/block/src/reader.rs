@@ -9,6 +9,7 @@ use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use argus_model::SmolStr;
 use memmap2::Mmap;
 
 use crate::error::{Error, Result, io_err};
@@ -49,6 +50,9 @@ pub(crate) struct Symbols {
     buf: String,
     /// `ends[i]` is the end of symbol i in `buf`.
     ends: Vec<u32>,
+    /// Symbol i as a label string, so label sets built from the index share
+    /// long strings instead of allocating copies.
+    shared: Vec<SmolStr>,
 }
 
 impl Symbols {
@@ -63,6 +67,11 @@ impl Symbols {
             None => 0,
         };
         self.buf.get(start..end)
+    }
+
+    /// Symbol `i` as a label string (a clone is at most a reference-count increment).
+    pub(crate) fn label_str(&self, i: u32) -> Option<SmolStr> {
+        self.shared.get(i as usize).cloned()
     }
 
     /// The symbol number of `s`, if present.
@@ -247,7 +256,16 @@ impl Block {
         }
         // Each symbol was checked to be UTF-8, so their concatenation is too.
         let buf = String::from_utf8(buf).map_err(|_| err("symbol is not UTF-8"))?;
-        Ok(Symbols { buf, ends })
+        let mut start = 0;
+        let shared = ends
+            .iter()
+            .map(|&e| {
+                let s = SmolStr::new(buf.get(start..e as usize).unwrap_or_default());
+                start = e as usize;
+                s
+            })
+            .collect();
+        Ok(Symbols { buf, ends, shared })
     }
 
     fn load_label_index(&mut self) -> Result<()> {

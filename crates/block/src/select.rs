@@ -147,7 +147,7 @@ impl Block {
                 break;
             }
         }
-        Ok(names.into_iter().collect())
+        Ok(names.into_iter().map(String::from).collect())
     }
 
     /// Sorted values of label `name` on series selected by `matchers` (all

@@ -57,13 +57,13 @@ impl Block {
             let n = d.u32v().ok_or_else(short)?;
             let v = d.u32v().ok_or_else(short)?;
             if let Some((ls, _)) = out.as_mut() {
-                let (Some(name), Some(value)) = (self.symbols.get(n), self.symbols.get(v)) else {
+                let (Some(name), Some(value)) = (self.symbols.label_str(n), self.symbols.label_str(v)) else {
                     return Err(err("has a symbol reference out of range"));
                 };
-                if ls.last().is_some_and(|p: &Label| p.name.as_str() >= name) || value.is_empty() {
+                if ls.last().is_some_and(|p: &Label| p.name >= name) || value.is_empty() {
                     return Err(err("has unsorted or empty labels"));
                 }
-                ls.push(Label { name: name.to_string(), value: value.to_string() });
+                ls.push(Label { name, value });
             }
         }
         let nr = d.uvarint().ok_or_else(short)?;

@@ -316,7 +316,7 @@ fn label_names_for_large_and_small_selections() {
         vec![m(Equal, "job", "nope")],
     ] {
         let mut want: Vec<String> =
-            brute(&sets, &ms).iter().flat_map(|id| sets[id.0 as usize].iter().map(|l| l.name.clone())).collect();
+            brute(&sets, &ms).iter().flat_map(|id| sets[id.0 as usize].iter().map(|l| l.name.to_string())).collect();
         want.sort();
         want.dedup();
         assert_eq!(b.label_names(&ms).unwrap(), want, "{ms:?}");

@@ -6,18 +6,31 @@
 
 use std::fmt;
 
+pub use smol_str::SmolStr;
+
 use crate::error::{Error, Result};
 
 /// The label that carries the metric name.
 pub const METRIC_NAME: &str = "__name__";
 
 /// One label: a name and a value.
+///
+/// Names and values are [`SmolStr`]s: up to 23 bytes are stored inline and longer
+/// strings are shared behind a reference count, so cloning a label set (which the
+/// query path does for every series it returns) never allocates per string.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Label {
     /// The label name.
-    pub name: String,
+    pub name: SmolStr,
     /// The label value; an empty value means "label absent" in Prometheus.
-    pub value: String,
+    pub value: SmolStr,
+}
+
+impl Label {
+    /// A label from anything string-like.
+    pub fn new(name: impl Into<SmolStr>, value: impl Into<SmolStr>) -> Self {
+        Label { name: name.into(), value: value.into() }
+    }
 }
 
 /// A label set sorted by name, without duplicates and without empty values.
@@ -33,7 +46,7 @@ impl Labels {
     /// Builds a label set from pairs; sorts them, drops empty values, and keeps the
     /// last value of a duplicated name (use [`Labels::try_from_pairs`] to reject
     /// duplicates instead).
-    pub fn from_pairs<N: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (N, V)>) -> Self {
+    pub fn from_pairs<N: Into<SmolStr>, V: Into<SmolStr>>(pairs: impl IntoIterator<Item = (N, V)>) -> Self {
         let mut b = LabelsBuilder::new();
         for (n, v) in pairs {
             b.set(n, v);
@@ -42,7 +55,7 @@ impl Labels {
     }
 
     /// Builds a label set from pairs, rejecting duplicate names.
-    pub fn try_from_pairs<N: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (N, V)>) -> Result<Self> {
+    pub fn try_from_pairs<N: Into<SmolStr>, V: Into<SmolStr>>(pairs: impl IntoIterator<Item = (N, V)>) -> Result<Self> {
         let mut v: Vec<Label> = pairs
             .into_iter()
             .map(|(n, v)| Label { name: n.into(), value: v.into() })
@@ -50,7 +63,7 @@ impl Labels {
             .collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         if let Some(w) = v.windows(2).find(|w| w[0].name == w[1].name) {
-            return Err(Error::DuplicateLabel(w[0].name.clone()));
+            return Err(Error::DuplicateLabel(w[0].name.to_string()));
         }
         Ok(Labels(v))
     }
@@ -186,7 +199,7 @@ impl LabelsBuilder {
     }
 
     /// Sets `name` to `value`; an empty value removes the label.
-    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+    pub fn set(&mut self, name: impl Into<SmolStr>, value: impl Into<SmolStr>) -> &mut Self {
         let name = name.into();
         let value = value.into();
         match self.labels.iter_mut().find(|l| l.name == name) {

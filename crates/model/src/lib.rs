@@ -36,6 +36,6 @@ pub mod time;
 pub use duration::{format_duration, parse_duration};
 pub use env::expand_env;
 pub use error::{Error, Result};
-pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME, is_valid_label_name, is_valid_metric_name};
+pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME, SmolStr, is_valid_label_name, is_valid_metric_name};
 pub use matcher::{MatchOp, Matcher, compile_anchored};
 pub use sample::{STALE_NAN_BITS, Sample, is_stale_nan, stale_nan};

@@ -195,7 +195,7 @@ impl Querier for MemQuerier {
             .data
             .iter()
             .filter(|s| series_matches(&s.labels, matchers))
-            .flat_map(|s| s.labels.iter().map(|l| l.name.clone()))
+            .flat_map(|s| s.labels.iter().map(|l| l.name.to_string()))
             .collect();
         names.sort();
         names.dedup();

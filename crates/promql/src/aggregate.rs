@@ -268,9 +268,9 @@ struct AggCache {
 fn group_labels(ls: &Labels, grouping: &[String], without: bool) -> Labels {
     let mut b = ls.builder();
     if without {
-        b.retain(|l| l.name != METRIC_NAME && !grouping.contains(&l.name));
+        b.retain(|l| l.name != METRIC_NAME && !grouping.iter().any(|g| *g == l.name));
     } else {
-        b.retain(|l| grouping.contains(&l.name));
+        b.retain(|l| grouping.iter().any(|g| *g == l.name));
     }
     b.build()
 }

@@ -125,9 +125,9 @@ impl Matching {
     fn signature(&self, ls: &Labels) -> Labels {
         let mut b = ls.builder();
         if self.on {
-            b.retain(|l| self.labels.contains(&l.name));
+            b.retain(|l| self.labels.iter().any(|x| *x == l.name));
         } else {
-            b.retain(|l| l.name != METRIC_NAME && !self.labels.contains(&l.name));
+            b.retain(|l| l.name != METRIC_NAME && !self.labels.iter().any(|x| *x == l.name));
         }
         b.build()
     }
@@ -313,9 +313,9 @@ fn result_metric(l: &Labels, r: &Labels, op: Op, m: &Matching, return_bool: bool
     }
     if matches!(m.card, VectorMatchCardinality::OneToOne) {
         if m.on {
-            b.retain(|x| m.labels.contains(&x.name));
+            b.retain(|x| m.labels.iter().any(|n| *n == x.name));
         } else {
-            b.retain(|x| !m.labels.contains(&x.name));
+            b.retain(|x| !m.labels.iter().any(|n| *n == x.name));
         }
     }
     for name in &m.include {

@@ -125,7 +125,7 @@ impl RemoteQuerier {
                 }
                 if let Ok(m) = Matcher::new(MatchOp::Equal, l.name.clone(), l.value.clone()) {
                     out.push(m);
-                    added.push(l.name.clone());
+                    added.push(l.name.to_string());
                 }
             }
         }

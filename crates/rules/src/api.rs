@@ -134,7 +134,7 @@ pub struct ActiveAlert {
 impl ActiveAlert {
     pub(crate) fn from_alert(a: &Alert) -> ActiveAlert {
         ActiveAlert {
-            labels: a.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect(),
+            labels: a.labels.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect(),
             annotations: a.annotations.iter().cloned().collect(),
             state: a.state.as_str().to_string(),
             active_at: rfc3339(Some(a.active_at)),
@@ -165,7 +165,7 @@ pub(crate) fn rule_status(r: &Rule) -> RuleStatusJson {
         Rule::Recording(rr) => RuleStatusJson::Recording(RecordingRuleStatus {
             name: rr.name.clone(),
             query: rr.query.clone(),
-            labels: rr.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect(),
+            labels: rr.labels.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect(),
             health: st.health.as_str().to_string(),
             last_error: st.last_error.unwrap_or_default(),
             evaluation_time: st.evaluation_time,

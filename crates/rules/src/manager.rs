@@ -411,8 +411,10 @@ fn restore_for_state(g: &Group, ts: i64, ro: &RestoreOpts) {
             b.set("__name__", "ALERTS_FOR_STATE");
             b.set("alertname", ar.name.clone());
             let want = b.build();
-            let matchers: Vec<Matcher> =
-                want.iter().filter_map(|l| Matcher::new(MatchOp::Equal, &l.name, &l.value).ok()).collect();
+            let matchers: Vec<Matcher> = want
+                .iter()
+                .filter_map(|l| Matcher::new(MatchOp::Equal, l.name.as_str(), l.value.as_str()).ok())
+                .collect();
             let hints = SelectHints { start: ts - ro.outage_tolerance_ms, end: ts, ..Default::default() };
             let Ok(set) = q.select(&matchers, &hints) else { continue };
             let Some(series) = set.filter_map(|s| s.ok()).find(|s| s.labels.len() == matchers.len()) else {

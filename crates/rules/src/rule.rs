@@ -232,7 +232,7 @@ impl Rule {
     /// The labels as written (for alerting rules: unexpanded).
     pub fn labels(&self) -> Vec<(String, String)> {
         match self {
-            Rule::Recording(r) => r.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect(),
+            Rule::Recording(r) => r.labels.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect(),
             Rule::Alerting(r) => r.labels.clone(),
         }
     }
@@ -275,7 +275,7 @@ impl RecordingRule {
 }
 
 fn label_map(ls: &Labels) -> BTreeMap<String, String> {
-    ls.iter().map(|l| (l.name.clone(), l.value.clone())).collect()
+    ls.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect()
 }
 
 /// Turns a [`QueryFn`] into the template engine's `query` at a fixed time.

@@ -508,7 +508,7 @@ impl TestGroup {
                         continue;
                     }
                     for a in ar.active_alerts().into_iter().filter(|a| a.state == AlertState::Firing) {
-                        let l = a.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect();
+                        let l = a.labels.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect();
                         got.push((l, a.annotations.clone()));
                     }
                 }

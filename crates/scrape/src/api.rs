@@ -105,7 +105,7 @@ pub struct TargetMetadata {
 }
 
 fn label_map(l: &Labels) -> BTreeMap<String, String> {
-    l.iter().map(|l| (l.name.clone(), l.value.clone())).collect()
+    l.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect()
 }
 
 impl ScrapeManager {

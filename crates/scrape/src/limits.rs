@@ -157,14 +157,14 @@ pub fn mutate_sample_labels(
         let mut conflicting: Vec<Label> = Vec::new();
         for l in target_labels.iter() {
             if let Some(v) = scraped.get(&l.name) {
-                conflicting.push(Label { name: l.name.clone(), value: v.to_string() });
+                conflicting.push(Label::new(l.name.clone(), v));
             }
             lb.set(l.name.clone(), l.value.clone());
         }
         if !conflicting.is_empty() {
             conflicting.sort_by_key(|l| l.name.len());
             for i in 0..conflicting.len() {
-                let Some(mut name) = conflicting.get(i).map(|l| l.name.clone()) else { continue };
+                let Some(mut name) = conflicting.get(i).map(|l| l.name.to_string()) else { continue };
                 loop {
                     name = format!("{EXPORTED_LABEL_PREFIX}{name}");
                     let taken = scraped.get(&name).is_some()
@@ -175,7 +175,7 @@ pub fn mutate_sample_labels(
                     }
                 }
                 if let Some(c) = conflicting.get_mut(i) {
-                    c.name = name;
+                    c.name = name.into();
                 }
             }
             for c in conflicting {

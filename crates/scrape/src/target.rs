@@ -105,9 +105,9 @@ impl Target {
         for l in self.labels.iter() {
             if let Some(k) = l.name.strip_prefix(PARAM_LABEL_PREFIX) {
                 match params.get_mut(k).and_then(|v| v.first_mut()) {
-                    Some(first) => *first = l.value.clone(),
+                    Some(first) => *first = l.value.to_string(),
                     None => {
-                        params.insert(k.to_string(), vec![l.value.clone()]);
+                        params.insert(k.to_string(), vec![l.value.to_string()]);
                     }
                 }
             }

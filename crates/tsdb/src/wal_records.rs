@@ -135,7 +135,7 @@ pub fn decode(rec: &[u8]) -> Result<Record> {
                 for _ in 0..n {
                     let name = d.string()?;
                     let value = d.string()?;
-                    ls.push(Label { name, value });
+                    ls.push(Label::new(name, value));
                 }
                 let labels = Labels::try_from_pairs(ls.into_iter().map(|l| (l.name, l.value)))
                     .map_err(|e| Error::CorruptRecord(format!("series {r}: {e}")))?;

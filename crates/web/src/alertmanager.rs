@@ -89,7 +89,7 @@ fn receiver_filter(ps: &[(String, String)]) -> Result<Option<regex::Regex>, ApiE
 }
 
 fn labels_json(l: &Labels) -> Value {
-    Value::Object(l.iter().map(|l| (l.name.clone(), Value::String(l.value.clone()))).collect())
+    Value::Object(l.iter().map(|l| (l.name.to_string(), Value::String(l.value.to_string()))).collect())
 }
 
 fn alert_json(v: &AlertView) -> Value {

@@ -44,7 +44,7 @@ pub(crate) struct Data {
 }
 
 fn label_map(l: &Labels) -> BTreeMap<String, String> {
-    l.iter().map(|l| (l.name.clone(), l.value.clone())).collect()
+    l.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect()
 }
 
 /// Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name.

@@ -7,16 +7,15 @@
 //! in increasing order, so appending keeps them sorted.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use argus_model::storage::SeriesRef;
-use argus_model::{Label, Labels, MatchOp, Matcher};
+use argus_model::{Label, Labels, MatchOp, Matcher, SmolStr};
 
 /// Interned strings; symbol ids are dense `u32`s that are never reused.
 #[derive(Default)]
 pub(crate) struct Symbols {
-    by_str: HashMap<Arc<str>, u32>,
-    strs: Vec<Arc<str>>,
+    by_str: HashMap<SmolStr, u32>,
+    strs: Vec<SmolStr>,
 }
 
 impl Symbols {
@@ -25,7 +24,7 @@ impl Symbols {
             return id;
         }
         let id = self.strs.len() as u32;
-        let a: Arc<str> = Arc::from(s);
+        let a = SmolStr::new(s);
         self.strs.push(a.clone());
         self.by_str.insert(a, id);
         id
@@ -36,7 +35,12 @@ impl Symbols {
     }
 
     pub(crate) fn get(&self, id: u32) -> &str {
-        self.strs.get(id as usize).map(|s| &**s).unwrap_or("")
+        self.strs.get(id as usize).map(SmolStr::as_str).unwrap_or("")
+    }
+
+    /// Symbol `id` as a label string (a clone shares long strings).
+    pub(crate) fn shared(&self, id: u32) -> SmolStr {
+        self.strs.get(id as usize).cloned().unwrap_or_default()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -212,10 +216,7 @@ pub(crate) fn difference(a: &[SeriesRef], b: &[SeriesRef]) -> Vec<SeriesRef> {
 /// Turns symbol pairs back into a [`Labels`].
 pub(crate) fn labels_of(syms: &Symbols, pairs: &[u32]) -> Labels {
     Labels::from_sorted(
-        pairs
-            .chunks_exact(2)
-            .map(|p| Label { name: syms.get(p[0]).to_string(), value: syms.get(p[1]).to_string() })
-            .collect(),
+        pairs.chunks_exact(2).map(|p| Label { name: syms.shared(p[0]), value: syms.shared(p[1]) }).collect(),
     )
 }
 

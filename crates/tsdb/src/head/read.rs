@@ -64,7 +64,10 @@ impl Querier for HeadQuerier {
             let idx = self.head.index.read();
             idx.postings.names().map(|n| idx.syms.get(n).to_string()).collect()
         } else {
-            self.matching(matchers).into_iter().flat_map(|(ls, _)| ls.into_vec().into_iter().map(|l| l.name)).collect()
+            self.matching(matchers)
+                .into_iter()
+                .flat_map(|(ls, _)| ls.into_vec().into_iter().map(|l| l.name.to_string()))
+                .collect()
         };
         names.sort();
         names.dedup();
