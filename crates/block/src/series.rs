@@ -53,6 +53,10 @@ impl Block {
         let err = |what: &str| self.corrupt(at, format!("series entry {what}"));
         let short = || err("runs past the end");
         let nl = d.uvarint().ok_or_else(short)?;
+        if let Some((ls, _)) = out.as_mut() {
+            // Bounded by the entry's size: each label takes at least two bytes.
+            ls.reserve_exact((nl as usize).min(d.remaining() / 2));
+        }
         for _ in 0..nl {
             let n = d.u32v().ok_or_else(short)?;
             let v = d.u32v().ok_or_else(short)?;
@@ -67,6 +71,10 @@ impl Block {
             }
         }
         let nr = d.uvarint().ok_or_else(short)?;
+        if let Some((_, rs)) = out.as_mut() {
+            // Each run takes at least four bytes.
+            rs.reserve_exact((nr as usize).min(d.remaining() / 4));
+        }
         let mut prev_t = self.footer.min_time;
         for _ in 0..nr {
             let min_time = prev_t.wrapping_add(d.varint().ok_or_else(short)?);
