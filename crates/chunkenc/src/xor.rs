@@ -131,6 +131,16 @@ impl XorChunk {
         if n == u16::MAX {
             return Err(Error::ChunkFull);
         }
+        // Grow by an eighth plus two samples' room rather than letting `Vec`
+        // double: a head holds one open chunk per series, and doubling left
+        // up to half of each buffer unused (128 -> 256 bytes for a chunk
+        // needing 130). One sample takes at most 19 bytes (a 10-byte varint
+        // and 8 value bytes, or 68 + 77 bits), so a reallocation comes every
+        // 20 bytes or more, every ten or so samples.
+        const MAX_SAMPLE_BYTES: usize = 20;
+        if self.buf.capacity() - self.buf.len() < MAX_SAMPLE_BYTES {
+            self.buf.reserve_exact(2 * MAX_SAMPLE_BYTES + self.buf.len() / 8);
+        }
         let vb = v.to_bits();
         match n {
             0 => {

@@ -19,6 +19,12 @@ use crate::{Labels, Matcher, Sample};
 /// passing it back skips the label lookup. `0` means "unknown".
 pub type SeriesRef = u64;
 
+/// A storage's own pointer to one series, handed out by
+/// [`Appender::last_handle`] and passed back to [`Appender::append_handle`]
+/// by callers that keep it between batches (the scrape cache): appending
+/// through it needs no lookup by [`SeriesRef`] at all. Opaque to callers.
+pub type SeriesHandle = Arc<dyn std::any::Any + Send + Sync>;
+
 /// Why storage refused a write or a read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -118,6 +124,27 @@ pub trait Appender: Send {
     fn append_ref(&mut self, sref: SeriesRef, t: i64, v: f64) -> StorageResult<Option<SeriesRef>> {
         let _ = (sref, t, v);
         Ok(None)
+    }
+    /// Like [`Appender::append_ref`], through a handle [`Appender::last_handle`]
+    /// gave for `sref` (in this or an earlier batch of the same storage).
+    /// `Ok(None)`: the handle is no longer good (the storage dropped the
+    /// series); append with the labels instead. The default ignores the
+    /// handle and calls `append_ref`.
+    fn append_handle(
+        &mut self,
+        sref: SeriesRef,
+        handle: &SeriesHandle,
+        t: i64,
+        v: f64,
+    ) -> StorageResult<Option<SeriesRef>> {
+        let _ = handle;
+        self.append_ref(sref, t, v)
+    }
+    /// The handle of the series the last successful append of this batch
+    /// went to, for [`Appender::append_handle`]; `None` (the default) when
+    /// the storage has no handles.
+    fn last_handle(&self) -> Option<SeriesHandle> {
+        None
     }
     /// Makes the batch durable and visible.
     fn commit(self: Box<Self>) -> StorageResult<()>;

@@ -7,20 +7,23 @@
 //! series.
 //!
 //! State kept between scrapes lives in [`SeriesCache`], like Prometheus'
-//! scrape cache: per raw series text the storage handle it resolved to (so a
+//! scrape cache: per raw series text (kept as a seeded 128-bit XXH3 of it,
+//! not the text) the storage handle it resolved to (so a
 //! known series costs no label parsing, relabeling or label hashing, and is
 //! appended by handle), whether it was stored by the last scrape (for
 //! staleness), and the HELP/TYPE/UNIT metadata of the last scrape (for
 //! `/api/v1/targets/metadata`). Label sets are not kept when the storage
-//! appends by handle: they are decoded again from the raw text in the rare
-//! cases that need them (a staleness marker for a series the storage
-//! forgot).
+//! appends by handle: they are decoded again from the raw text of the
+//! current sample when the storage forgot the handle. A staleness marker for
+//! a series the storage forgot is not written (there is no text to decode it
+//! from; the head forgets only series without samples in its range, and a
+//! series stored by the last scrape has one).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use argus_model::exposition::{Entry, Format, MetricType, Parser};
-use argus_model::storage::{Appendable, Appender, SeriesRef, StorageError};
+use argus_model::storage::{Appendable, Appender, SeriesHandle, SeriesRef, StorageError};
 use argus_model::{Labels, METRIC_NAME, stale_nan};
 
 use crate::limits::{self, LabelLimits, LimitError};
@@ -100,10 +103,15 @@ pub struct ScrapeReport {
 /// What the cache knows about one raw series text. Small on purpose: a
 /// target's cache holds one per series, and with a storage that appends by
 /// handle ([`Appender::append_ref`], the head) no label set is kept at all.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 struct CacheEntry {
-    /// The storage handle, 0 until a sample was stored.
+    /// The hash of the raw series text, see [`SeriesCache`].
+    key: Key,
+    /// The storage's ref, 0 until a sample was stored.
     sref: SeriesRef,
+    /// The storage's own pointer to the series, when it hands them out
+    /// ([`Appender::last_handle`]): appends through it need no lookup.
+    handle: Option<SeriesHandle>,
     /// The labels, kept only for storages that need them on every sample.
     labels: Option<Box<Labels>>,
     /// Metric relabeling drops this series.
@@ -119,21 +127,116 @@ struct CacheEntry {
 }
 
 type Hasher = foldhash::fast::RandomState;
-type HashMap<K, V> = std::collections::HashMap<K, V, Hasher>;
 type HashSet<K> = std::collections::HashSet<K, Hasher>;
 
+/// A 128-bit hash as two words: 8-byte alignment keeps entries smaller
+/// than `u128`'s 16.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Key(u64, u64);
+
+/// The cache's entries: a vector, and a hash table of positions in it keyed
+/// by the (already random) low word of the key. A table of `u32`s sized to
+/// a power of two wastes far less than one of whole entries: 2,005 series
+/// need 4,096 slots, which is 20 KB of `u32`s instead of 230 KB of entries.
+#[derive(Default)]
+struct Entries {
+    list: Vec<CacheEntry>,
+    index: hashbrown::HashTable<u32>,
+}
+
+impl Entries {
+    fn values(&self) -> std::slice::Iter<'_, CacheEntry> {
+        self.list.iter()
+    }
+
+    fn values_mut(&mut self) -> std::slice::IterMut<'_, CacheEntry> {
+        self.list.iter_mut()
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.index.clear();
+    }
+
+    /// The entry for `key`, or a new one from `make` (which may fail) along
+    /// with what `make` returned besides.
+    fn get_or_insert<X, E>(
+        &mut self,
+        key: Key,
+        make: impl FnOnce() -> Result<(CacheEntry, X), E>,
+    ) -> Result<(&mut CacheEntry, Option<X>), E> {
+        let list = &self.list;
+        let found = self.index.find(key.0, |&i| list.get(i as usize).is_some_and(|e| e.key == key)).copied();
+        let (i, x) = match found {
+            Some(i) => (i as usize, None),
+            None => {
+                let (mut e, x) = make()?;
+                e.key = key;
+                let i = self.list.len();
+                self.list.push(e);
+                let list = &self.list;
+                self.index.insert_unique(key.0, i as u32, |&j| list.get(j as usize).map_or(0, |e| e.key.0));
+                (i, Some(x))
+            }
+        };
+        let e = self.list.get_mut(i).expect("the index points into the list");
+        Ok((e, x))
+    }
+
+    /// Keeps the entries `f` approves of (renumbering the index only when
+    /// one went away).
+    fn retain(&mut self, f: impl FnMut(&mut CacheEntry) -> bool) {
+        let before = self.list.len();
+        self.list.retain_mut(f);
+        if self.list.len() != before {
+            self.index.clear();
+            for (i, e) in self.list.iter().enumerate() {
+                let list = &self.list;
+                self.index.insert_unique(e.key.0, i as u32, |&j| list.get(j as usize).map_or(0, |e| e.key.0));
+            }
+            self.list.shrink_to_fit();
+        }
+    }
+}
+
 /// What a target remembers between scrapes. Owned by one scrape at a time.
-#[derive(Debug, Default)]
 pub struct SeriesCache {
-    /// Raw series text (`name{labels}` as scraped) to what it resolved to.
-    entries: HashMap<Box<str>, CacheEntry>,
+    /// 128-bit XXH3 (seeded per cache) of the raw series text (`name{labels}`
+    /// as scraped) to what it resolved to. Keeping the hash instead of the
+    /// text saves ~80 bytes per series here; two texts sharing a hash would
+    /// need 2^64 series per target to become likely.
+    entries: Entries,
+    seed: u64,
     metadata: BTreeMap<String, MetricMetadata>,
+}
+
+impl Default for SeriesCache {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        let seed = std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64);
+        SeriesCache { entries: Entries::default(), seed, metadata: BTreeMap::new() }
+    }
+}
+
+impl std::fmt::Debug for SeriesCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeriesCache").field("entries", &self.entries.len()).field("metadata", &self.metadata).finish()
+    }
 }
 
 impl SeriesCache {
     /// An empty cache, for a target that has not been scraped.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn key(&self, raw: &str) -> Key {
+        let h = xxhash_rust::xxh3::xxh3_128_with_seed(raw.as_bytes(), self.seed);
+        Key(h as u64, (h >> 64) as u64)
     }
 
     /// The HELP/TYPE/UNIT seen in the last scrape, by metric family name.
@@ -147,12 +250,13 @@ impl SeriesCache {
     }
 }
 
-/// The labels a cached series is stored under, decoded again from its raw
-/// text (only for staleness markers and storages without handle appends).
-fn entry_labels(raw: &str, e: &CacheEntry, opts: &AppendOptions) -> Option<Labels> {
+/// The labels a cached series is stored under: those kept in the entry, or
+/// decoded again from the raw text of the current sample when there is one.
+fn entry_labels(raw: Option<&str>, e: &CacheEntry, opts: &AppendOptions) -> Option<Labels> {
     if let Some(l) = &e.labels {
         return Some((**l).clone());
     }
+    let raw = raw?;
     let mut line = String::with_capacity(raw.len() + 3);
     line.push_str(raw);
     line.push_str(" 0\n");
@@ -173,13 +277,18 @@ fn append_cached(
     t: i64,
     v: f64,
 ) -> Result<SeriesRef, StorageError> {
-    if e.sref != 0
+    if let Some(h) = &e.handle {
+        if let Some(r) = a.append_handle(e.sref, h, t, v)? {
+            return Ok(r);
+        }
+        e.handle = None;
+    } else if e.sref != 0
         && let Some(r) = a.append_ref(e.sref, t, v)?
     {
         return Ok(r);
     }
     if e.labels.is_none() {
-        let labels = entry_labels(raw, e, opts)
+        let labels = entry_labels(Some(raw), e, opts)
             .ok_or_else(|| StorageError::Internal(format!("cannot decode cached series {raw}")))?;
         e.labels = Some(Box::new(labels));
     }
@@ -204,21 +313,21 @@ fn append_stale_markers(a: &mut dyn Appender, cache: &mut SeriesCache, opts: &Ap
     let live_labels: HashSet<Labels> = if all {
         Default::default()
     } else {
-        cache
-            .entries
-            .iter()
-            .filter(|(_, e)| e.in_cur && e.sref == 0)
-            .filter_map(|(r, e)| entry_labels(r, e, opts))
-            .collect()
+        cache.entries.values().filter(|e| e.in_cur && e.sref == 0).filter_map(|e| entry_labels(None, e, opts)).collect()
     };
-    for (raw, e) in cache.entries.iter_mut() {
+    for e in cache.entries.values_mut() {
         if !gone(e) || (e.sref != 0 && live_refs.contains(&e.sref)) {
             continue;
         }
-        if e.sref != 0 && matches!(a.append_ref(e.sref, t_ms, stale_nan()), Ok(Some(_))) {
+        let by_handle = match &e.handle {
+            Some(h) => a.append_handle(e.sref, h, t_ms, stale_nan()),
+            None if e.sref != 0 => a.append_ref(e.sref, t_ms, stale_nan()),
+            None => Ok(None),
+        };
+        if matches!(by_handle, Ok(Some(_))) {
             continue;
         }
-        if let Some(labels) = entry_labels(raw, e, opts)
+        if let Some(labels) = entry_labels(None, e, opts)
             && !live_labels.contains(&labels)
         {
             // Out of order here means the series got a newer sample with an
@@ -296,7 +405,7 @@ pub fn append_scrape(
     };
     // A scrape whose body failed keeps the cache for the next one.
     let forget_unseen = committed && report.error.is_none();
-    cache.entries.retain(|_, e| {
+    cache.entries.retain(|e| {
         if committed {
             e.in_prev = e.in_cur;
         }
@@ -370,16 +479,12 @@ fn append_body(
         };
         report.samples_scraped += 1;
         // A known series: no label parsing, relabeling or hashing of labels.
-        let new_labels = if cache.entries.contains_key(s.series) {
-            None
-        } else {
+        let key = cache.key(s.series);
+        let (e, new_labels) = cache.entries.get_or_insert(key, || {
             let scraped = s.labels().map_err(|e| (format!("line {}: {e}", parser.line()), None))?;
             let labels = series_labels(&scraped, opts).map_err(|e| (e.to_string(), Some(e)))?;
-            let entry = CacheEntry { dropped: labels.is_none(), ..CacheEntry::default() };
-            cache.entries.insert(Box::from(s.series), entry);
-            Some(labels)
-        };
-        let Some(e) = cache.entries.get_mut(s.series) else { continue };
+            Ok::<_, Failure>((CacheEntry { dropped: labels.is_none(), ..CacheEntry::default() }, labels))
+        })?;
         e.seen = true;
         if e.dropped {
             continue;
@@ -405,6 +510,9 @@ fn append_body(
         match res {
             Ok(r) => {
                 report.samples_appended += 1;
+                if e.handle.is_none() || e.sref != r {
+                    e.handle = a.last_handle();
+                }
                 e.sref = r;
                 if let Some(labels) = new_labels {
                     report.series_added += 1;

@@ -417,7 +417,11 @@ async fn read_body(mut resp: reqwest::Response, gzip: bool, limit: u64) -> Resul
         over(body.len())?;
         Ok(body)
     } else {
-        let mut body = Vec::new();
+        // Size the buffer once from Content-Length (capped by the body size
+        // limit) rather than doubling it up to a scrape body's size.
+        let hint = resp.content_length().unwrap_or(0);
+        let cap = if limit > 0 { hint.min(limit.saturating_add(1)) } else { hint.min(64 << 20) };
+        let mut body = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
         while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::Read(error_chain(&e)))? {
             body.extend_from_slice(&chunk);
             over(body.len())?;

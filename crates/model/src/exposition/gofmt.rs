@@ -24,6 +24,9 @@ pub(crate) struct FloatError(pub(crate) String);
 /// and `Inf`/`Infinity`/`NaN` in any case (signs only on infinities).
 /// Overflow (`1e400`) is an error, underflow rounds to zero, as in Go.
 pub(crate) fn parse_go_float(s: &[u8]) -> Result<f64, FloatError> {
+    if let Some(v) = short_decimal(s) {
+        return Ok(v);
+    }
     if s.iter().any(|&c| matches!(c, b'p' | b'P' | b'_')) {
         return Err(FloatError("unsupported character in float".into()));
     }
@@ -42,6 +45,44 @@ pub(crate) fn parse_go_float(s: &[u8]) -> Result<f64, FloatError> {
         Ok(v) => Ok(v),
         Err(_) => Err(FloatError(format!("strconv.ParseFloat: parsing {}: invalid syntax", go_quote(s)))),
     }
+}
+
+/// `[+-]?digits[.digits]` with at most 15 digits, the common case of a
+/// sample value, without the general parser: the digits form an integer
+/// below 2^53 and the divisor a power of ten up to 10^15, both exact in an
+/// f64, so one division is correctly rounded (Clinger's fast path), as
+/// `strconv.ParseFloat` rounds. Anything else is `None`.
+fn short_decimal(s: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (neg, digits) = match s.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, s),
+    };
+    let mut m: u64 = 0;
+    let mut n = 0usize;
+    let mut frac: Option<usize> = None;
+    for &c in digits {
+        if c.is_ascii_digit() {
+            m = m * 10 + u64::from(c - b'0');
+            n += 1;
+            if n > 15 {
+                return None;
+            }
+            if let Some(f) = frac.as_mut() {
+                *f += 1;
+            }
+        } else if c == b'.' && frac.is_none() {
+            frac = Some(0);
+        } else {
+            return None;
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    let v = m as f64 / *POW10.get(frac.unwrap_or(0))?;
+    Some(if neg { -v } else { v })
 }
 
 /// Go's `strconv.special`: infinities (optionally signed) and an unsigned NaN,

@@ -76,19 +76,23 @@ pub(crate) enum State {
     ETimestamp,
 }
 
-fn is_m(c: u8) -> bool {
+#[inline]
+pub(crate) fn is_m(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c == b':'
 }
 
-fn is_l(c: u8) -> bool {
+#[inline]
+pub(crate) fn is_l(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
-fn is_ld(c: u8) -> bool {
+#[inline]
+pub(crate) fn is_ld(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
-fn is_md(c: u8) -> bool {
+#[inline]
+pub(crate) fn is_md(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b':'
 }
 

@@ -14,7 +14,7 @@ use std::cell::Cell;
 use super::entry::{Entry, Exemplar, Format, MetricType, Series, unescape_help, unescape_label_value};
 use super::error::ParseError;
 use super::gofmt::{FloatError, go_f64_to_i64, go_quote, parse_go_float, parse_go_int};
-use super::lexer::{Lexer, Tok};
+use super::lexer::{Lexer, State, Tok, is_l, is_ld, is_m, is_md};
 
 /// A streaming parser over one exposition body.
 ///
@@ -40,6 +40,10 @@ pub struct Parser<'a> {
     done: bool,
     /// (byte offset, 1-based line at that offset), to count lines incrementally.
     line_cache: Cell<(usize, usize)>,
+    /// The body as text when all of it is UTF-8 (checked once here, instead
+    /// of per label value and per series text); `None` sends every line
+    /// through the general lexer, which checks each label value.
+    text: Option<&'a str>,
 }
 
 type Res<T> = Result<T, ParseError>;
@@ -53,6 +57,7 @@ impl<'a> Parser<'a> {
             start: 0,
             done: false,
             line_cache: Cell::new((0, 1)),
+            text: std::str::from_utf8(body).ok(),
         }
     }
 
@@ -154,6 +159,9 @@ impl<'a> Parser<'a> {
     fn next_prom(&mut self) -> Option<Res<Entry<'a>>> {
         loop {
             self.start = self.lx.i;
+            if let Some(e) = self.fast_series() {
+                return Some(Ok(e));
+            }
             let t = self.lex();
             return Some(match t {
                 Tok::Eof => return None,
@@ -170,6 +178,95 @@ impl<'a> Parser<'a> {
                 t => Err(self.start_err(t)),
             });
         }
+    }
+
+    /// The common text-format line `name{l="v",...} value [timestamp]` with
+    /// single spaces, no escapes and no NULs, scanned in one pass without
+    /// the token machinery. Returns `None`, having consumed nothing, for
+    /// anything else (including every line that is an error): the general
+    /// lexer then reads it, so entries and errors are the same either way.
+    fn fast_series(&mut self) -> Option<Entry<'a>> {
+        let text = self.text?;
+        let b = text.as_bytes();
+        let start = self.lx.i;
+        let at = |i: usize| b.get(i).copied();
+        if !is_m(at(start)?) {
+            return None;
+        }
+        let mut i = start + 1;
+        while at(i).is_some_and(is_md) {
+            i += 1;
+        }
+        let name_end = i;
+        let mut raw_labels = "";
+        if at(i) == Some(b'{') {
+            i += 1;
+            let open = i;
+            loop {
+                match at(i)? {
+                    b'}' => break,
+                    c if is_l(c) => {}
+                    _ => return None,
+                }
+                i += 1;
+                while at(i).is_some_and(is_ld) {
+                    i += 1;
+                }
+                if at(i)? != b'=' || at(i + 1)? != b'"' {
+                    return None;
+                }
+                i += 2;
+                let rest = b.get(i..)?;
+                i += rest.iter().position(|&c| matches!(c, b'"' | b'\\' | b'\n' | 0))?;
+                if at(i)? != b'"' {
+                    return None;
+                }
+                i += 1;
+                match at(i)? {
+                    b',' => i += 1,
+                    b'}' => {}
+                    _ => return None,
+                }
+            }
+            raw_labels = text.get(open..i)?;
+            i += 1;
+        }
+        let series_end = i;
+        if at(i)? != b' ' {
+            return None;
+        }
+        i += 1;
+        let value_start = i;
+        while at(i).is_some_and(|c| !matches!(c, b'{' | b' ' | b'\t' | b'\n' | 0)) {
+            i += 1;
+        }
+        let value = parse_go_float(b.get(value_start..i)?).ok()?;
+        let mut timestamp_ms = None;
+        if at(i) == Some(b' ') {
+            i += 1;
+            let ts_start = i;
+            while at(i).is_some_and(|c| c.is_ascii_digit()) {
+                i += 1;
+            }
+            timestamp_ms = Some(parse_go_int(b.get(ts_start..i)?).ok()?);
+        }
+        // The line ends at a newline or at the end of the body (the virtual
+        // newline of the text format).
+        if !matches!(at(i), Some(b'\n') | None) {
+            return None;
+        }
+        let s = Series {
+            series: text.get(start..series_end)?,
+            name: text.get(start..name_end)?,
+            raw_labels,
+            value,
+            timestamp_ms,
+            exemplar: None,
+        };
+        self.lx.i = i + 1;
+        self.lx.start = i + 1;
+        self.lx.state = State::Init;
+        Some(Entry::Series(s))
     }
 
     fn prom_meta(&mut self, t: Tok) -> Res<Entry<'a>> {
@@ -437,7 +534,7 @@ impl<'a> Parser<'a> {
             t => return Err(self.perr("expected label value", t)),
         }
         let v = self.lx.buf();
-        if !v.is_ascii() && std::str::from_utf8(v).is_err() {
+        if self.text.is_none() && !v.is_ascii() && std::str::from_utf8(v).is_err() {
             return Err(self.with_context("invalid UTF-8 label value".into(), self.lx.i));
         }
         Ok(())
@@ -446,7 +543,12 @@ impl<'a> Parser<'a> {
     /// Input bytes `from..to` as text; every caller passes a range made of
     /// ASCII tokens and label values already checked to be UTF-8.
     fn text(&self, from: usize, to: usize) -> &'a str {
-        let b = self.lx.b.get(from..to.min(self.lx.b.len())).unwrap_or_default();
+        let to = to.min(self.lx.b.len());
+        if let Some(t) = self.text {
+            // Token boundaries are ASCII bytes, so char boundaries.
+            return t.get(from..to).unwrap_or_default();
+        }
+        let b = self.lx.b.get(from..to).unwrap_or_default();
         std::str::from_utf8(b).unwrap_or_default()
     }
 }

@@ -80,7 +80,7 @@ impl HeadIndex {
             pairs.push(self.syms.intern(&l.value));
         }
         self.postings.add(sref, &pairs);
-        let s = Arc::new(Mutex::new(MemSeries::new(pairs.into_boxed_slice(), hash)));
+        let s = Arc::new(Mutex::new(MemSeries::new(pairs.into_boxed_slice())));
         self.series.insert(sref, s.clone());
         if let std::collections::hash_map::Entry::Vacant(e) = self.by_hash.entry(hash) {
             e.insert(sref);
@@ -90,9 +90,11 @@ impl HeadIndex {
         s
     }
 
-    fn remove(&mut self, dead: Vec<(SeriesRef, Box<[u32]>, u64)>) {
+    fn remove(&mut self, dead: Vec<(SeriesRef, Box<[u32]>)>) {
         let mut post = Vec::with_capacity(dead.len());
-        for (sref, pairs, hash) in dead {
+        for (sref, pairs) in dead {
+            // Not kept per series (8 bytes each); recomputed for the rare removal.
+            let hash = index::labels_of(&self.syms, &pairs).stable_hash();
             self.series.remove(&sref);
             if self.by_hash.get(&hash) == Some(&sref) {
                 self.by_hash.remove(&hash);
@@ -308,7 +310,8 @@ impl Head {
             let mut g = s.lock();
             g.truncate_before(mint);
             if g.is_empty() {
-                dead.push((sref, g.labels.clone(), g.hash));
+                g.removed = true;
+                dead.push((sref, g.labels.clone()));
             } else if let Some(t) = g.min_time() {
                 new_min = new_min.min(t);
             }

@@ -119,3 +119,79 @@ fn prom_text_errors_match_prometheus() {
     c(b"a{b:c=\"d\"} 1\n", 1, r#"expected equal, got "INVALID" while parsing: "a{b:""#);
     c(b"0a 1\n", 1, r#""INVALID" is not a valid start token while parsing: "0""#);
 }
+
+/// Entries and errors through the fast path for plain lines (a UTF-8 body)
+/// match the general lexer's (the same body after a non-UTF-8 comment line,
+/// which turns the fast path off).
+#[test]
+fn prom_fast_path_matches_general_lexer() {
+    fn raw(input: &[u8], line_offset: usize) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for e in Parser::new(input, P) {
+            match e {
+                Ok(Entry::Series(s)) => out.push(format!(
+                    "{}|{}|{}|{:x}|{:?}",
+                    s.series,
+                    s.name,
+                    s.raw_labels,
+                    s.value.to_bits(),
+                    s.timestamp_ms
+                )),
+                Ok(Entry::Comment(_)) if line_offset == 1 && out.is_empty() => {}
+                Ok(e) => out.push(render(&e)),
+                Err(e) => {
+                    let shown = e.to_string();
+                    let reason = shown.split_once(": ").map_or(shown.clone(), |(_, r)| r.to_string());
+                    return Err(format!("line {}: {reason}", e.line() - line_offset));
+                }
+            }
+        }
+        Ok(out)
+    }
+    let lines: &[&str] = &[
+        "a 1",
+        "a 1\n",
+        "a{b=\"c\"} 1.5 123\n",
+        "a{b=\"c\",} -2\n",
+        "a{b=\"c\",d=\"\u{e9}\"} 1e3\n",
+        "a{} 0.000001\n",
+        "a{b=\"c\"d=\"e\"} 1\n",
+        "a {b=\"c\"} 1\n",
+        "a{b=\"c\"}1\n",
+        "a  1\n",
+        "a 1 \n",
+        "a 1\t\n",
+        "a 1 2 3\n",
+        "a 1 -2\n",
+        "a 1 99999999999999999999\n",
+        "a 1x\n",
+        "a 123456789012345 1\n",
+        "a 1234567890123456 1\n",
+        "a 0.1234567890123456789\n",
+        "a 9007199254740993\n",
+        "a -0\n",
+        "a +5.\n",
+        "a .\n",
+        "a -\n",
+        "a{b=\"c\\\"\"} 1\n",
+        "a{b=\"c\nd\"} 1\n",
+        "a{,} 1\n",
+        "a{b} 1\n",
+        "a{b=c} 1\n",
+        "a{b=\"c\"\n",
+        "a{b=\"c\"",
+        "a{b=\"c\"} 1 5",
+        "a-b 1\n",
+        "a\n",
+        "a{b=\"x\0y\"} 1\n",
+        "a 1\0\n",
+        "a:b 1 1\nb 2\n\nc{x=\"1\"} 3\n",
+        "a{b=\"c\"} NaN\nb Inf\n",
+    ];
+    for l in lines {
+        let fast = raw(l.as_bytes(), 0);
+        let mut slow_input = b"# \xff\n".to_vec();
+        slow_input.extend_from_slice(l.as_bytes());
+        assert_eq!(fast, raw(&slow_input, 1), "{l:?}");
+    }
+}
