@@ -36,10 +36,10 @@ async fn check_down(bad: &str, job_extra: &str) -> String {
     let (m, st) = manager(&yaml(&h, bad, job_extra)).await;
     let err = last_error_after(&m, &st, bad, 2).await;
     keeps_scraping(&st, &h, 3).await;
-    let t = target(&m, bad);
+    let t = target(&m, bad).await;
     assert_eq!(t.health, argus_scrape::Health::Down, "{err}");
     assert!(values(&st, "up", bad).iter().all(|v| *v == 0.0));
-    assert_eq!(target(&m, &h).health, argus_scrape::Health::Up);
+    assert_eq!(target(&m, &h).await.health, argus_scrape::Health::Up);
     m.stop().await;
     err
 }
@@ -176,7 +176,7 @@ async fn duplicate_series_first_wins_and_scrape_succeeds() {
     let (m, st) = manager(&yaml(&h, &bad, "")).await;
     let err = last_error_after(&m, &st, &bad, 2).await;
     assert_eq!(err, "");
-    assert_eq!(target(&m, &bad).health, argus_scrape::Health::Up);
+    assert_eq!(target(&m, &bad).await.health, argus_scrape::Health::Up);
     let dup = series(&st, "dup", &[]);
     assert_eq!(dup.len(), 1);
     assert!(dup[0].1.iter().all(|v| *v == 1.0), "first sample wins: {:?}", dup[0].1);

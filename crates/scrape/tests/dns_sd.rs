@@ -91,7 +91,7 @@ async fn srv_targets_refresh_and_survive_a_failed_lookup() {
              - job_name: srv\n  dns_sd_configs: [{names: ['_prom._tcp.example.com'], refresh_interval: 100ms}]\n";
     let (m, st) = manager_with_dns(y, dns).await;
     eventually("a scraped via SRV", || (!values(&st, "a_metric", &a).is_empty()).then_some(())).await;
-    let t = target(&m, &a);
+    let t = target(&m, &a).await;
     let label = |k: &str| t.discovered_labels.get(k).cloned();
     assert_eq!(label("__address__"), Some(a.clone()), "host and port come from the record");
     assert_eq!(label("__meta_dns_name").as_deref(), Some("_prom._tcp.example.com"));
@@ -126,7 +126,7 @@ async fn mx_targets_take_the_configured_port() {
     );
     let (m, st) = manager_with_dns(&y, dns).await;
     eventually("a scraped via MX", || (!values(&st, "a_metric", &a).is_empty()).then_some(())).await;
-    let t = target(&m, &a);
+    let t = target(&m, &a).await;
     assert_eq!(t.discovered_labels.get("__meta_dns_mx_record_target").map(String::as_str), Some("127.0.0.1."));
     m.stop().await;
 }

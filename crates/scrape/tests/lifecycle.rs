@@ -103,7 +103,7 @@ async fn http_sd_targets() {
     eventually("a scraped", || (!values(&st, "a_metric", &a).is_empty()).then_some(())).await;
     let s = series(&st, "a_metric", &[]);
     assert_eq!(s[0].0.get("team"), Some("t1"));
-    let t = target(&m, &a);
+    let t = target(&m, &a).await;
     assert_eq!(t.discovered_labels.get("__meta_url"), Some(&format!("http://{sd}/sd")));
     m.stop().await;
 }
@@ -120,7 +120,7 @@ async fn dns_sd_a_records() {
     let (m, st) = manager(&y).await;
     let inst = format!("127.0.0.1:{port}");
     eventually("a scraped via DNS", || (!values(&st, "a_metric", &inst).is_empty()).then_some(())).await;
-    assert_eq!(target(&m, &inst).discovered_labels.get("__meta_dns_name").map(String::as_str), Some("localhost"));
+    assert_eq!(target(&m, &inst).await.discovered_labels.get("__meta_dns_name").map(String::as_str), Some("localhost"));
     m.stop().await;
 }
 
@@ -144,7 +144,7 @@ async fn internal_resolver_serves_targets_in_process() {
     m.apply_config(&config(y)).await.unwrap();
     eventually("node_x stored", || series(&st, "node_x", &[("job", "node")]).first().map(|s| s.1[0])).await;
     assert_eq!(series(&st, "node_x", &[])[0].1[0], 7.0);
-    assert_eq!(target(&m, "localhost:1").health, argus_scrape::Health::Up);
+    assert_eq!(target(&m, "localhost:1").await.health, argus_scrape::Health::Up);
     let md = m.targets_metadata(&[], Some("node_x"), None);
     assert_eq!(md.len(), 1);
     assert_eq!(md[0].kind, "gauge");

@@ -105,16 +105,23 @@ pub async fn last_error_after(m: &ScrapeManager, st: &MemStorage, instance: &str
         (values(st, "up", instance).iter().filter(|v| !is_stale_nan(**v)).count() >= n).then_some(())
     })
     .await;
-    target(m, instance).last_error
+    target(m, instance).await.last_error
 }
 
-/// The active target with this `instance` label.
-pub fn target(m: &ScrapeManager, instance: &str) -> argus_scrape::api::ActiveTarget {
-    m.targets(TargetState::Active)
-        .active_targets
-        .into_iter()
-        .find(|t| t.labels.get("instance").map(String::as_str) == Some(instance))
-        .unwrap_or_else(|| panic!("no active target {instance}"))
+/// The active target with this `instance` label, once it has reported a scrape.
+/// A scrape loop publishes its target's health after committing the scrape's
+/// samples (as Prometheus does), so a test that saw the samples waits for it.
+pub async fn target(m: &ScrapeManager, instance: &str) -> argus_scrape::api::ActiveTarget {
+    eventually(&format!("a reported scrape of {instance}"), || {
+        let t = m
+            .targets(TargetState::Active)
+            .active_targets
+            .into_iter()
+            .find(|t| t.labels.get("instance").map(String::as_str) == Some(instance))
+            .unwrap_or_else(|| panic!("no active target {instance}"));
+        (t.health != argus_scrape::Health::Unknown).then_some(t)
+    })
+    .await
 }
 
 /// Waits until the healthy target `instance` has at least `n` more `up == 1`
