@@ -47,9 +47,6 @@ impl RunMeta {
 /// Interned strings in sorted order: number order is string order.
 #[derive(Debug, Default)]
 pub(crate) struct Symbols {
-    buf: String,
-    /// `ends[i]` is the end of symbol i in `buf`.
-    ends: Vec<u32>,
     /// Symbol i as a label string, so label sets built from the index share
     /// long strings instead of allocating copies.
     shared: Vec<SmolStr>,
@@ -57,16 +54,11 @@ pub(crate) struct Symbols {
 
 impl Symbols {
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.shared.len()
     }
 
     pub(crate) fn get(&self, i: u32) -> Option<&str> {
-        let end = *self.ends.get(i as usize)? as usize;
-        let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p as usize)? as usize,
-            None => 0,
-        };
-        self.buf.get(start..end)
+        self.shared.get(i as usize).map(SmolStr::as_str)
     }
 
     /// Symbol `i` as a label string (a clone is at most a reference-count increment).
@@ -76,7 +68,7 @@ impl Symbols {
 
     /// The symbol number of `s`, if present.
     pub(crate) fn find(&self, s: &str) -> Option<u32> {
-        let (mut lo, mut hi) = (0u32, self.ends.len() as u32);
+        let (mut lo, mut hi) = (0u32, self.shared.len() as u32);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match self.get(mid)?.cmp(s) {
@@ -227,45 +219,31 @@ impl Block {
         if n > raw.len() as u64 {
             return Err(err("symbol count exceeds section size"));
         }
-        let mut buf: Vec<u8> = Vec::with_capacity(raw.len());
-        let mut ends = Vec::with_capacity(n as usize);
-        let mut prev = 0..0usize;
+        let mut out: Vec<SmolStr> = Vec::with_capacity(n as usize);
+        let mut cur: Vec<u8> = Vec::new();
         for _ in 0..n {
             let shared = d.uvarint().ok_or_else(|| err("truncated"))? as usize;
             let suffix_len = d.uvarint().ok_or_else(|| err("truncated"))? as usize;
             let suffix = d.bytes(suffix_len).ok_or_else(|| err("symbol runs past the end"))?;
-            if shared > prev.len() {
+            let prev = out.last().map(|p| p.as_str().as_bytes()).unwrap_or_default();
+            let Some(prefix) = prev.get(..shared) else {
                 return Err(err("shared prefix longer than the previous symbol"));
-            }
-            let start = buf.len();
-            buf.extend_from_within(prev.start..prev.start + shared);
-            buf.extend_from_slice(suffix);
-            let cur = buf.get(start..).unwrap_or_default();
-            if std::str::from_utf8(cur).is_err() {
+            };
+            cur.clear();
+            cur.extend_from_slice(prefix);
+            cur.extend_from_slice(suffix);
+            let Ok(sym) = std::str::from_utf8(&cur) else {
                 return Err(err("symbol is not UTF-8"));
-            }
-            if start > 0 && buf.get(prev.clone()) >= Some(cur) {
+            };
+            if !out.is_empty() && prev >= cur.as_slice() {
                 return Err(err("symbols not sorted"));
             }
-            let end = u32::try_from(buf.len()).map_err(|_| err("symbols exceed 4 GiB"))?;
-            ends.push(end);
-            prev = start..buf.len();
+            out.push(SmolStr::new(sym));
         }
         if !d.is_empty() {
             return Err(err("trailing bytes"));
         }
-        // Each symbol was checked to be UTF-8, so their concatenation is too.
-        let buf = String::from_utf8(buf).map_err(|_| err("symbol is not UTF-8"))?;
-        let mut start = 0;
-        let shared = ends
-            .iter()
-            .map(|&e| {
-                let s = SmolStr::new(buf.get(start..e as usize).unwrap_or_default());
-                start = e as usize;
-                s
-            })
-            .collect();
-        Ok(Symbols { buf, ends, shared })
+        Ok(Symbols { shared: out })
     }
 
     fn load_label_index(&mut self) -> Result<()> {
