@@ -215,7 +215,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ready: ready.clone(),
         reload: Some(reload_tx),
         metrics: Arc::new(move || (selfmetrics::render(&reg), selfmetrics::CONTENT_TYPE)),
-        api: api_state,
+        api: std::sync::Arc::new(api_state),
         node_metrics: Some(Arc::new(move || node_render.render_text())),
         push: Some(argus_web::PushState {
             store: push_store.clone(),

@@ -51,8 +51,9 @@ pub struct WebState {
     pub reload: Option<mpsc::Sender<ReloadRequest>>,
     /// Renders `/metrics`.
     pub metrics: MetricsRenderer,
-    /// What the Prometheus v1 API reads.
-    pub api: ApiState,
+    /// What the Prometheus v1 API reads (shared: axum clones the state for
+    /// every request).
+    pub api: Arc<ApiState>,
     /// Renders the host metrics for `/node/metrics` (node_exporter's format).
     pub node_metrics: Option<TextRenderer>,
     /// The push gateway, when enabled.

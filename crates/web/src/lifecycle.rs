@@ -80,7 +80,7 @@ mod tests {
             ready: Arc::new(AtomicBool::new(ready)),
             reload: None,
             metrics: Arc::new(|| ("argus_up 1\n".to_string(), "text/plain; version=0.0.4")),
-            api: crate::api::test_state(argus_model::storage::MemStorage::new()),
+            api: Arc::new(crate::api::test_state(argus_model::storage::MemStorage::new())),
             node_metrics: Some(Arc::new(|| "node_load1 0.5\n".to_string())),
             push: None,
             remote_write: None,

@@ -153,7 +153,7 @@ mod tests {
             ready: Arc::new(AtomicBool::new(true)),
             reload: None,
             metrics: Arc::new(|| (String::new(), "text/plain")),
-            api: crate::api::test_state(argus_model::storage::MemStorage::new()),
+            api: Arc::new(crate::api::test_state(argus_model::storage::MemStorage::new())),
             node_metrics: None,
             push: Some(PushState {
                 store: Arc::new(PushStore::new(argus_push::StoreOptions::default())),

@@ -229,7 +229,7 @@ mod tests {
             ready: Arc::new(AtomicBool::new(true)),
             reload: None,
             metrics: Arc::new(|| (String::new(), "text/plain")),
-            api,
+            api: Arc::new(api),
             node_metrics: None,
             push: None,
             remote_write: enabled.then(|| RemoteWriteState {

@@ -150,12 +150,33 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/admin/tsdb/snapshot", post(status::snapshot).put(status::snapshot))
 }
 
-/// Runs blocking work (queries, storage reads) on the blocking pool; a panic
-/// there becomes an internal error instead of taking the server down.
+/// Runs blocking work (queries, storage reads) off the async scheduler; a
+/// panic there becomes an internal error instead of taking the server down.
+///
+/// On the multi-threaded runtime the work runs in place (`block_in_place`):
+/// the worker hands its other tasks to a fresh thread and carries on with
+/// this request itself, so a millisecond query doesn't pay for waking a
+/// pool thread and being woken back (two cross-core wake-ups, ~0.5 ms on a
+/// 2-core VM). Elsewhere (tests on a current-thread runtime) it falls back
+/// to the blocking pool.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("request panicked: {e}")))?
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let panicked = |p: Box<dyn std::any::Any + Send>| {
+        let text = p.downcast_ref::<&str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str));
+        ApiError::internal(format!("request panicked: {}", text.unwrap_or("(no message)")))
+    };
+    if multi {
+        return tokio::task::block_in_place(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+            .unwrap_or_else(|p| Err(panicked(p)));
+    }
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => Err(panicked(e.into_panic())),
+        Err(e) => Err(ApiError::internal(format!("request was cancelled: {e}"))),
+    }
 }
 
 /// Extracts merged parameters from a request (URL query plus form body).

@@ -26,7 +26,7 @@ async fn call(method: &str, uri: &str, body: &str) -> (StatusCode, serde_json::V
         ready: Arc::new(AtomicBool::new(true)),
         reload: None,
         metrics: Arc::new(|| (String::new(), "text/plain")),
-        api: super::test_state(store()),
+        api: Arc::new(super::test_state(store())),
         node_metrics: None,
         push: None,
         remote_write: None,
@@ -127,4 +127,20 @@ async fn status_endpoints() {
     let (code, v) = call("GET", "/api/v1/format_query?query=sum(rate(x%5B5m%5D))%20by%20(job)", "").await;
     assert_eq!(code, StatusCode::OK, "{v}");
     assert!(v["data"].as_str().unwrap().contains("sum by (job)"), "{v}");
+}
+
+/// A panicking query becomes a 500 with the panic's text on both runtime
+/// flavours (in place on the multi-threaded one, on the blocking pool
+/// elsewhere), and the runtime keeps serving.
+#[test]
+fn blocking_work_that_panics_is_an_internal_error() {
+    let check = |rt: tokio::runtime::Runtime| {
+        rt.block_on(async {
+            let e = super::blocking::<()>(|| panic!("boom at step 3")).await.unwrap_err();
+            assert_eq!(e, super::ApiError::internal("request panicked: boom at step 3".into()));
+            assert_eq!(super::blocking(|| Ok(7)).await, Ok(7));
+        })
+    };
+    check(tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap());
+    check(tokio::runtime::Builder::new_current_thread().build().unwrap());
 }
