@@ -48,26 +48,105 @@ impl Symbols {
     }
 }
 
+/// One postings list: sorted series refs, four bytes each while every ref
+/// fits in 32 bits (always, unless a head lives through four billion series
+/// creations), eight bytes from the first ref that does not.
+pub(crate) enum RefList {
+    Narrow(Vec<u32>),
+    Wide(Vec<SeriesRef>),
+}
+
+impl Default for RefList {
+    fn default() -> Self {
+        RefList::Narrow(Vec::new())
+    }
+}
+
+impl RefList {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            RefList::Narrow(v) => v.len(),
+            RefList::Wide(v) => v.len(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn last(&self) -> Option<SeriesRef> {
+        match self {
+            RefList::Narrow(v) => v.last().map(|&r| r as SeriesRef),
+            RefList::Wide(v) => v.last().copied(),
+        }
+    }
+
+    /// Adds `r`, keeping the list sorted and free of duplicates.
+    pub(crate) fn insert(&mut self, r: SeriesRef) {
+        if let RefList::Narrow(v) = self
+            && r > u32::MAX as SeriesRef
+        {
+            *self = RefList::Wide(v.iter().map(|&x| x as SeriesRef).collect());
+        }
+        let in_order = self.last().is_none_or(|last| last < r);
+        match self {
+            RefList::Narrow(v) => sorted_insert(v, r as u32, in_order),
+            RefList::Wide(v) => sorted_insert(v, r, in_order),
+        }
+    }
+
+    pub(crate) fn remove(&mut self, r: SeriesRef) {
+        match self {
+            RefList::Narrow(v) => {
+                if let Ok(small) = u32::try_from(r)
+                    && let Ok(i) = v.binary_search(&small)
+                {
+                    v.remove(i);
+                }
+            }
+            RefList::Wide(v) => {
+                if let Ok(i) = v.binary_search(&r) {
+                    v.remove(i);
+                }
+            }
+        }
+    }
+
+    /// Appends the refs to `out`.
+    pub(crate) fn extend_into(&self, out: &mut Vec<SeriesRef>) {
+        match self {
+            RefList::Narrow(v) => out.extend(v.iter().map(|&r| r as SeriesRef)),
+            RefList::Wide(v) => out.extend_from_slice(v),
+        }
+    }
+
+    pub(crate) fn to_vec(&self) -> Vec<SeriesRef> {
+        let mut out = Vec::with_capacity(self.len());
+        self.extend_into(&mut out);
+        out
+    }
+}
+
+fn sorted_insert<T: Ord + Copy>(v: &mut Vec<T>, x: T, in_order: bool) {
+    if in_order {
+        v.push(x);
+    } else if let Err(i) = v.binary_search(&x) {
+        v.insert(i, x);
+    }
+}
+
 /// Label names and values of all head series, keyed for matcher evaluation.
 #[derive(Default)]
 pub(crate) struct Postings {
     /// name symbol → value symbol → sorted series refs.
-    map: HashMap<u32, HashMap<u32, Vec<SeriesRef>>>,
+    map: HashMap<u32, HashMap<u32, RefList>>,
 }
 
 impl Postings {
     pub(crate) fn add(&mut self, sref: SeriesRef, syms: &[u32]) {
         for pair in syms.chunks_exact(2) {
-            let list = self.map.entry(pair[0]).or_default().entry(pair[1]).or_default();
             // Refs grow monotonically, but WAL replay may add them out of order.
-            match list.last() {
-                Some(&last) if last > sref => {
-                    if let Err(i) = list.binary_search(&sref) {
-                        list.insert(i, sref);
-                    }
-                }
-                _ => list.push(sref),
-            }
+            self.map.entry(pair[0]).or_default().entry(pair[1]).or_default().insert(sref);
         }
     }
 
@@ -79,9 +158,7 @@ impl Postings {
                     continue;
                 };
                 if let Some(list) = values.get_mut(&pair[1]) {
-                    if let Ok(i) = list.binary_search(sref) {
-                        list.remove(i);
-                    }
+                    list.remove(*sref);
                     if list.is_empty() {
                         values.remove(&pair[1]);
                     }
@@ -101,25 +178,32 @@ impl Postings {
         self.map.get(&name).into_iter().flat_map(|v| v.keys().copied())
     }
 
-    pub(crate) fn get(&self, name: u32, value: u32) -> &[SeriesRef] {
-        self.map.get(&name).and_then(|v| v.get(&value)).map(|v| v.as_slice()).unwrap_or(&[])
+    /// Number of series with label `name` = `value`.
+    pub(crate) fn count(&self, name: u32, value: u32) -> usize {
+        self.map.get(&name).and_then(|v| v.get(&value)).map_or(0, RefList::len)
+    }
+
+    /// Sorted refs of the series with label `name` = `value`.
+    pub(crate) fn get(&self, name: u32, value: u32) -> Vec<SeriesRef> {
+        self.map.get(&name).and_then(|v| v.get(&value)).map(RefList::to_vec).unwrap_or_default()
     }
 
     /// Sorted refs of series that have label `name` with a value accepted by `keep`.
     pub(crate) fn union_where(&self, syms: &Symbols, name: u32, mut keep: impl FnMut(&str) -> bool) -> Vec<SeriesRef> {
         let mut out: Vec<SeriesRef> = Vec::new();
         if let Some(values) = self.map.get(&name) {
-            let mut lists: Vec<&Vec<SeriesRef>> = Vec::new();
+            let mut lists: Vec<&RefList> = Vec::new();
             for (v, list) in values {
                 if keep(syms.get(*v)) {
                     lists.push(list);
                 }
             }
             if lists.len() == 1 {
-                return lists[0].clone();
+                return lists[0].to_vec();
             }
+            out.reserve(lists.iter().map(|l| l.len()).sum());
             for l in lists {
-                out.extend_from_slice(l);
+                l.extend_into(&mut out);
             }
             out.sort_unstable();
             out.dedup();
@@ -159,7 +243,7 @@ pub(crate) fn select_refs(
             continue;
         }
         let set = if m.op == MatchOp::Equal {
-            syms.lookup(&m.value).map(|v| p.get(name, v).to_vec()).unwrap_or_default()
+            syms.lookup(&m.value).map(|v| p.get(name, v)).unwrap_or_default()
         } else {
             p.union_where(syms, name, |v| m.matches(v))
         };
@@ -229,6 +313,30 @@ pub(crate) fn pairs_equal(syms: &Symbols, pairs: &[u32], labels: &Labels) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lists keep 32-bit refs until a wider one arrives, stay sorted and
+    /// deduplicated either way, and removal finds refs of both widths.
+    #[test]
+    fn ref_lists_widen_when_needed() {
+        let mut l = RefList::default();
+        for r in [5, 1, 9, 5, 3] {
+            l.insert(r);
+        }
+        assert!(matches!(l, RefList::Narrow(_)));
+        assert_eq!(l.to_vec(), vec![1, 3, 5, 9]);
+        let big = u32::MAX as SeriesRef + 7;
+        l.insert(big);
+        l.insert(2);
+        assert!(matches!(l, RefList::Wide(_)));
+        assert_eq!(l.to_vec(), vec![1, 2, 3, 5, 9, big]);
+        l.remove(big);
+        l.remove(3);
+        assert_eq!(l.to_vec(), vec![1, 2, 5, 9]);
+        let mut n = RefList::default();
+        n.insert(4);
+        n.remove(big);
+        assert_eq!(n.to_vec(), vec![4]);
+    }
 
     #[test]
     fn set_ops() {

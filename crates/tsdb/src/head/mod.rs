@@ -13,6 +13,7 @@ mod append;
 pub(crate) mod index;
 mod read;
 mod series;
+mod table;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,7 +54,7 @@ impl Default for HeadOptions {
 pub(crate) struct HeadIndex {
     pub(crate) syms: Symbols,
     pub(crate) postings: Postings,
-    pub(crate) series: HashMap<SeriesRef, Arc<Mutex<MemSeries>>>,
+    pub(crate) series: table::SeriesTable<Arc<Mutex<MemSeries>>>,
     by_hash: HashMap<u64, SeriesRef>,
     collisions: HashMap<u64, Vec<SeriesRef>>,
 }
@@ -272,7 +273,7 @@ impl Head {
             pairs += values.len() as u64;
             values_per_label.push((name.to_string(), values.len() as u64));
             for v in values {
-                let count = idx.postings.get(n, v).len() as u64;
+                let count = idx.postings.count(n, v) as u64;
                 if name == argus_model::METRIC_NAME {
                     by_name.push((idx.syms.get(v).to_string(), count));
                 }
@@ -303,7 +304,7 @@ impl Head {
     pub fn truncate(&self, mint: i64) -> usize {
         self.min_valid_time.fetch_max(mint, Ordering::Relaxed);
         let all: Vec<(SeriesRef, Arc<Mutex<MemSeries>>)> =
-            self.index.read().series.iter().map(|(r, s)| (*r, s.clone())).collect();
+            self.index.read().series.iter().map(|(r, s)| (r, s.clone())).collect();
         let mut dead = Vec::new();
         let mut new_min = i64::MAX;
         for (sref, s) in all {

@@ -27,7 +27,7 @@ impl HeadQuerier {
     pub(crate) fn matching(&self, matchers: &[Matcher]) -> Vec<(Labels, Arc<Mutex<MemSeries>>)> {
         let idx = self.head.index.read();
         let refs = index::select_refs(&idx.postings, &idx.syms, matchers, || {
-            let mut all: Vec<u64> = idx.series.keys().copied().collect();
+            let mut all: Vec<u64> = idx.series.keys().collect();
             all.sort_unstable();
             all
         });
