@@ -119,6 +119,16 @@ impl XorChunk {
         self.buf.shrink_to_fit();
     }
 
+    /// The timestamp of the first sample (`None` if empty); decoded from
+    /// the stream's leading varint, so holders need not store it.
+    pub fn first_t(&self) -> Option<i64> {
+        if self.num_samples() == 0 {
+            return None;
+        }
+        let mut c = crate::varint::Cursor::new(self.buf.get(HEADER_LEN..)?);
+        c.uvarint("first timestamp").ok().map(crate::varint::unzigzag)
+    }
+
     /// The timestamp of the last sample (0 if empty).
     pub fn last_t(&self) -> i64 {
         self.t
@@ -131,15 +141,16 @@ impl XorChunk {
         if n == u16::MAX {
             return Err(Error::ChunkFull);
         }
-        // Grow by an eighth plus two samples' room rather than letting `Vec`
-        // double: a head holds one open chunk per series, and doubling left
-        // up to half of each buffer unused (128 -> 256 bytes for a chunk
+        // Grow by a sixteenth plus one sample's room rather than letting
+        // `Vec` double: a head holds one open chunk per series, and doubling
+        // left up to half of each buffer unused (128 -> 256 bytes for a chunk
         // needing 130). One sample takes at most 19 bytes (a 10-byte varint
         // and 8 value bytes, or 68 + 77 bits), so a reallocation comes every
-        // 20 bytes or more, every ten or so samples.
+        // 20 bytes or more, every ten or so samples; the unused room averages
+        // ~30 bytes per open chunk.
         const MAX_SAMPLE_BYTES: usize = 20;
         if self.buf.capacity() - self.buf.len() < MAX_SAMPLE_BYTES {
-            self.buf.reserve_exact(2 * MAX_SAMPLE_BYTES + self.buf.len() / 8);
+            self.buf.reserve_exact(MAX_SAMPLE_BYTES + self.buf.len() / 16);
         }
         let vb = v.to_bits();
         match n {
@@ -418,6 +429,18 @@ impl Iterator for XorIter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_and_last_timestamps() {
+        for first in [0i64, -1, 7, -1_672_617_600_000, 1_672_617_600_123, i64::MIN, i64::MAX - 10] {
+            let mut c = XorChunk::new();
+            assert_eq!(c.first_t(), None);
+            c.append(first, 1.5).unwrap();
+            assert_eq!((c.first_t(), c.last_t()), (Some(first), first));
+            c.append(first.wrapping_add(5), 2.0).unwrap();
+            assert_eq!((c.first_t(), c.last_t()), (Some(first), first.wrapping_add(5)));
+        }
+    }
 
     fn check(samples: &[(i64, f64)]) {
         let mut c = XorChunk::new();

@@ -8,10 +8,21 @@
 use argus_chunkenc::XorChunk;
 use argus_model::Sample;
 
+/// One head chunk. Its time range comes from the encoded stream (first
+/// and last timestamp) rather than two stored fields: one `Vec<Chunk>`
+/// slot per series is then 56 bytes, a smaller malloc size class.
 pub(crate) struct Chunk {
-    pub(crate) mint: i64,
-    pub(crate) maxt: i64,
     pub(crate) data: XorChunk,
+}
+
+impl Chunk {
+    pub(crate) fn mint(&self) -> i64 {
+        self.data.first_t().unwrap_or(i64::MAX)
+    }
+
+    pub(crate) fn maxt(&self) -> i64 {
+        if self.data.num_samples() == 0 { i64::MIN } else { self.data.last_t() }
+    }
 }
 
 pub(crate) struct MemSeries {
@@ -64,7 +75,7 @@ impl MemSeries {
     }
 
     pub(crate) fn min_time(&self) -> Option<i64> {
-        let c = self.chunks.first().map(|c| c.mint);
+        let c = self.chunks.first().map(Chunk::mint);
         let o = self.ooo().first().map(|s| s.t);
         match (c, o) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -77,7 +88,7 @@ impl MemSeries {
     pub(crate) fn append(&mut self, t: i64, v: f64, chunk_range: i64, per_chunk: usize) -> bool {
         let mut cut = !self.open;
         if let Some(c) = self.chunks.last().filter(|_| self.open)
-            && (c.data.num_samples() as usize >= per_chunk || boundary(c.mint, chunk_range) <= t)
+            && (c.data.num_samples() as usize >= per_chunk || boundary(c.mint(), chunk_range) <= t)
         {
             cut = true;
         }
@@ -88,14 +99,12 @@ impl MemSeries {
             // Grow by one: a Vec's default growth would reserve four chunk
             // slots (~290 bytes) per series, most of the head's memory.
             self.chunks.reserve_exact(1);
-            self.chunks.push(Chunk { mint: t, maxt: t, data: XorChunk::with_capacity(32) });
+            self.chunks.push(Chunk { data: XorChunk::with_capacity(32) });
             self.open = true;
         }
         if let Some(c) = self.chunks.last_mut() {
             // A chunk holds at most u16::MAX samples; we cut far earlier.
-            if c.data.append(t, v).is_ok() {
-                c.maxt = t;
-            }
+            let _ = c.data.append(t, v);
         }
         self.last_t = t;
         self.last_v = v.to_bits();
@@ -118,7 +127,7 @@ impl MemSeries {
     /// Samples with `mint <= t <= maxt`, ascending, in-order and out-of-order merged.
     pub(crate) fn samples(&self, mint: i64, maxt: i64) -> Vec<Sample> {
         let mut out = Vec::new();
-        for c in self.chunks.iter().filter(|c| c.maxt >= mint && c.mint <= maxt) {
+        for c in self.chunks.iter().filter(|c| c.maxt() >= mint && c.mint() <= maxt) {
             out.extend(c.data.iter().filter(|&(t, _)| t >= mint && t <= maxt).map(|(t, v)| Sample::new(t, v)));
         }
         let ooo: Vec<Sample> = self.ooo().iter().filter(|s| s.t >= mint && s.t <= maxt).copied().collect();
@@ -132,13 +141,13 @@ impl MemSeries {
 
     /// Whether any sample lies in `[mint, maxt]`.
     pub(crate) fn overlaps(&self, mint: i64, maxt: i64) -> bool {
-        self.chunks.iter().any(|c| c.maxt >= mint && c.mint <= maxt)
+        self.chunks.iter().any(|c| c.maxt() >= mint && c.mint() <= maxt)
             || self.ooo().iter().any(|s| s.t >= mint && s.t <= maxt)
     }
 
     /// Drops chunks and out-of-order samples entirely before `mint`.
     pub(crate) fn truncate_before(&mut self, mint: i64) {
-        let keep_from = self.chunks.iter().position(|c| c.maxt >= mint).unwrap_or(self.chunks.len());
+        let keep_from = self.chunks.iter().position(|c| c.maxt() >= mint).unwrap_or(self.chunks.len());
         if keep_from == self.chunks.len() {
             self.open = false;
         }
@@ -173,5 +182,23 @@ mod tests {
     #[test]
     fn series_stays_small() {
         assert!(std::mem::size_of::<parking_lot::Mutex<MemSeries>>() <= 88);
+        // A one-chunk Vec<Chunk> then takes glibc's 64-byte class.
+        assert!(std::mem::size_of::<Chunk>() <= 56);
+    }
+
+    /// A chunk's time range is read back from its stream.
+    #[test]
+    fn chunk_range_comes_from_the_stream() {
+        let mut s = MemSeries::new(Box::new([]));
+        for t in [-30_000i64, -15_000, 0, 15_000] {
+            s.append(t, 1.0, 2 * 3600 * 1000, 120);
+        }
+        assert_eq!(s.chunks.len(), 2, "cut at the 0 boundary");
+        assert_eq!((s.chunks[0].mint(), s.chunks[0].maxt()), (-30_000, -15_000));
+        assert_eq!((s.chunks[1].mint(), s.chunks[1].maxt()), (0, 15_000));
+        assert_eq!(s.min_time(), Some(-30_000));
+        assert!(s.overlaps(-20_000, -20_000) && !s.overlaps(-14_000, -1));
+        s.truncate_before(-1);
+        assert_eq!(s.min_time(), Some(0));
     }
 }
