@@ -18,6 +18,8 @@ use crate::repair::{RepairReport, repair_segments};
 use crate::segment::{create_segment, file_len, list_segments, remove_file, segment_path, sync_dir};
 use crate::stats::WalStats;
 
+/// Largest frame buffer kept between batches.
+const KEEP_BUF_BYTES: usize = 256 << 10;
 /// Default maximum segment size: 128 MiB, as in Prometheus.
 pub const DEFAULT_MAX_SEGMENT_SIZE: u64 = 128 << 20;
 
@@ -189,6 +191,12 @@ impl Wal {
         }
         self.segment_size += self.buf.len() as u64;
         self.dirty = true;
+        // A target's first scrape logs all its series' labels at once (a
+        // few hundred KiB); don't keep that much buffer for the small
+        // sample batches that follow.
+        if self.buf.capacity() > KEEP_BUF_BYTES {
+            self.buf = Vec::new();
+        }
         Ok(())
     }
 
