@@ -73,6 +73,53 @@ pub struct Series {
 /// A lazily produced sequence of series, sorted by label set.
 pub type SeriesSet = Box<dyn Iterator<Item = StorageResult<Series>> + Send>;
 
+/// Reads one series' samples, appending them to a caller's buffer; may run
+/// on any thread.
+pub type SampleLoader = Box<dyn FnOnce(&mut Vec<Sample>) -> StorageResult<()> + Send>;
+
+/// The samples of a series from [`Querier::select_deferred`]: already read,
+/// or read when [`Samples::load_into`] is called.
+pub enum Samples {
+    /// Read at select time (what [`Querier::select`] returned).
+    Ready(Vec<Sample>),
+    /// Read on demand.
+    Deferred(SampleLoader),
+}
+
+impl Samples {
+    /// Appends the samples (what [`Querier::select`] would have returned for
+    /// the series, possibly none) to `buf`.
+    ///
+    /// A caller that loads many series through one buffer avoids allocating
+    /// and freeing a vector per series, and a caller that loads on its worker
+    /// threads uses the samples while they are still in cache.
+    pub fn load_into(self, buf: &mut Vec<Sample>) -> StorageResult<()> {
+        match self {
+            Samples::Ready(v) if buf.is_empty() => {
+                *buf = v;
+                Ok(())
+            }
+            Samples::Ready(v) => {
+                buf.extend(v);
+                Ok(())
+            }
+            Samples::Deferred(f) => f(buf),
+        }
+    }
+}
+
+impl std::fmt::Debug for Samples {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Samples::Ready(v) => f.debug_tuple("Ready").field(&v.len()).finish(),
+            Samples::Deferred(_) => f.write_str("Deferred"),
+        }
+    }
+}
+
+/// Series of [`Querier::select_deferred`], sorted by label set.
+pub type DeferredSet = Box<dyn Iterator<Item = StorageResult<(Labels, Samples)>> + Send>;
+
 /// What the caller will do with selected data; storage may use it to read less.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectHints {
@@ -95,6 +142,12 @@ pub trait Querier: Send + Sync {
     /// Series matching all `matchers`, sorted by label set; each carries its
     /// samples within the querier's range intersected with `[hints.start, hints.end]`.
     fn select(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<SeriesSet>;
+    /// [`Querier::select`], except that a series' samples may be read only
+    /// when the caller loads them (then possibly none: a series without
+    /// samples in range may be listed). The default reads them at once.
+    fn select_deferred(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<DeferredSet> {
+        Ok(Box::new(self.select(matchers, hints)?.map(|r| r.map(|s| (s.labels, Samples::Ready(s.samples))))))
+    }
     /// Sorted label names of series in range that match all `matchers`
     /// (all series when `matchers` is empty).
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>>;

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use argus_model::storage::{Querier, Queryable, SelectHints, Series, SeriesSet, StorageResult};
+use argus_model::storage::{DeferredSet, Querier, Queryable, Samples, SelectHints, Series, SeriesSet, StorageResult};
 use argus_model::{Labels, Matcher, Sample};
 
 /// Local storage first, then remotes.
@@ -100,6 +100,14 @@ impl Querier for FanoutQuerier {
             }
         }
         Ok(Box::new(map.into_iter().map(|(labels, samples)| Ok(Series { labels, samples }))))
+    }
+
+    fn select_deferred(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<DeferredSet> {
+        if self.secondaries.is_empty() {
+            return self.primary.select_deferred(matchers, hints);
+        }
+        // Merging needs every source's samples at once.
+        Ok(Box::new(self.select(matchers, hints)?.map(|r| r.map(|s| (s.labels, Samples::Ready(s.samples))))))
     }
 
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {

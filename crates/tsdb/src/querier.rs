@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use argus_block::RunMeta;
-use argus_model::storage::{Querier, SelectHints, Series, SeriesSet, StorageError, StorageResult};
+use argus_model::storage::{
+    DeferredSet, Querier, SampleLoader, Samples, SelectHints, Series, SeriesSet, StorageError, StorageResult,
+};
 use argus_model::{Labels, Matcher, Sample};
 use parking_lot::Mutex;
 
@@ -35,24 +37,68 @@ impl DbQuerier {
         let overlaps = head.min_time() <= maxt && head.max_time() >= mint;
         DbQuerier { head: overlaps.then(|| HeadQuerier::new(head, mint, maxt)), blocks, mint, maxt }
     }
+
+    /// The series matching `matchers` with data in `[lo, hi]`, in label
+    /// order, each with its sources (head and/or blocks). Each source lists
+    /// its series sorted by labels; merging sorted lists is much cheaper
+    /// than re-sorting all label sets.
+    fn sorted_sources(&self, matchers: &[Matcher], lo: i64, hi: i64) -> StorageResult<MergeByLabels> {
+        let mut lists: Vec<Vec<(Labels, Source)>> = Vec::with_capacity(self.blocks.len() + 1);
+        if let Some(head) = &self.head {
+            lists.push(head.matching(matchers).into_iter().map(|(l, s)| (l, Source::Head(s))).collect());
+        }
+        for b in &self.blocks {
+            let ids = b.select(matchers).map_err(storage_err)?;
+            let mut list = Vec::with_capacity(ids.len());
+            for item in b.series_of(&ids) {
+                let (_, labels, runs) = item.map_err(storage_err)?;
+                let runs: Vec<RunMeta> = runs.into_iter().filter(|r| r.max_time >= lo && r.min_time <= hi).collect();
+                if !runs.is_empty() {
+                    list.push((labels, Source::Block(b.clone(), runs)));
+                }
+            }
+            lists.push(list);
+        }
+        lists.retain(|l| !l.is_empty());
+        Ok(MergeByLabels::new(lists))
+    }
 }
 
-/// Decodes the samples of one source within `[lo, hi]`.
-fn read_source(src: &Source, lo: i64, hi: i64) -> StorageResult<Vec<Sample>> {
+/// Appends the samples of one source within `[lo, hi]` to `out`.
+fn read_source_into(src: &Source, lo: i64, hi: i64, out: &mut Vec<Sample>) -> StorageResult<()> {
     match src {
-        Source::Head(s) => Ok(s.lock().samples(lo, hi)),
+        Source::Head(s) => {
+            out.extend(s.lock().samples(lo, hi));
+            Ok(())
+        }
         Source::Block(b, runs) => {
-            let mut out = Vec::new();
             for r in runs {
                 let bytes = b.run_bytes(r).map_err(storage_err)?;
                 // Only the part of the run inside the window is decoded: an
                 // instant query's 5 minutes out of a 2,048-sample run.
-                argus_chunkenc::decode_run_range_into(bytes, lo, hi, &mut out)
+                argus_chunkenc::decode_run_range_into(bytes, lo, hi, out)
                     .map_err(|e| storage_err(format!("block {}: {e}", b.meta().ulid)))?;
             }
-            Ok(out)
+            Ok(())
         }
     }
+}
+
+/// Appends one series' samples within `[lo, hi]` from all its sources to
+/// `out`, merged (sorted, one per timestamp). On error `out` may hold part
+/// of them.
+fn read_sources_into(srcs: &[Source], lo: i64, hi: i64, out: &mut Vec<Sample>) -> StorageResult<()> {
+    if let [only] = srcs {
+        return read_source_into(only, lo, hi, out);
+    }
+    let mut parts = Vec::with_capacity(srcs.len());
+    for s in srcs {
+        let mut part = Vec::new();
+        read_source_into(s, lo, hi, &mut part)?;
+        parts.push(part);
+    }
+    out.extend(merge_samples(parts));
+    Ok(())
 }
 
 /// Series decoded together (in parallel) before the caller sees the first of them.
@@ -67,13 +113,10 @@ const PARALLEL_MIN_SERIES: usize = 256;
 /// samples in the window are `None`.
 fn read_all(items: Vec<(Labels, Vec<Source>)>, lo: i64, hi: i64) -> Vec<Option<StorageResult<Series>>> {
     let read = |(labels, srcs): (Labels, Vec<Source>)| -> Option<StorageResult<Series>> {
-        let parts: StorageResult<Vec<Vec<Sample>>> = srcs.iter().map(|s| read_source(s, lo, hi)).collect();
-        match parts {
+        let mut samples = Vec::new();
+        match read_sources_into(&srcs, lo, hi, &mut samples) {
             Err(e) => Some(Err(e)),
-            Ok(parts) => {
-                let samples = merge_samples(parts);
-                (!samples.is_empty()).then_some(Ok(Series { labels, samples }))
-            }
+            Ok(()) => (!samples.is_empty()).then_some(Ok(Series { labels, samples })),
         }
     };
     let threads = decode_threads().min(items.len() / PARALLEL_MIN_SERIES).max(1);
@@ -128,39 +171,33 @@ impl Querier for DbQuerier {
     fn select(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<SeriesSet> {
         let lo = self.mint.max(hints.start);
         let hi = self.maxt.min(hints.end);
-        // Each source yields its series sorted by labels; merging sorted
-        // lists is much cheaper than re-sorting all label sets.
-        let mut lists: Vec<Vec<(Labels, Source)>> = Vec::with_capacity(self.blocks.len() + 1);
-        if let Some(head) = &self.head {
-            lists.push(head.matching(matchers).into_iter().map(|(l, s)| (l, Source::Head(s))).collect());
-        }
-        for b in &self.blocks {
-            let ids = b.select(matchers).map_err(storage_err)?;
-            let mut list = Vec::with_capacity(ids.len());
-            for item in b.series_of(&ids) {
-                let (_, labels, runs) = item.map_err(storage_err)?;
-                let runs: Vec<RunMeta> = runs.into_iter().filter(|r| r.max_time >= lo && r.min_time <= hi).collect();
-                if !runs.is_empty() {
-                    list.push((labels, Source::Block(b.clone(), runs)));
-                }
-            }
-            lists.push(list);
-        }
-        lists.retain(|l| !l.is_empty());
+        let mut items = self.sorted_sources(matchers, lo, hi)?;
         if hints.labels_only {
-            return Ok(Box::new(
-                MergeByLabels::new(lists).map(|(labels, _)| Ok(Series { labels, samples: Vec::new() })),
-            ));
+            return Ok(Box::new(items.map(|(labels, _)| Ok(Series { labels, samples: Vec::new() }))));
         }
         // Decoded batch by batch as the caller iterates: a range function
         // slides over each series and drops it, so a query over 6 hours of
         // 13,000 series holds one batch of samples (12 MB there) instead of 300 MB.
-        let mut items = MergeByLabels::new(lists);
         let batches = std::iter::from_fn(move || {
             let batch: Vec<(Labels, Vec<Source>)> = items.by_ref().take(DECODE_BATCH_SERIES).collect();
             (!batch.is_empty()).then(|| read_all(batch, lo, hi))
         });
         Ok(Box::new(batches.flatten().flatten()))
+    }
+
+    fn select_deferred(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<DeferredSet> {
+        let lo = self.mint.max(hints.start);
+        let hi = self.maxt.min(hints.end);
+        let items = self.sorted_sources(matchers, lo, hi)?;
+        if hints.labels_only {
+            return Ok(Box::new(items.map(|(labels, _)| Ok((labels, Samples::Ready(Vec::new()))))));
+        }
+        // Nothing is decoded here: the caller loads each series where it
+        // uses it (a range function on its worker threads, into one buffer).
+        Ok(Box::new(items.map(move |(labels, srcs)| {
+            let load: SampleLoader = Box::new(move |buf| read_sources_into(&srcs, lo, hi, buf));
+            Ok((labels, Samples::Deferred(load)))
+        })))
     }
 
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {

@@ -166,6 +166,37 @@ fn compaction_keeps_every_sample_and_reopens() {
 }
 
 #[test]
+fn deferred_select_reads_what_select_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    fill(&db, 10, 0, 9 * H);
+    db.compact().unwrap();
+    assert!(!db.blocks().is_empty());
+    // A second source for the same series: samples in the head again after the blocks.
+    fill(&db, 10, 9 * H, 10 * H);
+    let ms = [Matcher::new(MatchOp::Re, "i", "[13579]").unwrap()];
+    for (lo, hi) in [(0, 10 * H), (2 * H - 7_000, 8 * H + 60_000), (9 * H - 30_000, 9 * H + 30_000), (20 * H, 21 * H)] {
+        let want = select(&db, &ms, lo, hi);
+        let q = db.querier(lo, hi).unwrap();
+        let h = SelectHints { start: lo, end: hi, ..Default::default() };
+        let mut buf = vec![Sample::new(-1, 0.0)];
+        let mut got = Vec::new();
+        for item in q.select_deferred(&ms, &h).unwrap() {
+            let (labels, samples) = item.unwrap();
+            buf.clear();
+            samples.load_into(&mut buf).unwrap();
+            if !buf.is_empty() {
+                got.push(Series { labels, samples: buf.clone() });
+            }
+        }
+        assert_eq!(got, want, "window [{lo}, {hi}]");
+        if lo < 10 * H {
+            assert_eq!(got.len(), 5, "window [{lo}, {hi}]");
+        }
+    }
+}
+
+#[test]
 fn retention_by_time_deletes_old_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let mut o = opts();

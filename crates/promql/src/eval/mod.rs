@@ -266,11 +266,11 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             Expr::Unary(u) => self.eval_unary(&u.expr),
             Expr::VectorSelector(vs) => Ok(Val::Vector(self.eval_vector_selector(vs, false)?)),
             Expr::MatrixSelector(ms) => {
-                let m: Matrix = self.select_range(ms)?.series.collect::<Result<_>>()?;
+                let m: Matrix = self.select_range(ms)?.collect_matrix()?;
                 self.ctx.add_samples(m.iter().map(|s| s.points.len()).sum())?;
                 Ok(Val::Range(m))
             }
-            Expr::Subquery(sq) => Ok(Val::Range(self.eval_subquery(sq)?.series.collect::<Result<_>>()?)),
+            Expr::Subquery(sq) => Ok(Val::Range(self.eval_subquery(sq)?.collect_matrix()?)),
             Expr::Aggregate(a) => self.eval_aggregate(a),
             Expr::Binary(b) => self.eval_binary(b),
             Expr::Call(c) => self.eval_call(c),

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use argus_model::storage::SelectHints;
+use argus_model::storage::{Samples, SelectHints};
 use argus_model::{Labels, MatchOp, Matcher, is_stale_nan};
 use promql_parser::label::MatchOp as PMatchOp;
 use promql_parser::parser::{MatrixSelector, VectorSelector};
@@ -14,19 +14,72 @@ use promql_parser::parser::{MatrixSelector, VectorSelector};
 use super::{Evaluator, Matrix, Point, Series, offset_ms};
 use crate::error::{Error, Result};
 
-/// Series produced one at a time, so a range function can slide over each
-/// and drop its samples before the next one is decoded.
-pub(crate) type SeriesIter<'e> = Box<dyn Iterator<Item = Result<Series>> + 'e>;
+/// One series of a range argument: already evaluated (a subquery's), or
+/// selected from storage with its samples not yet read.
+pub(crate) enum Pending {
+    Ready(Series),
+    Stored {
+        labels: Labels,
+        samples: Samples,
+        /// The window the selector needs (inclusive, ms).
+        start: i64,
+        end: i64,
+    },
+}
+
+impl Pending {
+    /// Leaves the series' points in `buf` (its previous contents dropped):
+    /// for a stored series, the samples within its window with stale markers
+    /// removed, read through `buf` so that one buffer serves many series.
+    pub(crate) fn load(self, buf: &mut Vec<Point>) -> Result<Arc<Labels>> {
+        match self {
+            Pending::Ready(s) => {
+                *buf = s.points;
+                Ok(s.labels)
+            }
+            Pending::Stored { labels, samples, start, end } => {
+                buf.clear();
+                samples.load_into(buf)?;
+                // Storage reads only the window; the check stays for sources that do not.
+                if buf.first().is_some_and(|x| x.t < start) || buf.last().is_some_and(|x| x.t > end) {
+                    buf.retain(|x| x.t >= start && x.t <= end);
+                }
+                buf.retain(|p| !is_stale_nan(p.v));
+                Ok(Arc::new(labels))
+            }
+        }
+    }
+
+    /// The series with its own points, or `None` when it has none.
+    pub(crate) fn into_series(self) -> Result<Option<Series>> {
+        let mut points = Vec::new();
+        let labels = self.load(&mut points)?;
+        Ok((!points.is_empty()).then_some(Series { labels, points }))
+    }
+}
 
 /// Raw series for a range function: points with their own timestamps and the
 /// window geometry to slide over them.
 pub(crate) struct RangeSource<'e> {
-    pub series: SeriesIter<'e>,
+    pub series: Box<dyn Iterator<Item = Result<Pending>> + 'e>,
     pub range: i64,
     pub offset: i64,
     pub at: Option<i64>,
     /// Points already counted as held (a subquery's), released by the caller.
     pub held: usize,
+}
+
+impl RangeSource<'_> {
+    /// Every series with its points (those without points left out).
+    pub(crate) fn collect_matrix(self) -> Result<Matrix> {
+        let mut out = Vec::new();
+        for p in self.series {
+            if let Some(s) = p?.into_series()? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Evaluator<'_, '_> {
@@ -116,12 +169,15 @@ impl Evaluator<'_, '_> {
             (None, Some(c)) => ref_hi.min(c.saturating_sub(offset)),
             _ => ref_hi,
         };
-        let series = self.select_lazy(vs, ref_lo.saturating_sub(range), ref_hi, range)?.filter_map(|s| match s {
-            Ok(mut s) => {
-                s.points.retain(|p| !is_stale_nan(p.v));
-                (!s.points.is_empty()).then_some(Ok(s))
-            }
-            Err(e) => Some(Err(e)),
+        let (start, end) = (ref_lo.saturating_sub(range), ref_hi);
+        let matchers = model_matchers(vs)?;
+        let hints = SelectHints { start, end, step: self.interval, range, ..Default::default() };
+        // Samples are read where the range function uses them (see `Pending::load`).
+        let set = self.ctx.querier.select_deferred(&matchers, &hints)?;
+        let series = set.map(move |s| {
+            self.ctx.check_deadline()?;
+            let (labels, samples) = s?;
+            Ok(Pending::Stored { labels, samples, start, end })
         });
         Ok(RangeSource { series: Box::new(series), range, offset, at, held: 0 })
     }

@@ -47,6 +47,12 @@ impl Evaluator<'_, '_> {
             _ => return Err(Error::exec("subquery is only allowed on instant vector")),
         };
         let held = series.iter().map(|s| s.points.len()).sum();
-        Ok(RangeSource { series: Box::new(series.into_iter().map(Ok)), range, offset, at, held })
+        Ok(RangeSource {
+            series: Box::new(series.into_iter().map(|s| Ok(super::selector::Pending::Ready(s)))),
+            range,
+            offset,
+            at,
+            held,
+        })
     }
 }

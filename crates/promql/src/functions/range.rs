@@ -11,7 +11,7 @@ use promql_parser::parser::Expr;
 
 use super::{over_time, rate, regression};
 use crate::error::{Error, Result};
-use crate::eval::selector::{RangeSource, absent_labels};
+use crate::eval::selector::{Pending, RangeSource, absent_labels};
 use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique};
 use crate::parser::DOUBLE_EXP_SMOOTHING;
 
@@ -94,7 +94,7 @@ impl Evaluator<'_, '_> {
                 _ => argus_model::Labels::empty(),
             };
             let (range, offset, at) = (src.range, src.offset, src.at);
-            let series: crate::eval::Matrix = src.series.collect::<Result<_>>()?;
+            let series = src.collect_matrix()?;
             self.absent_over_time(&series, range, offset, at, ls)?
         } else {
             let f = lookup(name).ok_or_else(|| Error::exec(format!("unknown function {name}")))?;
@@ -160,37 +160,38 @@ impl Evaluator<'_, '_> {
                 break;
             }
             let work = batch.len().saturating_mul(job.grid.steps());
-            let slid: Vec<Result<Slid>> = if threads < 2 || work < SLIDE_PARALLEL_MIN_WINDOWS {
-                let mut drops = Vec::new();
-                batch.into_iter().map(|s| job.run(s, &mut drops)).collect()
-            } else {
-                let per = batch.len().div_ceil(threads);
-                let mut shares: Vec<Vec<crate::eval::Series>> = Vec::with_capacity(threads);
-                let mut rest = batch;
-                while rest.len() > per {
-                    let tail = rest.split_off(per);
-                    shares.push(std::mem::replace(&mut rest, tail));
-                }
-                shares.push(rest);
-                let job = &job;
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = shares
-                        .into_iter()
-                        .map(|share| {
-                            scope.spawn(move || {
-                                let mut drops = Vec::new();
-                                share.into_iter().map(|s| job.run(s, &mut drops)).collect::<Vec<_>>()
+            let slid: Vec<Result<Slid>> =
+                if threads < 2 || (work < SLIDE_PARALLEL_MIN_WINDOWS && batch.len() < SLIDE_PARALLEL_MIN_SERIES) {
+                    let mut scratch = Scratch::default();
+                    batch.into_iter().map(|s| job.run(s, &mut scratch)).collect()
+                } else {
+                    let per = batch.len().div_ceil(threads);
+                    let mut shares: Vec<Vec<Pending>> = Vec::with_capacity(threads);
+                    let mut rest = batch;
+                    while rest.len() > per {
+                        let tail = rest.split_off(per);
+                        shares.push(std::mem::replace(&mut rest, tail));
+                    }
+                    shares.push(rest);
+                    let job = &job;
+                    std::thread::scope(|scope| {
+                        let handles: Vec<_> = shares
+                            .into_iter()
+                            .map(|share| {
+                                scope.spawn(move || {
+                                    let mut scratch = Scratch::default();
+                                    share.into_iter().map(|s| job.run(s, &mut scratch)).collect::<Vec<_>>()
+                                })
                             })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| {
-                            h.join().unwrap_or_else(|_| vec![Err(Error::exec("range function thread panicked"))])
-                        })
-                        .collect()
-                })
-            };
+                            .collect();
+                        handles
+                            .into_iter()
+                            .flat_map(|h| {
+                                h.join().unwrap_or_else(|_| vec![Err(Error::exec("range function thread panicked"))])
+                            })
+                            .collect()
+                    })
+                };
             for r in slid {
                 let r = r?;
                 // Like Prometheus, only the current window counts as held.
@@ -247,15 +248,33 @@ impl Evaluator<'_, '_> {
 /// [`crate::eval::drop_name`] for a label set the caller owns: when nothing
 /// else holds it (the usual case for freshly selected series), the name is
 /// removed in place instead of copying every other label.
-/// Series slid together (in parallel) per batch.
-const SLIDE_BATCH_SERIES: usize = 512;
-/// Below this many windows (series x steps) a batch stays on the calling thread.
+/// Series read and slid together (in parallel) per batch. A batch holds
+/// only their outputs: each worker reads a series' samples into its own
+/// buffer, slides over them while they are in cache, and reuses the buffer.
+const SLIDE_BATCH_SERIES: usize = 2048;
+/// A batch stays on the calling thread below this many windows (series x
+/// steps) and this many series (reading a stored series costs about as much
+/// as a hundred windows; a thread tens of microseconds).
 const SLIDE_PARALLEL_MIN_WINDOWS: usize = 20_000;
+const SLIDE_PARALLEL_MIN_SERIES: usize = 256;
+
+/// A worker's buffers, reused from series to series.
+#[derive(Default)]
+struct Scratch {
+    points: Vec<Point>,
+    drops: Vec<u32>,
+}
 
 /// Cores used for one range function (the process' available parallelism, at most 8).
 fn slide_threads() -> usize {
     static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
+}
+
+/// A series' labels and its points, as a worker slides over them.
+struct Loaded<'a> {
+    labels: Arc<argus_model::Labels>,
+    points: &'a [Point],
 }
 
 /// One series' outputs and the most samples one of its windows held.
@@ -281,7 +300,11 @@ struct SlideJob<'p> {
 }
 
 impl SlideJob<'_> {
-    fn run(&self, s: crate::eval::Series, drops: &mut Vec<u32>) -> Result<Slid> {
+    fn run(&self, s: Pending, scratch: &mut Scratch) -> Result<Slid> {
+        self.stop.check()?;
+        let labels = s.load(&mut scratch.points)?;
+        let s = Loaded { labels, points: &scratch.points };
+        let drops = &mut scratch.drops;
         let (grid, counter) = (self.grid, self.counter);
         let steps = grid.steps();
         if counter {
@@ -289,7 +312,7 @@ impl SlideJob<'_> {
             drops.clear();
             let mut n = 0u32;
             let mut prev = f64::NAN;
-            for p in &s.points {
+            for p in s.points {
                 n += u32::from(p.v < prev);
                 prev = p.v;
                 drops.push(n);
