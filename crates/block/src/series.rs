@@ -57,6 +57,9 @@ impl Block {
             // Bounded by the entry's size: each label takes at least two bytes.
             ls.reserve_exact((nl as usize).min(d.remaining() / 2));
         }
+        // The symbol table is checked to be strictly sorted when the block
+        // opens, so names ascend exactly when their symbol numbers do.
+        let mut prev_name: Option<u32> = None;
         for _ in 0..nl {
             let n = d.u32v().ok_or_else(short)?;
             let v = d.u32v().ok_or_else(short)?;
@@ -64,9 +67,10 @@ impl Block {
                 let (Some(name), Some(value)) = (self.symbols.label_str(n), self.symbols.label_str(v)) else {
                     return Err(err("has a symbol reference out of range"));
                 };
-                if ls.last().is_some_and(|p: &Label| p.name >= name) || value.is_empty() {
+                if prev_name.is_some_and(|p| p >= n) || value.is_empty() {
                     return Err(err("has unsorted or empty labels"));
                 }
+                prev_name = Some(n);
                 ls.push(Label { name, value });
             }
         }

@@ -135,7 +135,7 @@ impl Evaluator<'_, '_> {
         let mut groups: Vec<StepGroup> = Vec::new();
         let mut inputs = vec![0usize; steps];
         for (si, s) in m.iter().enumerate() {
-            self.ctx.check_deadline()?;
+            self.ctx.check_deadline_every(si)?;
             let key = if without {
                 hash_labels(&s.labels, |n| n != METRIC_NAME && !grouping.iter().any(|g| g == n))
             } else {

@@ -125,6 +125,11 @@ impl<'q> Ctx<'q> {
         self.stopper().check()
     }
 
+    /// [`Ctx::check_deadline`] for the `i`-th pass of a hot loop (see [`Stopper::check_every`]).
+    pub(crate) fn check_deadline_every(&self, i: usize) -> Result<()> {
+        self.stopper().check_every(i)
+    }
+
     /// The query's deadline and cancel flag, for work on other threads.
     pub(crate) fn stopper(&self) -> Stopper {
         Stopper { deadline: self.deadline, cancel: self.cancel.clone() }
@@ -148,6 +153,19 @@ impl Stopper {
             Some(d) if Instant::now() >= d => Err(Error::Timeout("expression evaluation")),
             _ => Ok(()),
         }
+    }
+
+    /// [`Stopper::check`] for the `i`-th pass of a loop over series: the
+    /// cancel flag every time, the clock every 32nd pass (from the first), so
+    /// per-series loops do not read the clock thousands of times.
+    pub(crate) fn check_every(&self, i: usize) -> Result<()> {
+        if i.is_multiple_of(32) {
+            return self.check();
+        }
+        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(Error::Canceled("expression evaluation"));
+        }
+        Ok(())
     }
 }
 

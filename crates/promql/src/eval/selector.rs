@@ -174,8 +174,8 @@ impl Evaluator<'_, '_> {
         let hints = SelectHints { start, end, step: self.interval, range, ..Default::default() };
         // Samples are read where the range function uses them (see `Pending::load`).
         let set = self.ctx.querier.select_deferred(&matchers, &hints)?;
-        let series = set.map(move |s| {
-            self.ctx.check_deadline()?;
+        let series = set.enumerate().map(move |(i, s)| {
+            self.ctx.check_deadline_every(i)?;
             let (labels, samples) = s?;
             Ok(Pending::Stored { labels, samples, start, end })
         });
@@ -198,8 +198,8 @@ impl Evaluator<'_, '_> {
         let matchers = model_matchers(vs)?;
         let hints = SelectHints { start, end, step: self.interval, range, ..Default::default() };
         let set = self.ctx.querier.select(&matchers, &hints)?;
-        Ok(set.filter_map(move |s| {
-            if let Err(e) = self.ctx.check_deadline() {
+        Ok(set.enumerate().filter_map(move |(i, s)| {
+            if let Err(e) = self.ctx.check_deadline_every(i) {
                 return Some(Err(e));
             }
             let s = match s {

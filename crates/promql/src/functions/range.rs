@@ -59,6 +59,16 @@ fn lookup(name: &str) -> Option<RangeFn> {
     })
 }
 
+/// Whether every series a selector matches has the same metric name.
+fn pins_metric_name(vs: &promql_parser::parser::VectorSelector) -> bool {
+    vs.name.is_some()
+        || vs
+            .matchers
+            .matchers
+            .iter()
+            .any(|m| m.name == argus_model::METRIC_NAME && matches!(m.op, promql_parser::label::MatchOp::Equal))
+}
+
 fn unwrap_parens(mut e: &Expr) -> &Expr {
     while let Expr::Paren(p) = e {
         e = &p.expr;
@@ -99,8 +109,19 @@ impl Evaluator<'_, '_> {
         } else {
             let f = lookup(name).ok_or_else(|| Error::exec(format!("unknown function {name}")))?;
             let counter = matches!(name, "rate" | "increase");
-            let mut m = self.slide(src, &params, f, name != "last_over_time", counter)?;
-            check_matrix_unique(&mut m)?;
+            let drop = name != "last_over_time";
+            let extreme = match name {
+                "max_over_time" => Extreme::Max,
+                "min_over_time" => Extreme::Min,
+                _ => Extreme::None,
+            };
+            let mut m = self.slide(src, &params, f, drop, counter, extreme)?;
+            // Series selected from storage have distinct label sets; when they
+            // all have one metric name, dropping it keeps them distinct.
+            let distinct = matches!(marg, Expr::MatrixSelector(ms) if !drop || pins_metric_name(&ms.vs));
+            if !distinct {
+                check_matrix_unique(&mut m)?;
+            }
             Val::Vector(m)
         };
         if matches!(marg, Expr::Subquery(_)) {
@@ -125,6 +146,7 @@ impl Evaluator<'_, '_> {
         f: RangeFn,
         drop: bool,
         counter: bool,
+        extreme: Extreme,
     ) -> Result<crate::eval::Matrix> {
         let job = SlideJob {
             grid: self.grid(),
@@ -135,6 +157,7 @@ impl Evaluator<'_, '_> {
             f,
             drop,
             counter,
+            extreme,
             stop: self.ctx.stopper(),
             max_points: self.ctx.max_samples,
         };
@@ -258,11 +281,23 @@ const SLIDE_BATCH_SERIES: usize = 2048;
 const SLIDE_PARALLEL_MIN_WINDOWS: usize = 20_000;
 const SLIDE_PARALLEL_MIN_SERIES: usize = 256;
 
+/// `max_over_time` / `min_over_time`, which slide with a monotonic queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Extreme {
+    None,
+    Max,
+    Min,
+}
+
 /// A worker's buffers, reused from series to series.
 #[derive(Default)]
 struct Scratch {
     points: Vec<Point>,
     drops: Vec<u32>,
+    /// Indices of a monotonic queue (see [`Extreme`]).
+    queue: std::collections::VecDeque<usize>,
+    /// Series run so far (for [`crate::eval::Stopper::check_every`]).
+    series: usize,
 }
 
 /// Cores used for one range function (the process' available parallelism, at most 8).
@@ -294,6 +329,7 @@ struct SlideJob<'p> {
     f: RangeFn,
     drop: bool,
     counter: bool,
+    extreme: Extreme,
     stop: crate::eval::Stopper,
     /// A series with more outputs than this fails the query anyway; stop early.
     max_points: usize,
@@ -301,10 +337,20 @@ struct SlideJob<'p> {
 
 impl SlideJob<'_> {
     fn run(&self, s: Pending, scratch: &mut Scratch) -> Result<Slid> {
-        self.stop.check()?;
+        self.stop.check_every(scratch.series)?;
+        scratch.series += 1;
         let labels = s.load(&mut scratch.points)?;
         let s = Loaded { labels, points: &scratch.points };
         let drops = &mut scratch.drops;
+        // With windows that only move forward (no `@`), the extreme of each
+        // window is the front of a queue of the non-NaN points still in it,
+        // kept strictly monotonic from the back: O(points) per series
+        // instead of O(points x window). Equal values keep the earliest,
+        // and an all-NaN window gives its last value, as the scan does.
+        let extreme = if self.at.is_none() { self.extreme } else { Extreme::None };
+        let queue = &mut scratch.queue;
+        queue.clear();
+        let mut queued = 0usize;
         let (grid, counter) = (self.grid, self.counter);
         let steps = grid.steps();
         if counter {
@@ -318,7 +364,6 @@ impl SlideJob<'_> {
                 drops.push(n);
             }
         }
-        self.stop.check()?;
         let (mut lo, mut hi) = (0usize, 0usize);
         let mut points = Vec::with_capacity(steps.min(s.points.len() + 1));
         let mut step_params = vec![0.0; self.params.len()];
@@ -361,7 +406,29 @@ impl SlideJob<'_> {
                 no_resets,
             };
             max_window = max_window.max(hi - lo);
-            if let Some(v) = (self.f)(&w)? {
+            let v = if extreme == Extreme::None {
+                (self.f)(&w)?
+            } else {
+                while queued < hi {
+                    let x = s.points.get(queued).map_or(f64::NAN, |p| p.v);
+                    if !x.is_nan() {
+                        while let Some(b) = queue.back().and_then(|&b| s.points.get(b)) {
+                            let beaten = if extreme == Extreme::Max { b.v < x } else { b.v > x };
+                            if !beaten {
+                                break;
+                            }
+                            queue.pop_back();
+                        }
+                        queue.push_back(queued);
+                    }
+                    queued += 1;
+                }
+                while queue.front().is_some_and(|&f| f < lo) {
+                    queue.pop_front();
+                }
+                queue.front().or(Some(&(hi - 1))).and_then(|&i| s.points.get(i)).map(|p| p.v)
+            };
+            if let Some(v) = v {
                 points.push(Point { t: ts, v });
                 if points.len() > self.max_points {
                     return Err(Error::TooManySamples("query execution"));
