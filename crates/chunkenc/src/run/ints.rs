@@ -447,45 +447,46 @@ pub(crate) fn decode_ints_suffix(c: &mut Cursor<'_>, n: usize, from: usize, vers
         all.drain(..from);
         return Ok(all);
     }
-    Ok(rebuild_from_tail(&diffs, nseeds, tail, n, from))
+    Ok(rebuild_from_tail(diffs, nseeds, tail, n, from))
 }
 
 /// Rebuilds `x_from..x_{n-1}` from the tail seeds and the stream values
 /// `diffs` = stream[from.min(L)..L] (order 1: first differences d_j = x_{j+1} - x_j;
-/// order 2: second differences f_j = e_{j+1} - e_j of the first differences e).
-fn rebuild_from_tail(diffs: &[i64], nseeds: usize, [last, last_step]: [i64; 2], n: usize, from: usize) -> Vec<i64> {
+/// order 2: second differences f_j = e_{j+1} - e_j of the first differences e),
+/// in place: each order is one backward pass over the same vector.
+fn rebuild_from_tail(mut v: Vec<i64>, nseeds: usize, [last, last_step]: [i64; 2], n: usize, from: usize) -> Vec<i64> {
     if from >= n {
-        return Vec::new();
+        v.clear();
+        return v;
     }
-    // First differences e_j for j in from..n-1, built backwards.
-    let firsts: Vec<i64> = if nseeds == 2 {
-        let m = (n - 1).saturating_sub(from);
-        let mut e = vec![0i64; m];
-        let mut acc = last_step;
-        for j in (0..m).rev() {
-            if let Some(slot) = e.get_mut(j) {
-                *slot = acc;
-            }
-            // e_{j-1} = e_j - f_{j-1}; f index relative to `from` is j - 1.
-            if j > 0 {
-                acc = acc.wrapping_sub(diffs.get(j - 1).copied().unwrap_or(0));
-            }
+    let need = n - from;
+    if nseeds == 2 {
+        // f_from..f_{n-3}, then e_{n-2} = last_step: e_j = e_{j+1} - f_j.
+        v.resize(need.saturating_sub(2), 0);
+        if need >= 2 {
+            v.push(last_step);
         }
-        e
+        integrate_back(&mut v);
     } else {
-        diffs.to_vec()
-    };
-    let mut out = vec![0i64; n - from];
-    let mut acc = last;
-    for i in (0..n - from).rev() {
-        if let Some(slot) = out.get_mut(i) {
-            *slot = acc;
-        }
-        if i > 0 {
-            acc = acc.wrapping_sub(firsts.get(i - 1).copied().unwrap_or(0));
-        }
+        v.resize(need - 1, 0);
     }
-    out
+    // e_from..e_{n-2}, then x_{n-1} = last: x_i = x_{i+1} - e_i.
+    v.push(last);
+    integrate_back(&mut v);
+    v
+}
+
+/// `v[j] = v[j + 1] - v[j]` from the back: undoes one order of differences
+/// given the last value.
+fn integrate_back(v: &mut [i64]) {
+    let mut acc = match v.last() {
+        Some(&x) => x,
+        None => return,
+    };
+    for x in v.iter_mut().rev().skip(1) {
+        acc = acc.wrapping_sub(*x);
+        *x = acc;
+    }
 }
 
 /// The byte offset in `bytes` (exactly `count` LEB128 varints) where varint

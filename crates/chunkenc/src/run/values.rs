@@ -177,8 +177,11 @@ fn decode_decimal(c: &mut Cursor<'_>, n: usize, first: usize, end: usize, versio
         (decode_ints_prefix(c, n, end, version)?, 0)
     };
     let p = pow10(s);
-    let window = mants.get(first - base..end - base).unwrap_or(&[]);
-    let mut vals: Vec<f64> = window.iter().map(|&m| m as f64 / p).collect();
+    let mut mants = mants;
+    mants.truncate(end - base);
+    mants.drain(..(first - base).min(mants.len()));
+    // Converted in place: the mantissas' vector becomes the values' vector.
+    let mut vals: Vec<f64> = mants.into_iter().map(|m| m as f64 / p).collect();
     for (i, bits) in escapes {
         if i >= n as u64 {
             return Err(Error::Inconsistent { what: "value escape position" });

@@ -27,15 +27,38 @@ pub(crate) enum Pending {
     },
 }
 
+/// A loaded series' labels: a stored series' are still its own, so dropping
+/// the metric name needs no copy.
+pub(crate) enum LoadedLabels {
+    Owned(Labels),
+    Shared(Arc<Labels>),
+}
+
+impl LoadedLabels {
+    /// The labels, without the metric name if `drop_name`.
+    pub(crate) fn into_arc(self, drop_name: bool) -> Arc<Labels> {
+        match self {
+            LoadedLabels::Owned(ls) if drop_name && ls.metric_name().is_some() => {
+                let mut v = ls.into_vec();
+                v.retain(|l| l.name != argus_model::METRIC_NAME);
+                Arc::new(Labels::from_sorted(v))
+            }
+            LoadedLabels::Owned(ls) => Arc::new(ls),
+            LoadedLabels::Shared(ls) if drop_name => super::drop_name(&ls),
+            LoadedLabels::Shared(ls) => ls,
+        }
+    }
+}
+
 impl Pending {
     /// Leaves the series' points in `buf` (its previous contents dropped):
     /// for a stored series, the samples within its window with stale markers
     /// removed, read through `buf` so that one buffer serves many series.
-    pub(crate) fn load(self, buf: &mut Vec<Point>) -> Result<Arc<Labels>> {
+    pub(crate) fn load(self, buf: &mut Vec<Point>) -> Result<LoadedLabels> {
         match self {
             Pending::Ready(s) => {
                 *buf = s.points;
-                Ok(s.labels)
+                Ok(LoadedLabels::Shared(s.labels))
             }
             Pending::Stored { labels, samples, start, end } => {
                 buf.clear();
@@ -45,7 +68,7 @@ impl Pending {
                     buf.retain(|x| x.t >= start && x.t <= end);
                 }
                 buf.retain(|p| !is_stale_nan(p.v));
-                Ok(Arc::new(labels))
+                Ok(LoadedLabels::Owned(labels))
             }
         }
     }
@@ -54,7 +77,7 @@ impl Pending {
     pub(crate) fn into_series(self) -> Result<Option<Series>> {
         let mut points = Vec::new();
         let labels = self.load(&mut points)?;
-        Ok((!points.is_empty()).then_some(Series { labels, points }))
+        Ok((!points.is_empty()).then(|| Series { labels: labels.into_arc(false), points }))
     }
 }
 

@@ -11,7 +11,7 @@ use promql_parser::parser::Expr;
 
 use super::{over_time, rate, regression};
 use crate::error::{Error, Result};
-use crate::eval::selector::{Pending, RangeSource, absent_labels};
+use crate::eval::selector::{LoadedLabels, Pending, RangeSource, absent_labels};
 use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique};
 use crate::parser::DOUBLE_EXP_SMOOTHING;
 
@@ -268,9 +268,6 @@ impl Evaluator<'_, '_> {
     }
 }
 
-/// [`crate::eval::drop_name`] for a label set the caller owns: when nothing
-/// else holds it (the usual case for freshly selected series), the name is
-/// removed in place instead of copying every other label.
 /// Series read and slid together (in parallel) per batch. A batch holds
 /// only their outputs: each worker reads a series' samples into its own
 /// buffer, slides over them while they are in cache, and reuses the buffer.
@@ -308,7 +305,7 @@ fn slide_threads() -> usize {
 
 /// A series' labels and its points, as a worker slides over them.
 struct Loaded<'a> {
-    labels: Arc<argus_model::Labels>,
+    labels: LoadedLabels,
     points: &'a [Point],
 }
 
@@ -436,21 +433,7 @@ impl SlideJob<'_> {
             }
             k += 1;
         }
-        let labels = if self.drop && !points.is_empty() { drop_name_owned(s.labels) } else { s.labels };
+        let labels = s.labels.into_arc(self.drop && !points.is_empty());
         Ok(Slid { labels, points, max_window })
-    }
-}
-
-fn drop_name_owned(ls: Arc<argus_model::Labels>) -> Arc<argus_model::Labels> {
-    if ls.metric_name().is_none() {
-        return ls;
-    }
-    match Arc::try_unwrap(ls) {
-        Ok(owned) => {
-            let mut v = owned.into_vec();
-            v.retain(|l| l.name != argus_model::METRIC_NAME);
-            Arc::new(argus_model::Labels::from_sorted(v))
-        }
-        Err(shared) => crate::eval::drop_name(&shared),
     }
 }
