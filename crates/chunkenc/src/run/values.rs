@@ -171,13 +171,12 @@ fn decode_decimal(c: &mut Cursor<'_>, n: usize, first: usize, end: usize, versio
     // Mantissas are differences: a window needs every one before it, or (from
     // version 2 on) every one after it; the shorter side is decoded and only
     // the window is converted.
-    let (mants, base) = if version >= 2 && n - first < end {
+    let (mut mants, base) = if version >= 2 && n - first < end {
         (decode_ints_suffix(c, n, first, version)?, first)
     } else {
         (decode_ints_prefix(c, n, end, version)?, 0)
     };
     let p = pow10(s);
-    let mut mants = mants;
     mants.truncate(end - base);
     mants.drain(..(first - base).min(mants.len()));
     // Converted in place: the mantissas' vector becomes the values' vector.

@@ -63,11 +63,8 @@ impl Pending {
             Pending::Stored { labels, samples, start, end } => {
                 buf.clear();
                 samples.load_into(buf)?;
-                // Storage reads only the window; the check stays for sources that do not.
-                if buf.first().is_some_and(|x| x.t < start) || buf.last().is_some_and(|x| x.t > end) {
-                    buf.retain(|x| x.t >= start && x.t <= end);
-                }
-                buf.retain(|p| !is_stale_nan(p.v));
+                // Storage reads only the window; the bounds stay for sources that do not.
+                buf.retain(|p| p.t >= start && p.t <= end && !is_stale_nan(p.v));
                 Ok(LoadedLabels::Owned(labels))
             }
         }

@@ -423,7 +423,8 @@ impl SlideJob<'_> {
                 while queue.front().is_some_and(|&f| f < lo) {
                     queue.pop_front();
                 }
-                queue.front().or(Some(&(hi - 1))).and_then(|&i| s.points.get(i)).map(|p| p.v)
+                let at = queue.front().copied().unwrap_or(hi - 1);
+                s.points.get(at).map(|p| p.v)
             };
             if let Some(v) = v {
                 points.push(Point { t: ts, v });
