@@ -119,6 +119,12 @@ impl Labels {
         Labels(self.0.iter().filter(|l| l.name != METRIC_NAME).cloned().collect())
     }
 
+    /// [`Labels::without_metric_name`] for a set the caller owns: no copy.
+    pub fn into_without_metric_name(mut self) -> Labels {
+        self.0.retain(|l| l.name != METRIC_NAME);
+        self
+    }
+
     /// A stable 64-bit hash of the set (xxh3 over names and values with separators),
     /// used for series lookup; equal sets hash equally across processes.
     pub fn stable_hash(&self) -> u64 {
@@ -259,6 +265,19 @@ mod tests {
         let ls = Labels::from_pairs([("b", "2"), ("a", "1"), ("c", "")]);
         assert_eq!(ls.to_string(), r#"{a="1", b="2"}"#);
         assert_eq!(ls.get("c"), None);
+    }
+
+    #[test]
+    fn metric_name_dropped_from_owned_and_borrowed_sets_alike() {
+        for ls in [
+            Labels::from_pairs([("__name__", "up"), ("A", "0"), ("job", "x")]),
+            Labels::from_pairs([("job", "x")]),
+            Labels::from_pairs([("__name__", "up")]),
+        ] {
+            let want = ls.without_metric_name();
+            assert_eq!(want.metric_name(), None);
+            assert_eq!(ls.clone().into_without_metric_name(), want, "{ls}");
+        }
     }
 
     #[test]

@@ -120,6 +120,11 @@ impl std::fmt::Debug for Samples {
 /// Series of [`Querier::select_deferred`], sorted by label set.
 pub type DeferredSet = Box<dyn Iterator<Item = StorageResult<(Labels, Samples)>> + Send>;
 
+/// A [`SeriesSet`] as a [`DeferredSet`] whose samples are all read.
+pub fn ready_set(set: SeriesSet) -> DeferredSet {
+    Box::new(set.map(|r| r.map(|s| (s.labels, Samples::Ready(s.samples)))))
+}
+
 /// What the caller will do with selected data; storage may use it to read less.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectHints {
@@ -146,7 +151,7 @@ pub trait Querier: Send + Sync {
     /// when the caller loads them (then possibly none: a series without
     /// samples in range may be listed). The default reads them at once.
     fn select_deferred(&self, matchers: &[Matcher], hints: &SelectHints) -> StorageResult<DeferredSet> {
-        Ok(Box::new(self.select(matchers, hints)?.map(|r| r.map(|s| (s.labels, Samples::Ready(s.samples))))))
+        Ok(ready_set(self.select(matchers, hints)?))
     }
     /// Sorted label names of series in range that match all `matchers`
     /// (all series when `matchers` is empty).

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use argus_model::storage::{DeferredSet, Querier, Queryable, Samples, SelectHints, Series, SeriesSet, StorageResult};
+use argus_model::storage::{DeferredSet, Querier, Queryable, SelectHints, Series, SeriesSet, StorageResult, ready_set};
 use argus_model::{Labels, Matcher, Sample};
 
 /// Local storage first, then remotes.
@@ -107,7 +107,7 @@ impl Querier for FanoutQuerier {
             return self.primary.select_deferred(matchers, hints);
         }
         // Merging needs every source's samples at once.
-        Ok(Box::new(self.select(matchers, hints)?.map(|r| r.map(|s| (s.labels, Samples::Ready(s.samples))))))
+        Ok(ready_set(self.select(matchers, hints)?))
     }
 
     fn label_names(&self, matchers: &[Matcher]) -> StorageResult<Vec<String>> {

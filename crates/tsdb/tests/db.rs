@@ -172,7 +172,7 @@ fn deferred_select_reads_what_select_reads() {
     fill(&db, 10, 0, 9 * H);
     db.compact().unwrap();
     assert!(!db.blocks().is_empty());
-    // A second source for the same series: samples in the head again after the blocks.
+    // More samples in the head after the blocks: the wider windows read each series from both.
     fill(&db, 10, 9 * H, 10 * H);
     let ms = [Matcher::new(MatchOp::Re, "i", "[13579]").unwrap()];
     for (lo, hi) in [(0, 10 * H), (2 * H - 7_000, 8 * H + 60_000), (9 * H - 30_000, 9 * H + 30_000), (20 * H, 21 * H)] {

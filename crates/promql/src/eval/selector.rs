@@ -38,11 +38,7 @@ impl LoadedLabels {
     /// The labels, without the metric name if `drop_name`.
     pub(crate) fn into_arc(self, drop_name: bool) -> Arc<Labels> {
         match self {
-            LoadedLabels::Owned(ls) if drop_name && ls.metric_name().is_some() => {
-                let mut v = ls.into_vec();
-                v.retain(|l| l.name != argus_model::METRIC_NAME);
-                Arc::new(Labels::from_sorted(v))
-            }
+            LoadedLabels::Owned(ls) if drop_name => Arc::new(ls.into_without_metric_name()),
             LoadedLabels::Owned(ls) => Arc::new(ls),
             LoadedLabels::Shared(ls) if drop_name => super::drop_name(&ls),
             LoadedLabels::Shared(ls) => ls,

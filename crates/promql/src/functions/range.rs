@@ -11,7 +11,7 @@ use promql_parser::parser::Expr;
 
 use super::{over_time, rate, regression};
 use crate::error::{Error, Result};
-use crate::eval::selector::{LoadedLabels, Pending, RangeSource, absent_labels};
+use crate::eval::selector::{Pending, RangeSource, absent_labels};
 use crate::eval::{Collector, Evaluator, Point, Val, check_matrix_unique};
 use crate::parser::DOUBLE_EXP_SMOOTHING;
 
@@ -273,8 +273,9 @@ impl Evaluator<'_, '_> {
 /// buffer, slides over them while they are in cache, and reuses the buffer.
 const SLIDE_BATCH_SERIES: usize = 2048;
 /// A batch stays on the calling thread below this many windows (series x
-/// steps) and this many series (reading a stored series costs about as much
-/// as a hundred windows; a thread tens of microseconds).
+/// steps) and this many series: reading a stored series costs 1-8 us (its
+/// tail for an instant, a whole run for a range), a window 30-60 ns, a
+/// thread tens of microseconds.
 const SLIDE_PARALLEL_MIN_WINDOWS: usize = 20_000;
 const SLIDE_PARALLEL_MIN_SERIES: usize = 256;
 
@@ -301,12 +302,6 @@ struct Scratch {
 fn slide_threads() -> usize {
     static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
-}
-
-/// A series' labels and its points, as a worker slides over them.
-struct Loaded<'a> {
-    labels: LoadedLabels,
-    points: &'a [Point],
 }
 
 /// One series' outputs and the most samples one of its windows held.
@@ -337,7 +332,7 @@ impl SlideJob<'_> {
         self.stop.check_every(scratch.series)?;
         scratch.series += 1;
         let labels = s.load(&mut scratch.points)?;
-        let s = Loaded { labels, points: &scratch.points };
+        let pts: &[Point] = &scratch.points;
         let drops = &mut scratch.drops;
         // With windows that only move forward (no `@`), the extreme of each
         // window is the front of a queue of the non-NaN points still in it,
@@ -355,14 +350,14 @@ impl SlideJob<'_> {
             drops.clear();
             let mut n = 0u32;
             let mut prev = f64::NAN;
-            for p in s.points {
+            for p in pts {
                 n += u32::from(p.v < prev);
                 prev = p.v;
                 drops.push(n);
             }
         }
         let (mut lo, mut hi) = (0usize, 0usize);
-        let mut points = Vec::with_capacity(steps.min(s.points.len() + 1));
+        let mut points = Vec::with_capacity(steps.min(pts.len() + 1));
         let mut step_params = vec![0.0; self.params.len()];
         let mut max_window = 0usize;
         let mut k = 0usize;
@@ -373,16 +368,16 @@ impl SlideJob<'_> {
             let ts = grid.ts(k);
             let end = self.at.unwrap_or(ts).saturating_sub(self.offset);
             let start = end.saturating_sub(self.range);
-            while hi < s.points.len() && s.points[hi].t <= end {
+            while hi < pts.len() && pts[hi].t <= end {
                 hi += 1;
             }
-            while lo < hi && s.points[lo].t < start {
+            while lo < hi && pts[lo].t < start {
                 lo += 1;
             }
             if lo >= hi {
                 // An empty window: with `@` it stays empty; otherwise skip
                 // to the first step whose window reaches the next sample.
-                match (self.at, s.points.get(hi)) {
+                match (self.at, pts.get(hi)) {
                     (None, Some(next)) => k = grid.first_step_seeing(next.t, self.offset).max(k + 1),
                     _ => break,
                 }
@@ -392,10 +387,10 @@ impl SlideJob<'_> {
                 *sp = p.get(k).copied().unwrap_or(f64::NAN);
             }
             let no_resets = counter
-                && s.points.get(lo).is_some_and(|p| p.v >= 0.0 || p.v.is_nan())
+                && pts.get(lo).is_some_and(|p| p.v >= 0.0 || p.v.is_nan())
                 && drops.get(hi - 1) == drops.get(lo);
             let w = Window {
-                points: &s.points[lo..hi],
+                points: &pts[lo..hi],
                 ts,
                 range_start: start,
                 range_end: end,
@@ -407,9 +402,9 @@ impl SlideJob<'_> {
                 (self.f)(&w)?
             } else {
                 while queued < hi {
-                    let x = s.points.get(queued).map_or(f64::NAN, |p| p.v);
+                    let x = pts.get(queued).map_or(f64::NAN, |p| p.v);
                     if !x.is_nan() {
-                        while let Some(b) = queue.back().and_then(|&b| s.points.get(b)) {
+                        while let Some(b) = queue.back().and_then(|&b| pts.get(b)) {
                             let beaten = if extreme == Extreme::Max { b.v < x } else { b.v > x };
                             if !beaten {
                                 break;
@@ -424,7 +419,7 @@ impl SlideJob<'_> {
                     queue.pop_front();
                 }
                 let at = queue.front().copied().unwrap_or(hi - 1);
-                s.points.get(at).map(|p| p.v)
+                pts.get(at).map(|p| p.v)
             };
             if let Some(v) = v {
                 points.push(Point { t: ts, v });
@@ -434,7 +429,7 @@ impl SlideJob<'_> {
             }
             k += 1;
         }
-        let labels = s.labels.into_arc(self.drop && !points.is_empty());
+        let labels = labels.into_arc(self.drop && !points.is_empty());
         Ok(Slid { labels, points, max_window })
     }
 }
